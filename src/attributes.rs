@@ -1,0 +1,251 @@
+//! Cookie attributes, the rules of the name prefixes, and `Set-Cookie` values.
+
+use cookie::time::{Duration as CookieDuration, OffsetDateTime};
+use cookie::{Cookie, SameSite as CookieSameSite};
+
+use crate::ConfigError;
+
+/// The `SameSite` attribute.
+///
+/// # Example
+/// ```
+/// use cookietin::{Engine, Key, SameSite};
+///
+/// let engine = Engine::builder(Key::try_from_bytes(&[1; 32])?)
+///     .same_site(SameSite::Strict)
+///     .build()?;
+/// # Ok::<(), cookietin::ConfigError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SameSite {
+    /// Sent on same-site requests and top-level cross-site navigations.
+    #[default]
+    Lax,
+    /// Sent on same-site requests only.
+    Strict,
+    /// Sent on every request; requires `Secure`.
+    None,
+}
+
+/// The attributes every session cookie carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Attributes {
+    pub path: String,
+    pub domain: Option<String>,
+    pub secure: bool,
+    pub http_only: bool,
+    pub same_site: SameSite,
+    /// `Some(seconds)`: a persistent cookie with Max-Age and Expires;
+    /// `None`: a browser-session cookie.
+    pub persistent_for: Option<u64>,
+}
+
+impl Default for Attributes {
+    fn default() -> Self {
+        Attributes {
+            path: "/".to_owned(),
+            domain: None,
+            secure: true,
+            http_only: true,
+            same_site: SameSite::Lax,
+            persistent_for: None,
+        }
+    }
+}
+
+/// The longest attribute value browsers accept (Chromium's
+/// `kMaxCookieAttributeValueSize`, Firefox's 1024-byte limit).
+const MAX_ATTRIBUTE_VALUE: usize = 1024;
+/// Room left in a one-byte name length for the `.254` chunk suffix.
+const MAX_NAME: usize = 250;
+
+impl Attributes {
+    /// Checks the name and attributes as a browser would, so that a cookie
+    /// is never built that the browser would drop.
+    pub(crate) fn validate(&self, name: &str) -> Result<(), ConfigError> {
+        let token = |b: u8| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b);
+        if name.is_empty() || name.len() > MAX_NAME || !name.bytes().all(token) {
+            return Err(ConfigError::InvalidCookieName(name.to_owned()));
+        }
+        let lower = name.to_ascii_lowercase();
+        let host = lower.starts_with("__host-");
+        if (host || lower.starts_with("__secure-")) && !self.secure {
+            return Err(ConfigError::PrefixRequiresSecure(name.to_owned()));
+        }
+        if host && self.domain.is_some() {
+            return Err(ConfigError::HostPrefixForbidsDomain(name.to_owned()));
+        }
+        if host && self.path != "/" {
+            return Err(ConfigError::HostPrefixRequiresRootPath(name.to_owned()));
+        }
+        if self.same_site == SameSite::None && !self.secure {
+            return Err(ConfigError::SameSiteNoneRequiresSecure);
+        }
+        let clean = |s: &str| s.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b';');
+        if !self.path.starts_with('/') || !clean(&self.path) {
+            return Err(ConfigError::InvalidAttribute {
+                attribute: "Path",
+                problem: "must start with '/' and hold no ';' or control characters",
+            });
+        }
+        if self.path.len() > MAX_ATTRIBUTE_VALUE {
+            return Err(ConfigError::InvalidAttribute {
+                attribute: "Path",
+                problem: "longer than the 1024 bytes browsers accept",
+            });
+        }
+        if let Some(domain) = &self.domain {
+            let domain = domain.strip_prefix('.').unwrap_or(domain);
+            if domain.is_empty() || !clean(domain) || domain.contains(' ') {
+                return Err(ConfigError::InvalidAttribute {
+                    attribute: "Domain",
+                    problem: "must be a non-empty host name",
+                });
+            }
+            if domain.len() > MAX_ATTRIBUTE_VALUE {
+                return Err(ConfigError::InvalidAttribute {
+                    attribute: "Domain",
+                    problem: "longer than the 1024 bytes browsers accept",
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn apply<'c>(&self, mut cookie: Cookie<'c>) -> Cookie<'c> {
+        cookie.set_path(self.path.clone());
+        if let Some(domain) = &self.domain {
+            cookie.set_domain(domain.clone());
+        }
+        cookie.set_secure(self.secure);
+        cookie.set_http_only(self.http_only);
+        cookie.set_same_site(match self.same_site {
+            SameSite::Lax => CookieSameSite::Lax,
+            SameSite::Strict => CookieSameSite::Strict,
+            SameSite::None => CookieSameSite::None,
+        });
+        cookie
+    }
+
+    /// The `Set-Cookie` value that stores `name=value`.
+    pub(crate) fn set_cookie(&self, name: &str, value: &str, now: u64) -> String {
+        let mut cookie = self.apply(Cookie::new(name.to_owned(), value.to_owned()));
+        if let Some(seconds) = self.persistent_for {
+            let seconds = i64::try_from(seconds).unwrap_or(i64::MAX);
+            cookie.set_max_age(CookieDuration::seconds(seconds));
+            let expires = unix_time(now).saturating_add(CookieDuration::seconds(seconds));
+            cookie.set_expires(expires);
+        }
+        cookie.to_string()
+    }
+
+    /// The `Set-Cookie` value that deletes the cookie `name`.
+    pub(crate) fn removal(&self, name: &str) -> String {
+        let mut cookie = self.apply(Cookie::new(name.to_owned(), ""));
+        cookie.make_removal();
+        cookie.to_string()
+    }
+
+    /// The bytes a `Set-Cookie` line has besides `name=value`: what browsers
+    /// that count the whole line (see [`Counted::Line`](crate::Counted))
+    /// charge on top of the name and value.
+    pub(crate) fn line_overhead(&self) -> usize {
+        self.set_cookie("n", "v", 0).len() - "n=v".len()
+    }
+}
+
+fn unix_time(seconds: u64) -> OffsetDateTime {
+    let seconds = i64::try_from(seconds).unwrap_or(i64::MAX);
+    OffsetDateTime::from_unix_timestamp(seconds).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_secure_httponly_lax_root() {
+        let line = Attributes::default().set_cookie("sid", "abc", 0);
+        assert_eq!(line, "sid=abc; HttpOnly; SameSite=Lax; Secure; Path=/");
+    }
+
+    #[test]
+    fn persistent_cookie_has_max_age_and_expires() {
+        let attrs = Attributes {
+            persistent_for: Some(3600),
+            ..Attributes::default()
+        };
+        let line = attrs.set_cookie("sid", "abc", 1_700_000_000);
+        assert!(line.contains("; Max-Age=3600"), "{line}");
+        assert!(
+            line.contains("; Expires=Tue, 14 Nov 2023 23:13:20 GMT"),
+            "{line}"
+        );
+        // Expires has a fixed width, so the overhead does not depend on time.
+        assert_eq!(attrs.line_overhead(), line.len() - "sid=abc".len());
+    }
+
+    #[test]
+    fn removal_expires_in_the_past() {
+        let line = Attributes::default().removal("sid.2");
+        assert!(line.starts_with("sid.2=; "), "{line}");
+        assert!(line.contains("Max-Age=0"), "{line}");
+        assert!(line.contains("Path=/"), "{line}");
+    }
+
+    #[test]
+    fn prefixes_are_enforced() {
+        let insecure = Attributes {
+            secure: false,
+            ..Attributes::default()
+        };
+        assert_eq!(
+            insecure.validate("__Host-sid"),
+            Err(ConfigError::PrefixRequiresSecure("__Host-sid".into()))
+        );
+        assert_eq!(
+            insecure.validate("__Secure-sid"),
+            Err(ConfigError::PrefixRequiresSecure("__Secure-sid".into()))
+        );
+        let with_domain = Attributes {
+            domain: Some("example.com".into()),
+            ..Attributes::default()
+        };
+        assert_eq!(
+            with_domain.validate("__Host-sid"),
+            Err(ConfigError::HostPrefixForbidsDomain("__Host-sid".into()))
+        );
+        assert!(with_domain.validate("__Secure-sid").is_ok());
+        let sub_path = Attributes {
+            path: "/app".into(),
+            ..Attributes::default()
+        };
+        assert_eq!(
+            sub_path.validate("__Host-sid"),
+            Err(ConfigError::HostPrefixRequiresRootPath("__Host-sid".into()))
+        );
+        assert!(Attributes::default().validate("__Host-sid").is_ok());
+    }
+
+    #[test]
+    fn names_and_attributes_are_checked() {
+        let a = Attributes::default();
+        for bad in ["", "a b", "a;b", "a=b", "é", "a\"b"] {
+            assert!(a.validate(bad).is_err(), "{bad:?}");
+        }
+        let long_path = Attributes {
+            path: format!("/{}", "p".repeat(1024)),
+            ..Attributes::default()
+        };
+        assert!(long_path.validate("sid").is_err());
+        let none_insecure = Attributes {
+            same_site: SameSite::None,
+            secure: false,
+            ..Attributes::default()
+        };
+        assert_eq!(
+            none_insecure.validate("sid"),
+            Err(ConfigError::SameSiteNoneRequiresSecure)
+        );
+    }
+}

@@ -1,0 +1,287 @@
+//! The room a session has on one request: per cookie, in cookies, and in
+//! the Cookie header the server in front will accept.
+//!
+//! All three are counted exactly. The per-cookie room subtracts what this
+//! browser counts besides the value (the name, and for browsers that count
+//! the whole line, the attributes as they are really written). The cookie
+//! count subtracts the cookies the request carries that are not ours, so a
+//! save never pushes the site over the browser's limit and makes it evict a
+//! cookie. The header room subtracts the other cookies' bytes and the `; `
+//! separators.
+
+use serde::Serialize;
+
+use crate::chunk::{chunk_name, MAX_CHUNKS};
+use crate::codec::{encoded_len, HEADER_LEN};
+use crate::limits::{BrowserLimits, Counted};
+
+/// The default budget for the Cookie header's value, in bytes.
+///
+/// A default nginx holds a header line in an 8 KB buffer, so the longest
+/// Cookie value it accepts is 8182 bytes (`Cookie: ` + value + CRLF);
+/// Apache and Gunicorn refuse a field over 8190. This default stays 1014
+/// bytes under nginx's figure because cookies that other code sets between
+/// two saves (consent banners, analytics) add to the header, and a request
+/// that nginx refuses never reaches the app that could shrink the session.
+pub const DEFAULT_HEADER_BUDGET: usize = 7168;
+
+/// Which limit caps the room for the session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Binding {
+    /// Only one cookie is available, so one cookie's size is the limit.
+    PerCookie,
+    /// The cookies left for the site (or the configured chunk cap) are the limit.
+    CookieCount,
+    /// The server's Cookie header budget is the limit.
+    HeaderBytes,
+}
+
+/// What the budget is computed from, besides the browser's limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct BudgetConfig {
+    pub header_budget: Option<usize>,
+    pub max_cookie_bytes: Option<usize>,
+    pub max_chunks: Option<usize>,
+    pub reserved_cookies: usize,
+    /// Bytes of a Set-Cookie line besides `name=value`.
+    pub line_overhead: usize,
+}
+
+/// The room for the session on one request, and which limit binds.
+///
+/// # Example
+/// ```
+/// use cookietin::{Binding, Engine, Key};
+///
+/// let engine = Engine::builder(Key::try_from_bytes(&[1; 32])?).build()?;
+/// let chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
+/// let session = engine.load(["theme=dark"], Some(chrome));
+/// let budget = engine.budget(&session);
+/// assert_eq!(budget.other_cookies, 1);
+/// assert_eq!(budget.binding, Binding::HeaderBytes);
+/// # Ok::<(), cookietin::ConfigError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Budget {
+    /// The most bytes the browser keeps in one cookie.
+    pub max_cookie_bytes: usize,
+    /// What [`max_cookie_bytes`](Budget::max_cookie_bytes) counts.
+    pub counts: Counted,
+    /// Bytes counted per cookie besides its name and value (`=` and the
+    /// attributes, for browsers that count the whole line).
+    pub per_cookie_overhead: usize,
+    /// How many cookies the session may use.
+    pub cookies: usize,
+    /// Cookie header bytes left for the session, or `None` with no server limit.
+    pub header_bytes: Option<usize>,
+    /// Cookies on the request that are not the session's.
+    pub other_cookies: usize,
+    /// Bytes those cookies take in the Cookie header, separators included.
+    pub other_bytes: usize,
+    /// The most base64 characters of session value that fit.
+    pub capacity: usize,
+    /// Which limit caps [`capacity`](Budget::capacity).
+    pub binding: Binding,
+}
+
+impl Budget {
+    pub(crate) fn new(
+        name: &str,
+        limits: &BrowserLimits,
+        config: &BudgetConfig,
+        other_cookies: usize,
+        other_bytes: usize,
+    ) -> Budget {
+        let max_cookie_bytes = config
+            .max_cookie_bytes
+            .map_or(limits.max_cookie_bytes, |cap| {
+                cap.min(limits.max_cookie_bytes)
+            });
+        let per_cookie_overhead = match limits.counts {
+            Counted::NameValue => 0,
+            Counted::Line => 1 + config.line_overhead,
+        };
+        let cookies = limits
+            .max_cookies_per_site
+            .saturating_sub(other_cookies)
+            .saturating_sub(config.reserved_cookies)
+            .min(config.max_chunks.unwrap_or(MAX_CHUNKS))
+            .min(MAX_CHUNKS);
+        let header_bytes = config.header_budget.map(|b| b.saturating_sub(other_bytes));
+        let mut budget = Budget {
+            max_cookie_bytes,
+            counts: limits.counts,
+            per_cookie_overhead,
+            cookies,
+            header_bytes,
+            other_cookies,
+            other_bytes,
+            capacity: 0,
+            binding: Binding::CookieCount,
+        };
+        (budget.capacity, budget.binding) = budget.measure(name);
+        budget
+    }
+
+    /// Value characters chunk `index` can hold, before rounding.
+    fn chunk_room(&self, name: &str, index: usize) -> usize {
+        self.max_cookie_bytes
+            .saturating_sub(self.per_cookie_overhead)
+            .saturating_sub(chunk_name(name, index).len())
+    }
+
+    /// Header bytes chunk `index` costs besides its value: name, `=`, and the
+    /// `; ` before it unless it is the header's first cookie.
+    fn header_cost(&self, name: &str, index: usize) -> usize {
+        let separator = if index == 0 && self.other_bytes == 0 {
+            0
+        } else {
+            2
+        };
+        chunk_name(name, index).len() + 1 + separator
+    }
+
+    fn measure(&self, name: &str) -> (usize, Binding) {
+        let one_cookie = if self.cookies == 1 {
+            Binding::PerCookie
+        } else {
+            Binding::CookieCount
+        };
+        let mut header_left = self.header_bytes.unwrap_or(usize::MAX);
+        let mut total = 0;
+        for index in 0..self.cookies {
+            let room = self.chunk_room(name, index);
+            let fixed = self.header_cost(name, index);
+            if header_left <= fixed {
+                return (total, Binding::HeaderBytes);
+            }
+            let header_room = header_left - fixed;
+            let is_last = index + 1 == self.cookies;
+            if header_room < room {
+                return (total + header_room, Binding::HeaderBytes);
+            }
+            if is_last {
+                return (total + room, one_cookie);
+            }
+            let full = room - room % 4;
+            total += full;
+            header_left -= fixed + full;
+        }
+        (total, one_cookie)
+    }
+
+    /// The chunk lengths for a value of `len` base64 characters, or `None`
+    /// when it does not fit.
+    pub(crate) fn plan(&self, name: &str, len: usize) -> Option<Vec<usize>> {
+        if len > self.capacity {
+            return None;
+        }
+        let mut lens = Vec::with_capacity(len / self.chunk_room(name, 0).max(1) + 1);
+        let mut left = len;
+        let mut index = 0;
+        while left > 0 {
+            let room = self.chunk_room(name, index);
+            let take = if left <= room { left } else { room - room % 4 };
+            // The first chunk must carry the whole header.
+            let too_small = take == 0 || (index == 0 && take < encoded_len(HEADER_LEN).min(len));
+            if too_small || index == self.cookies {
+                return None;
+            }
+            lens.push(take);
+            left -= take;
+            index += 1;
+        }
+        Some(lens)
+    }
+
+    /// The Cookie header bytes that chunks of these lengths take.
+    pub(crate) fn header_bytes_of(&self, name: &str, lens: &[usize]) -> usize {
+        lens.iter()
+            .enumerate()
+            .map(|(i, len)| self.header_cost(name, i) + len)
+            .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chromium() -> BrowserLimits {
+        BrowserLimits {
+            id: "chromium".into(),
+            browser: "chromium".into(),
+            platform: None,
+            min_version: None,
+            max_cookie_bytes: 4096,
+            counts: Counted::NameValue,
+            max_attribute_bytes: 1024,
+            max_cookies_per_site: 180,
+            purge_to: 150,
+            max_cookies_total: 3300,
+            source: "test".into(),
+        }
+    }
+
+    fn config(header: Option<usize>) -> BudgetConfig {
+        BudgetConfig {
+            header_budget: header,
+            max_cookie_bytes: None,
+            max_chunks: None,
+            reserved_cookies: 0,
+            line_overhead: 40,
+        }
+    }
+
+    #[test]
+    fn header_budget_binds_and_plans_fit_it_exactly() {
+        let b = Budget::new("sid", &chromium(), &config(Some(8182)), 3, 100);
+        assert_eq!(b.binding, Binding::HeaderBytes);
+        let lens = b.plan("sid", b.capacity).unwrap();
+        assert_eq!(b.header_bytes_of("sid", &lens) + 100, 8182);
+        assert!(b.plan("sid", b.capacity + 1).is_none());
+    }
+
+    #[test]
+    fn count_binds_without_a_header_budget() {
+        let b = Budget::new("sid", &chromium(), &config(None), 175, 100);
+        assert_eq!((b.cookies, b.binding), (5, Binding::CookieCount));
+        let lens = b.plan("sid", b.capacity).unwrap();
+        assert_eq!(lens.len(), 5);
+        assert_eq!(lens[0], 4092);
+        assert_eq!(lens[1], 4096 - "sid.1".len() - 3);
+        assert!(lens
+            .iter()
+            .enumerate()
+            .all(|(i, l)| l + chunk_name("sid", i).len() <= 4096));
+    }
+
+    #[test]
+    fn one_cookie_left_binds_per_cookie() {
+        let b = Budget::new("sid", &chromium(), &config(None), 179, 100);
+        assert_eq!(
+            (b.cookies, b.binding, b.capacity),
+            (1, Binding::PerCookie, 4093)
+        );
+    }
+
+    #[test]
+    fn line_counting_browsers_pay_for_attributes() {
+        let mut limits = chromium();
+        limits.counts = Counted::Line;
+        let b = Budget::new("sid", &limits, &config(None), 0, 0);
+        assert_eq!(b.plan("sid", 5000).unwrap()[0], (4096 - 41 - 3) / 4 * 4);
+    }
+
+    #[test]
+    fn no_room_means_no_plan() {
+        let b = Budget::new("sid", &chromium(), &config(Some(50)), 0, 0);
+        assert_eq!(b.capacity, 50 - 4);
+        assert!(b.plan("sid", 47).is_none());
+        let full = Budget::new("sid", &chromium(), &config(None), 180, 0);
+        assert_eq!(full.capacity, 0);
+    }
+}

@@ -1,0 +1,257 @@
+//! Spreading one encoded value over numbered cookies, and gathering it back.
+//!
+//! # Naming
+//!
+//! A value spread over `n` cookies uses the names `NAME`, `NAME.1`, ...,
+//! `NAME.{n-1}`, where `NAME` is the configured cookie name. The first cookie,
+//! `NAME`, starts with the envelope header, whose second byte is the chunk
+//! count `n` (see [`codec`](crate::codec)). Every chunk but the last holds a
+//! multiple of four base64 characters, so each decodes on its own.
+//!
+//! # Gathering
+//!
+//! Reassembly takes exactly the chunks that the first cookie's count names:
+//! a chunk beyond the count (left from an earlier, larger session) is ignored
+//! and expired on the next save. A missing chunk, or one altered, reordered
+//! or taken from another save, fails the MAC, which covers the name and the
+//! count. When a browser sends several cookies with one name (copies set with
+//! different paths), the combinations are tried in the order sent, up to a
+//! fixed number of MAC checks.
+
+use std::borrow::Cow;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+
+use crate::codec::{self, Header};
+use crate::key::KeyRing;
+use crate::EmptyReason;
+
+/// The most cookies one session may span: the count is one byte.
+pub const MAX_CHUNKS: usize = 255;
+/// Copies of one chunk name that are considered; more are ignored.
+const MAX_COPIES: usize = 4;
+/// Combinations of copies tried before giving up.
+const MAX_ATTEMPTS: usize = 16;
+
+/// The cookie name of chunk `index`.
+pub(crate) fn chunk_name(base: &str, index: usize) -> Cow<'_, str> {
+    match index {
+        0 => Cow::Borrowed(base),
+        i => Cow::Owned(format!("{base}.{i}")),
+    }
+}
+
+/// The chunk index a cookie name stands for, if it is one of ours.
+pub(crate) fn chunk_index(base: &str, name: &str) -> Option<u8> {
+    let rest = name.strip_prefix(base)?;
+    if rest.is_empty() {
+        return Some(0);
+    }
+    let digits = rest.strip_prefix('.')?;
+    // Canonical decimals only, so that `NAME.01` is not a second `NAME.1`.
+    if digits.is_empty() || digits.len() > 3 || digits.starts_with('0') {
+        return None;
+    }
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let index: usize = digits.parse().ok()?;
+    (index < MAX_CHUNKS).then_some(index as u8)
+}
+
+/// A set of chunk indices, 0 to 254, without allocating.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct IndexSet([u64; 4]);
+
+impl IndexSet {
+    pub(crate) fn insert(&mut self, i: u8) {
+        self.0[usize::from(i / 64)] |= 1 << (i % 64);
+    }
+    pub(crate) fn contains(&self, i: u8) -> bool {
+        self.0[usize::from(i / 64)] & (1 << (i % 64)) != 0
+    }
+    pub(crate) fn len(&self) -> usize {
+        self.0.iter().map(|w| w.count_ones() as usize).sum()
+    }
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0 == [0; 4]
+    }
+    /// The indices at or above `from`, ascending.
+    pub(crate) fn from(&self, from: usize) -> impl Iterator<Item = u8> + '_ {
+        (from..MAX_CHUNKS)
+            .map(|i| i as u8)
+            .filter(move |&i| self.contains(i))
+    }
+}
+
+/// The session cookies one request carried: `(index, value)` in the order
+/// sent, at most [`MAX_COPIES`] per index.
+#[derive(Debug, Default)]
+pub(crate) struct Gathered<'a> {
+    pieces: Vec<(u8, &'a str)>,
+    pub(crate) seen: IndexSet,
+    pub(crate) total_len: usize,
+}
+
+impl<'a> Gathered<'a> {
+    pub(crate) fn push(&mut self, index: u8, value: &'a str) {
+        self.seen.insert(index);
+        if self.copies(index).count() < MAX_COPIES {
+            self.total_len += value.len();
+            self.pieces.push((index, value));
+        }
+    }
+
+    fn copies(&self, index: u8) -> impl Iterator<Item = &'a str> + '_ {
+        self.pieces
+            .iter()
+            .filter(move |(i, _)| *i == index)
+            .map(|(_, v)| *v)
+    }
+
+    /// Decodes and verifies the value, trying copies in order. On success,
+    /// `out` holds the envelope bytes.
+    pub(crate) fn assemble(
+        &self,
+        name: &str,
+        keys: &KeyRing,
+        out: &mut Vec<u8>,
+    ) -> Result<(Header, usize), EmptyReason> {
+        let mut first_error = None;
+        let mut attempts = 0;
+        for first in self.copies(0) {
+            let header = match Header::peek(first) {
+                Ok(h) => h,
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                    continue;
+                }
+            };
+            let count = usize::from(header.chunks);
+            let mut options: Vec<Vec<&str>> = Vec::with_capacity(count);
+            options.push(vec![first]);
+            for index in 1..count {
+                let copies: Vec<&str> = self.copies(index as u8).collect();
+                if copies.is_empty() {
+                    first_error.get_or_insert(EmptyReason::ChunkMissing { index: index as u8 });
+                    break;
+                }
+                options.push(copies);
+            }
+            if options.len() < count {
+                continue;
+            }
+            // An odometer over the copies of each chunk, first copies first.
+            let mut choice = vec![0usize; count];
+            loop {
+                if attempts == MAX_ATTEMPTS {
+                    return Err(first_error.unwrap_or(EmptyReason::BadSignature));
+                }
+                attempts += 1;
+                match decode_chunks(choice.iter().zip(&options).map(|(&c, o)| o[c]), out)
+                    .and_then(|()| codec::verify(out, name, keys))
+                {
+                    Ok(verified) => return Ok(verified),
+                    Err(e) => {
+                        first_error.get_or_insert(e);
+                    }
+                }
+                if !advance(&mut choice, &options) {
+                    break;
+                }
+            }
+        }
+        Err(first_error.unwrap_or(EmptyReason::ChunkMissing { index: 0 }))
+    }
+}
+
+fn advance(choice: &mut [usize], options: &[Vec<&str>]) -> bool {
+    for (c, o) in choice.iter_mut().zip(options).rev() {
+        *c += 1;
+        if *c < o.len() {
+            return true;
+        }
+        *c = 0;
+    }
+    false
+}
+
+/// Decodes chunks straight into `out`. Every chunk but the last must be a
+/// whole number of base64 quanta.
+fn decode_chunks<'v>(
+    chunks: impl Iterator<Item = &'v str>,
+    out: &mut Vec<u8>,
+) -> Result<(), EmptyReason> {
+    out.clear();
+    let mut chunks = chunks.peekable();
+    while let Some(chunk) = chunks.next() {
+        if chunks.peek().is_some() && chunk.len() % 4 != 0 {
+            return Err(EmptyReason::Malformed);
+        }
+        URL_SAFE_NO_PAD
+            .decode_vec(chunk, out)
+            .map_err(|_| EmptyReason::Malformed)?;
+    }
+    Ok(())
+}
+
+/// Splits `value` into pieces of the planned lengths.
+pub(crate) fn split<'v>(value: &'v str, lens: &[usize]) -> impl Iterator<Item = &'v str> + 'v {
+    let mut at = 0;
+    lens.to_vec().into_iter().map(move |len| {
+        let piece = &value[at..at + len];
+        at += len;
+        piece
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_roundtrip() {
+        for i in 0..MAX_CHUNKS {
+            let name = chunk_name("sid", i);
+            assert_eq!(chunk_index("sid", &name), Some(i as u8));
+        }
+    }
+
+    #[test]
+    fn foreign_names_are_not_chunks() {
+        for name in [
+            "si", "sid.", "sid.0", "sid.01", "sid.255", "sid.1000", "sid.x", "sidx", "sid.1a",
+            "sid.+1",
+        ] {
+            assert_eq!(chunk_index("sid", name), None, "{name}");
+        }
+    }
+
+    #[test]
+    fn index_set_counts_and_iterates() {
+        let mut s = IndexSet::default();
+        assert!(s.is_empty());
+        for i in [0, 3, 64, 200, 254] {
+            s.insert(i);
+        }
+        assert_eq!(s.len(), 5);
+        assert_eq!(s.from(3).collect::<Vec<_>>(), [3, 64, 200, 254]);
+    }
+
+    #[test]
+    fn split_follows_the_plan() {
+        let parts: Vec<_> = split("abcdefghij", &[4, 4, 2]).collect();
+        assert_eq!(parts, ["abcd", "efgh", "ij"]);
+    }
+
+    #[test]
+    fn misaligned_middle_chunk_is_malformed() {
+        let mut out = Vec::new();
+        assert_eq!(
+            decode_chunks(["abc", "d"].into_iter(), &mut out),
+            Err(EmptyReason::Malformed)
+        );
+        assert_eq!(decode_chunks(["abcd", "efg"].into_iter(), &mut out), Ok(()));
+    }
+}

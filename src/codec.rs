@@ -1,0 +1,387 @@
+//! The wire format: a signed envelope around the session's JSON.
+//!
+//! # Format, version 1
+//!
+//! The cookie value (all chunks joined, see [`chunk`](crate::chunk)) is the
+//! base64url encoding, without padding, of these bytes:
+//!
+//! | bytes | field |
+//! |---|---|
+//! | 0 | high 4 bits: format version, `1`; low 4 bits: flags |
+//! | 1 | chunk count, 1 to 255: how many cookies the value is spread over |
+//! | 2..6 | issued-at: seconds since the Unix epoch, u32 big-endian (good until 2106) |
+//! | 6..n-16 | payload: the session as a compact JSON object, raw-deflated when flag `DEFLATE` is set |
+//! | n-16..n | tag: HMAC-SHA256 truncated to its first 16 bytes |
+//!
+//! Flags: `0b0001` DEFLATE (RFC 1951 raw deflate, no zlib header); `0b0010`,
+//! `0b0100` and `0b1000` are reserved (`0b0100` for an encrypted mode) and a
+//! value that sets one is rejected.
+//!
+//! The six header bytes are exactly eight base64 characters, so the first
+//! cookie's first eight characters give the version, flags and chunk count
+//! without decoding the rest.
+//!
+//! The tag is computed over `len(name) as u8 || name || bytes[0..n-16]`,
+//! where `name` is the base cookie name. Binding the name means a value can't
+//! be moved to another cookie; binding the header binds the chunk count, so a
+//! value can't be re-chunked or glued to a leftover chunk.
+//!
+//! The payload is deflated only when that makes it smaller. The tag is
+//! truncated to 128 bits, as RFC 2104 section 5 permits: a forger must still
+//! guess 2^128 values online, one request each, and the 16 bytes saved are
+//! 21 base64 characters in every request's Cookie header.
+//!
+//! Decoding checks, in order: length, version, flags, the tag (in constant
+//! time, against each key of the ring), the issued-at time against the max
+//! age and the allowed clock skew, and only then inflates, with a cap, and
+//! parses the JSON.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use hmac::Mac;
+
+use crate::compress::{self, InflateError};
+use crate::key::KeyRing;
+use crate::session::SessionData;
+use crate::EmptyReason;
+
+/// The format version this build writes and reads.
+pub(crate) const VERSION: u8 = 1;
+/// The payload is raw deflate.
+pub(crate) const FLAG_DEFLATE: u8 = 0b0001;
+const KNOWN_FLAGS: u8 = FLAG_DEFLATE;
+/// Bytes before the payload.
+pub(crate) const HEADER_LEN: usize = 6;
+/// Bytes of the truncated HMAC-SHA256 tag.
+pub(crate) const TAG_LEN: usize = 16;
+/// The smallest envelope: header, `{}`, tag.
+pub(crate) const MIN_ENVELOPE: usize = HEADER_LEN + 2 + TAG_LEN;
+
+/// The base64url length of `n` bytes, without padding.
+pub(crate) const fn encoded_len(n: usize) -> usize {
+    (n * 4).div_ceil(3)
+}
+
+/// The fields of an envelope's header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Header {
+    pub flags: u8,
+    pub chunks: u8,
+    pub issued_at: u32,
+}
+
+impl Header {
+    fn parse(bytes: &[u8]) -> Result<Header, EmptyReason> {
+        if bytes.len() < HEADER_LEN {
+            return Err(EmptyReason::Malformed);
+        }
+        let version = bytes[0] >> 4;
+        if version != VERSION {
+            return Err(EmptyReason::UnsupportedVersion(version));
+        }
+        let flags = bytes[0] & 0x0f;
+        if flags & !KNOWN_FLAGS != 0 {
+            return Err(EmptyReason::UnsupportedFlags(flags));
+        }
+        let chunks = bytes[1];
+        if chunks == 0 {
+            return Err(EmptyReason::Malformed);
+        }
+        let issued_at = u32::from_be_bytes([bytes[2], bytes[3], bytes[4], bytes[5]]);
+        Ok(Header {
+            flags,
+            chunks,
+            issued_at,
+        })
+    }
+
+    /// Reads the header from the start of the first cookie's value.
+    pub(crate) fn peek(first_value: &str) -> Result<Header, EmptyReason> {
+        let prefix = first_value
+            .get(..encoded_len(HEADER_LEN))
+            .ok_or(EmptyReason::Malformed)?;
+        let mut bytes = [0u8; HEADER_LEN];
+        URL_SAFE_NO_PAD
+            .decode_slice(prefix, &mut bytes)
+            .map_err(|_| EmptyReason::Malformed)?;
+        Header::parse(&bytes)
+    }
+}
+
+/// An envelope under construction: the header slot, then the payload.
+///
+/// Built in two steps so that the shrink loop can measure a payload without
+/// signing it, and the final save signs the very bytes that were measured.
+#[derive(Debug, Default)]
+pub(crate) struct Envelope {
+    json: Vec<u8>,
+    bytes: Vec<u8>,
+    flags: u8,
+}
+
+impl Envelope {
+    /// Serializes and (when it helps) deflates `data`, replacing any previous
+    /// contents. Returns the base64url length the finished value will have.
+    pub(crate) fn fill(&mut self, data: &SessionData, allow_deflate: bool) -> usize {
+        self.json.clear();
+        data.write_json(&mut self.json);
+        self.bytes.clear();
+        self.bytes.resize(HEADER_LEN, 0);
+        self.flags = 0;
+        if allow_deflate {
+            compress::deflate(&self.json, &mut self.bytes);
+            if self.bytes.len() - HEADER_LEN < self.json.len() {
+                self.flags = FLAG_DEFLATE;
+            } else {
+                self.bytes.truncate(HEADER_LEN);
+            }
+        }
+        if self.flags == 0 {
+            self.bytes.extend_from_slice(&self.json);
+        }
+        self.encoded_len()
+    }
+
+    /// The base64url length of the finished value.
+    pub(crate) fn encoded_len(&self) -> usize {
+        encoded_len(self.bytes.len() + TAG_LEN)
+    }
+
+    /// The length of the JSON that was last filled in.
+    pub(crate) fn json_len(&self) -> usize {
+        self.json.len()
+    }
+
+    /// Whether the payload is deflated.
+    pub(crate) fn deflated(&self) -> bool {
+        self.flags & FLAG_DEFLATE != 0
+    }
+
+    /// Writes the header, signs, and returns the base64url value.
+    pub(crate) fn seal(
+        &mut self,
+        name: &str,
+        chunks: u8,
+        issued_at: u32,
+        keys: &KeyRing,
+    ) -> String {
+        self.bytes[0] = VERSION << 4 | self.flags;
+        self.bytes[1] = chunks;
+        self.bytes[2..HEADER_LEN].copy_from_slice(&issued_at.to_be_bytes());
+        let tag = tag(keys.signing().mac(), name, &self.bytes);
+        self.bytes.extend_from_slice(&tag[..TAG_LEN]);
+        let value = URL_SAFE_NO_PAD.encode(&self.bytes);
+        self.bytes.truncate(self.bytes.len() - TAG_LEN);
+        value
+    }
+}
+
+fn tag(mut mac: crate::key::HmacSha256, name: &str, signed: &[u8]) -> [u8; 32] {
+    // Cookie names are checked at build time to be under 256 bytes.
+    mac.update(&[name.len() as u8]);
+    mac.update(name.as_bytes());
+    mac.update(signed);
+    mac.finalize().into_bytes().into()
+}
+
+/// What decoding needs besides the bytes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct OpenPolicy {
+    /// Seconds since the epoch, now.
+    pub now: u64,
+    /// Sessions issued longer ago than this are expired.
+    pub max_age: u64,
+    /// How far in the future an issued-at time may be.
+    pub clock_skew: u64,
+    /// The inflate cap, in bytes of JSON.
+    pub max_json: usize,
+}
+
+/// Verifies the tag of the decoded envelope under every key of the ring.
+/// Returns the header and the verifying key's index.
+pub(crate) fn verify(
+    envelope: &[u8],
+    name: &str,
+    keys: &KeyRing,
+) -> Result<(Header, usize), EmptyReason> {
+    if envelope.len() < MIN_ENVELOPE {
+        return Err(EmptyReason::Malformed);
+    }
+    let header = Header::parse(envelope)?;
+    let (signed, tag_bytes) = envelope.split_at(envelope.len() - TAG_LEN);
+    for (index, key) in keys.all().iter().enumerate() {
+        let mut mac = key.mac();
+        mac.update(&[name.len() as u8]);
+        mac.update(name.as_bytes());
+        mac.update(signed);
+        // Constant-time comparison of the leftmost 16 bytes.
+        if mac.verify_truncated_left(tag_bytes).is_ok() {
+            return Ok((header, index));
+        }
+    }
+    Err(EmptyReason::BadSignature)
+}
+
+/// Checks the time and opens the payload of an envelope that [`verify`]
+/// accepted. `scratch` is reused for the inflated JSON.
+pub(crate) fn open(
+    envelope: &[u8],
+    header: Header,
+    policy: &OpenPolicy,
+    scratch: &mut Vec<u8>,
+) -> Result<SessionData, EmptyReason> {
+    let issued = u64::from(header.issued_at);
+    if issued > policy.now.saturating_add(policy.clock_skew) {
+        return Err(EmptyReason::IssuedInFuture);
+    }
+    if policy.now.saturating_sub(issued) > policy.max_age {
+        return Err(EmptyReason::Expired);
+    }
+    let payload = &envelope[HEADER_LEN..envelope.len() - TAG_LEN];
+    let json = if header.flags & FLAG_DEFLATE != 0 {
+        scratch.clear();
+        compress::inflate(payload, policy.max_json, scratch).map_err(|e| match e {
+            InflateError::TooLarge => EmptyReason::InflateLimit,
+            InflateError::Invalid => EmptyReason::Corrupt,
+        })?;
+        &scratch[..]
+    } else {
+        if payload.len() > policy.max_json {
+            return Err(EmptyReason::InflateLimit);
+        }
+        payload
+    };
+    SessionData::from_json(json).map_err(|_| EmptyReason::Corrupt)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Key;
+
+    fn ring() -> KeyRing {
+        KeyRing::new(Key::try_from_bytes(&[9; 32]).unwrap())
+    }
+
+    fn policy() -> OpenPolicy {
+        OpenPolicy {
+            now: 1_000_000,
+            max_age: 100,
+            clock_skew: 10,
+            max_json: 1 << 20,
+        }
+    }
+
+    fn sealed(data: &SessionData, deflate: bool) -> Vec<u8> {
+        let mut env = Envelope::default();
+        let len = env.fill(data, deflate);
+        let value = env.seal("sid", 1, 1_000_000, &ring());
+        assert_eq!(value.len(), len);
+        URL_SAFE_NO_PAD.decode(value).unwrap()
+    }
+
+    fn sample() -> SessionData {
+        let mut d = SessionData::new();
+        d.insert("user", &"alice").unwrap();
+        d.insert("cart", &vec!["apple"; 40]).unwrap();
+        d
+    }
+
+    #[test]
+    fn seal_then_open_roundtrips_with_and_without_deflate() {
+        for deflate in [true, false] {
+            let bytes = sealed(&sample(), deflate);
+            assert_eq!(bytes[0] & FLAG_DEFLATE != 0, deflate);
+            let (header, key) = verify(&bytes, "sid", &ring()).unwrap();
+            assert_eq!((header.chunks, header.issued_at, key), (1, 1_000_000, 0));
+            let data = open(&bytes, header, &policy(), &mut Vec::new()).unwrap();
+            assert_eq!(
+                data.get::<String>("user").unwrap().as_deref(),
+                Some("alice")
+            );
+        }
+    }
+
+    #[test]
+    fn incompressible_payload_is_stored_raw() {
+        let mut d = SessionData::new();
+        d.insert("k", &"x").unwrap();
+        let bytes = sealed(&d, true);
+        assert_eq!(bytes[0], VERSION << 4);
+        assert_eq!(&bytes[HEADER_LEN..bytes.len() - TAG_LEN], br#"{"k":"x"}"#);
+    }
+
+    #[test]
+    fn name_is_bound_into_the_tag() {
+        let bytes = sealed(&sample(), true);
+        assert_eq!(
+            verify(&bytes, "other", &ring()).unwrap_err(),
+            EmptyReason::BadSignature
+        );
+    }
+
+    #[test]
+    fn chunk_count_is_bound_into_the_tag() {
+        let mut bytes = sealed(&sample(), true);
+        bytes[1] = 2;
+        assert_eq!(
+            verify(&bytes, "sid", &ring()).unwrap_err(),
+            EmptyReason::BadSignature
+        );
+    }
+
+    #[test]
+    fn version_and_flags_are_checked() {
+        let mut bytes = sealed(&sample(), true);
+        bytes[0] = 2 << 4 | FLAG_DEFLATE;
+        assert_eq!(
+            verify(&bytes, "sid", &ring()).unwrap_err(),
+            EmptyReason::UnsupportedVersion(2)
+        );
+        bytes[0] = VERSION << 4 | 0b0100;
+        assert_eq!(
+            verify(&bytes, "sid", &ring()).unwrap_err(),
+            EmptyReason::UnsupportedFlags(0b0100)
+        );
+    }
+
+    #[test]
+    fn time_is_checked_after_the_tag() {
+        let bytes = sealed(&sample(), true);
+        let (header, _) = verify(&bytes, "sid", &ring()).unwrap();
+        let late = OpenPolicy {
+            now: 1_000_101,
+            ..policy()
+        };
+        assert_eq!(
+            open(&bytes, header, &late, &mut Vec::new()).unwrap_err(),
+            EmptyReason::Expired
+        );
+        let early = OpenPolicy {
+            now: 999_989,
+            ..policy()
+        };
+        assert_eq!(
+            open(&bytes, header, &early, &mut Vec::new()).unwrap_err(),
+            EmptyReason::IssuedInFuture
+        );
+        let edge = OpenPolicy {
+            now: 1_000_100,
+            ..policy()
+        };
+        assert!(open(&bytes, header, &edge, &mut Vec::new()).is_ok());
+    }
+
+    #[test]
+    fn header_is_exactly_eight_characters() {
+        let mut env = Envelope::default();
+        env.fill(&sample(), true);
+        let value = env.seal("sid", 3, 77, &ring());
+        let header = Header::peek(&value).unwrap();
+        assert_eq!((header.chunks, header.issued_at), (3, 77));
+        assert_eq!(
+            Header::peek(&value[..7]).unwrap_err(),
+            EmptyReason::Malformed
+        );
+    }
+}

@@ -1,0 +1,246 @@
+//! The typed errors and reasons of the crate.
+//!
+//! Each step has its own small enum: building an [`Engine`](crate::Engine)
+//! ([`ConfigError`]), reading cookies ([`EmptyReason`], which never fails a
+//! request but says why the session started empty), saving ([`SaveError`])
+//! and converting values ([`ValueError`]).
+
+use std::fmt;
+
+/// Why an [`Engine`](crate::Engine) or a [`Key`](crate::Key) could not be built.
+///
+/// A misconfiguration is refused when the engine is built, not discovered
+/// later as a cookie the browser silently drops.
+///
+/// # Example
+/// ```
+/// use cookietin::{ConfigError, Key};
+///
+/// let err = Key::try_from_bytes(b"too short").unwrap_err();
+/// assert_eq!(err, ConfigError::KeyTooShort { len: 9 });
+/// assert_eq!(err.to_string(), "key is 9 bytes, at least 32 are required");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A signing key shorter than [`Key::MIN_LEN`](crate::Key::MIN_LEN) bytes.
+    KeyTooShort {
+        /// The length that was given.
+        len: usize,
+    },
+    /// The cookie name is empty, too long, or has a character that is not an
+    /// RFC 6265 token character.
+    InvalidCookieName(String),
+    /// A `__Secure-` or `__Host-` cookie without the `Secure` attribute.
+    PrefixRequiresSecure(String),
+    /// A `__Host-` cookie with a `Domain` attribute.
+    HostPrefixForbidsDomain(String),
+    /// A `__Host-` cookie whose `Path` is not `/`.
+    HostPrefixRequiresRootPath(String),
+    /// `SameSite=None` without `Secure`: browsers reject such cookies.
+    SameSiteNoneRequiresSecure,
+    /// A `Path` or `Domain` value that browsers would ignore or reject.
+    InvalidAttribute {
+        /// The attribute's name.
+        attribute: &'static str,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+    /// A limit that must be positive was zero, or limits contradict each other.
+    InvalidLimit(&'static str),
+    /// The browser-limits database could not be read.
+    Limits(String),
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::KeyTooShort { len } => write!(
+                f,
+                "key is {len} bytes, at least {} are required",
+                crate::Key::MIN_LEN
+            ),
+            ConfigError::InvalidCookieName(name) => write!(f, "invalid cookie name {name:?}"),
+            ConfigError::PrefixRequiresSecure(name) => {
+                write!(f, "cookie {name:?} has a prefix that requires Secure")
+            }
+            ConfigError::HostPrefixForbidsDomain(name) => {
+                write!(
+                    f,
+                    "cookie {name:?} has the __Host- prefix, which forbids Domain"
+                )
+            }
+            ConfigError::HostPrefixRequiresRootPath(name) => {
+                write!(
+                    f,
+                    "cookie {name:?} has the __Host- prefix, which requires Path=/"
+                )
+            }
+            ConfigError::SameSiteNoneRequiresSecure => {
+                f.write_str("SameSite=None requires the Secure attribute")
+            }
+            ConfigError::InvalidAttribute { attribute, problem } => {
+                write!(f, "invalid {attribute} attribute: {problem}")
+            }
+            ConfigError::InvalidLimit(what) => write!(f, "invalid limit: {what}"),
+            ConfigError::Limits(why) => write!(f, "invalid browser-limits database: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Why a request's session cookies were rejected, so the session started empty.
+///
+/// Loading never fails a request: bad cookies give an empty
+/// [`Session`](crate::Session) and one of these reasons, which the app may log.
+/// A request that carries no session cookie at all has no reason: it is simply
+/// a new session.
+///
+/// # Example
+/// ```
+/// use cookietin::{Engine, EmptyReason, Key};
+///
+/// let engine = Engine::builder(Key::try_from_bytes(&[7; 32])?).build()?;
+/// let session = engine.load(["session=forged"], None);
+/// assert!(session.is_empty());
+/// assert_eq!(session.empty_reason(), Some(&EmptyReason::Malformed));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EmptyReason {
+    /// The value is not base64url, or too short to hold an envelope.
+    Malformed,
+    /// The first cookie names more chunks than the request carries.
+    ChunkMissing {
+        /// The index of the first missing chunk (`NAME.index`).
+        index: u8,
+    },
+    /// The encoded value is larger than the engine accepts.
+    TooLarge,
+    /// No key in the ring verifies the MAC: the value was altered, moved from
+    /// another cookie name, re-chunked, mixed from two saves, or signed with a
+    /// key the ring no longer holds.
+    BadSignature,
+    /// The envelope's format version is not one this build reads.
+    UnsupportedVersion(u8),
+    /// The envelope sets flags this build does not know (such as a future
+    /// encrypted mode).
+    UnsupportedFlags(u8),
+    /// The signed issued-at time is older than the engine's max age.
+    Expired,
+    /// The signed issued-at time lies further in the future than the allowed
+    /// clock skew.
+    IssuedInFuture,
+    /// The payload inflates past the engine's cap.
+    InflateLimit,
+    /// The payload does not inflate, or is not a JSON object. Only a holder
+    /// of the key can produce this.
+    Corrupt,
+}
+
+impl fmt::Display for EmptyReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EmptyReason::Malformed => f.write_str("malformed session cookie"),
+            EmptyReason::ChunkMissing { index } => write!(f, "session chunk {index} is missing"),
+            EmptyReason::TooLarge => f.write_str("session cookies are too large"),
+            EmptyReason::BadSignature => f.write_str("session signature does not verify"),
+            EmptyReason::UnsupportedVersion(v) => write!(f, "unsupported format version {v}"),
+            EmptyReason::UnsupportedFlags(b) => write!(f, "unsupported format flags {b:#06b}"),
+            EmptyReason::Expired => f.write_str("session has expired"),
+            EmptyReason::IssuedInFuture => f.write_str("session was issued in the future"),
+            EmptyReason::InflateLimit => f.write_str("session inflates past the size cap"),
+            EmptyReason::Corrupt => f.write_str("session payload is corrupt"),
+        }
+    }
+}
+
+impl std::error::Error for EmptyReason {}
+
+/// Why a session could not be saved.
+///
+/// # Example
+/// ```
+/// use cookietin::{Engine, Key, SaveError};
+///
+/// // One 30-byte cookie can't hold even an empty session's envelope.
+/// let engine = Engine::builder(Key::try_from_bytes(&[7; 32])?)
+///     .max_cookie_bytes(30)
+///     .max_chunks(1)
+///     .build()?;
+/// let mut session = cookietin::Session::new();
+/// session.insert("user", &"someone with a long name")?;
+/// let err = engine.save(&mut session).unwrap_err();
+/// assert!(matches!(err, SaveError::DoesNotFit { .. }));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SaveError {
+    /// The budget is too small for even an empty session's envelope, so no
+    /// amount of shrinking could help. The session and the cookies the request
+    /// carried are left alone.
+    DoesNotFit {
+        /// The encoded bytes of an empty session.
+        needed: usize,
+        /// The encoded bytes the budget allows.
+        capacity: usize,
+    },
+}
+
+impl fmt::Display for SaveError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SaveError::DoesNotFit { needed, capacity } => write!(
+                f,
+                "session needs {needed} encoded bytes but the budget allows {capacity}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SaveError {}
+
+/// A session value could not be converted to or from its Rust type.
+///
+/// # Example
+/// ```
+/// let mut session = cookietin::Session::new();
+/// session.insert("count", &3)?;
+/// let err = session.get::<String>("count").unwrap_err();
+/// assert_eq!(err.key(), "count");
+/// # Ok::<(), cookietin::ValueError>(())
+/// ```
+#[derive(Debug)]
+pub struct ValueError {
+    key: String,
+    source: serde_json::Error,
+}
+
+impl ValueError {
+    pub(crate) fn new(key: &str, source: serde_json::Error) -> Self {
+        ValueError {
+            key: key.to_owned(),
+            source,
+        }
+    }
+
+    /// The session key whose value failed to convert.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+}
+
+impl fmt::Display for ValueError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "session value {:?}: {}", self.key, self.source)
+    }
+}
+
+impl std::error::Error for ValueError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}

@@ -1,0 +1,112 @@
+//! Adapters over the `http` crate's types, for hyper, axum and others.
+//!
+//! # Example
+//! ```
+//! use cookietin::{Engine, Key};
+//! use http::{header, Request, Response};
+//!
+//! let engine = Engine::builder(Key::try_from_bytes(&[5; 32])?).build()?;
+//! let request = Request::get("/").header(header::COOKIE, "theme=dark").body(())?;
+//!
+//! let mut session = engine.load_request(&request);
+//! session.insert("visits", &1)?;
+//!
+//! let mut response = Response::new(());
+//! engine.save_response(&mut session, &mut response)?;
+//! assert_eq!(response.headers().get_all(header::SET_COOKIE).iter().count(), 1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use http::header::{COOKIE, SET_COOKIE, USER_AGENT, VARY};
+use http::{HeaderMap, HeaderValue, Request, Response};
+
+use crate::{Engine, SaveError, SaveReport, Session};
+
+impl Engine {
+    /// [`Engine::load`] from a request's headers: every `Cookie` header and
+    /// the `User-Agent`.
+    pub fn load_headers(&self, headers: &HeaderMap) -> Session {
+        let user_agent = headers.get(USER_AGENT).and_then(|v| v.to_str().ok());
+        self.load(headers.get_all(COOKIE), user_agent)
+    }
+
+    /// [`Engine::load`] from a request.
+    pub fn load_request<B>(&self, request: &Request<B>) -> Session {
+        self.load_headers(request.headers())
+    }
+
+    /// [`Engine::save`] into response headers: appends one `Set-Cookie` per
+    /// cookie, and `Vary: Cookie` when the session was read or written, so
+    /// that shared caches don't serve one user's page to another.
+    pub fn save_headers(
+        &self,
+        session: &mut Session,
+        headers: &mut HeaderMap,
+    ) -> Result<SaveReport, SaveError> {
+        let personal = session.is_accessed() || session.is_modified();
+        let saved = self.save(session)?;
+        for value in saved.set_cookies {
+            let value = HeaderValue::try_from(value).expect("Set-Cookie values are ASCII");
+            headers.append(SET_COOKIE, value);
+        }
+        if personal || !saved.report.expired.is_empty() || saved.report.chunks > 0 {
+            let varies = headers.get_all(VARY).iter().any(|v| {
+                v.to_str().is_ok_and(|s| {
+                    s.split(',')
+                        .any(|t| t.trim().eq_ignore_ascii_case("cookie"))
+                })
+            });
+            if !varies {
+                headers.append(VARY, HeaderValue::from_static("Cookie"));
+            }
+        }
+        Ok(saved.report)
+    }
+
+    /// [`Engine::save`] into a response.
+    pub fn save_response<B>(
+        &self,
+        session: &mut Session,
+        response: &mut Response<B>,
+    ) -> Result<SaveReport, SaveError> {
+        self.save_headers(session, response.headers_mut())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Key;
+
+    #[test]
+    fn roundtrip_through_header_maps_and_vary_once() {
+        let engine = Engine::builder(Key::try_from_bytes(&[3; 32]).unwrap())
+            .build()
+            .unwrap();
+        let mut session = engine.load_headers(&HeaderMap::new());
+        session.insert("a", &1).unwrap();
+        let mut out = HeaderMap::new();
+        out.append(VARY, HeaderValue::from_static("Accept-Encoding, cookie"));
+        engine.save_headers(&mut session, &mut out).unwrap();
+        assert_eq!(out.get_all(VARY).iter().count(), 1);
+        let mut request = HeaderMap::new();
+        for set in out.get_all(SET_COOKIE) {
+            let pair = set.to_str().unwrap().split(';').next().unwrap().to_owned();
+            request.append(COOKIE, HeaderValue::try_from(pair).unwrap());
+        }
+        let again = engine.load_headers(&request);
+        assert_eq!(again.get::<u8>("a").unwrap(), Some(1));
+        assert_eq!(again.request_chunks(), 1);
+    }
+
+    #[test]
+    fn untouched_session_adds_no_headers() {
+        let engine = Engine::builder(Key::try_from_bytes(&[3; 32]).unwrap())
+            .build()
+            .unwrap();
+        let mut session = engine.load_headers(&HeaderMap::new());
+        let mut out = HeaderMap::new();
+        engine.save_headers(&mut session, &mut out).unwrap();
+        assert!(out.is_empty());
+    }
+}

@@ -1,0 +1,74 @@
+//! A web session kept on the client: signed, compressed, and spread over as
+//! many numbered cookies as the visiting browser will really keep and the
+//! server in front will really accept.
+//!
+//! The data flows one way on each side of a request:
+//!
+//! ```text
+//! load:  Cookie header(s) + User-Agent
+//!          -> browser (woothee -> identity, cached) -> limits
+//!          -> chunk   (gather NAME, NAME.1, ...; check the count)
+//!          -> codec   (base64url -> verify MAC -> inflate, capped -> JSON)
+//!          -> Session (+ why it is empty, if it is)
+//! save:  Session (which remembers its request)
+//!          -> budget  (per-cookie bytes, cookies left for the site, header bytes left)
+//!          -> codec   (JSON -> deflate if smaller -> envelope -> MAC -> base64url)
+//!          -> shrink  (callbacks, then drops, until it fits)
+//!          -> chunk   (split; expire stale ones)
+//!          -> Set-Cookie values
+//! ```
+//!
+//! Each step has its own module: [`session`], [`codec`], [`key`], [`chunk`],
+//! [`agent`], [`limits`], [`browser`], [`budget`], [`shrink`], [`http`] and
+//! [`error`]. The wire format is described in [`codec`].
+//!
+//! The session is signed, not encrypted: the client can read its contents.
+//!
+//! # Example
+//! ```
+//! use cookietin::{Engine, Key};
+//!
+//! let engine = Engine::builder(Key::try_from_bytes(b"a secret of at least thirty-two bytes")?)
+//!     .build()?;
+//! let chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
+//!
+//! let mut session = engine.load(["theme=dark"], Some(chrome));
+//! session.insert("cart", &vec!["apple", "pear"])?;
+//! let saved = engine.save(&mut session)?;
+//! for set_cookie in &saved.set_cookies {
+//!     // response.headers_mut().append("set-cookie", set_cookie.parse()?);
+//!     assert!(set_cookie.starts_with("session="));
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Crate features
+//! None yet: every part is always built.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod agent;
+mod attributes;
+pub mod browser;
+pub mod budget;
+pub mod chunk;
+pub mod codec;
+mod compress;
+mod engine;
+pub mod error;
+pub mod http;
+pub mod key;
+pub mod limits;
+pub mod session;
+pub mod shrink;
+
+pub use agent::{identify, Identity};
+pub use attributes::SameSite;
+pub use browser::{Browser, Browsers};
+pub use budget::{Binding, Budget, DEFAULT_HEADER_BUDGET};
+pub use engine::{Engine, EngineBuilder, SaveAction, SaveReport, Saved};
+pub use error::{ConfigError, EmptyReason, SaveError, ValueError};
+pub use key::{Key, KeyRing};
+pub use limits::{BrowserLimits, Counted, LimitsDb};
+pub use session::{Session, SessionData};
+pub use shrink::{ShrinkFn, ShrinkReport, ShrinkStep};

@@ -1,0 +1,407 @@
+//! The session: string keys to JSON values, with change tracking.
+//!
+//! Values are kept as raw JSON text ([`RawValue`]) from the moment they are
+//! read off the wire until a handler asks for one. A load therefore only
+//! splits the top-level object; nested values are parsed by the typed
+//! [`Session::get`] that reads them, straight into the caller's type. The
+//! same raw text is written back verbatim on save, and its length makes the
+//! session's JSON size a sum that costs nothing to keep.
+
+use std::cell::Cell;
+use std::collections::BTreeMap;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+use crate::engine::RequestState;
+use crate::{EmptyReason, ValueError};
+
+/// The key-value data of a session, without change tracking.
+///
+/// This is what shrink callbacks receive, and what [`Session`] wraps.
+///
+/// # Example
+/// ```
+/// let mut data = cookietin::SessionData::new();
+/// data.insert("history", &vec!["/a", "/b"])?;
+/// let history: Vec<String> = data.get("history")?.unwrap_or_default();
+/// assert_eq!(history, ["/a", "/b"]);
+/// assert_eq!(data.json_len(), r#"{"history":["/a","/b"]}"#.len());
+/// # Ok::<(), cookietin::ValueError>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct SessionData {
+    entries: BTreeMap<String, Box<RawValue>>,
+}
+
+impl SessionData {
+    /// An empty map.
+    pub fn new() -> SessionData {
+        SessionData::default()
+    }
+
+    /// Parses a session from a JSON object's text, keeping each value raw.
+    pub(crate) fn from_json(json: &[u8]) -> Result<SessionData, serde_json::Error> {
+        let entries = serde_json::from_slice(json)?;
+        Ok(SessionData { entries })
+    }
+
+    /// Writes the session as one compact JSON object.
+    pub(crate) fn write_json(&self, out: &mut Vec<u8>) {
+        serde_json::to_writer(out, &self.entries).expect("raw JSON values always serialize");
+    }
+
+    /// The value at `key`, converted to `T`; `Ok(None)` when the key is absent.
+    pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, ValueError> {
+        match self.entries.get(key) {
+            None => Ok(None),
+            Some(raw) => serde_json::from_str(raw.get())
+                .map(Some)
+                .map_err(|e| ValueError::new(key, e)),
+        }
+    }
+
+    /// The value at `key` as a [`serde_json::Value`].
+    pub fn get_value(&self, key: &str) -> Option<Value> {
+        let raw = self.entries.get(key)?;
+        Some(serde_json::from_str(raw.get()).expect("raw values hold valid JSON"))
+    }
+
+    /// The value at `key` as its JSON text.
+    pub fn get_raw(&self, key: &str) -> Option<&RawValue> {
+        self.entries.get(key).map(|raw| &**raw)
+    }
+
+    /// Sets `key` to `value`, serialized with serde. Returns whether the
+    /// stored JSON changed.
+    pub fn insert<T: Serialize + ?Sized>(
+        &mut self,
+        key: &str,
+        value: &T,
+    ) -> Result<bool, ValueError> {
+        let raw = serde_json::value::to_raw_value(value).map_err(|e| ValueError::new(key, e))?;
+        Ok(self.insert_raw(key, raw))
+    }
+
+    /// Sets `key` to already-serialized JSON. Returns whether it changed.
+    pub fn insert_raw(&mut self, key: &str, raw: Box<RawValue>) -> bool {
+        match self.entries.get_mut(key) {
+            Some(old) if old.get() == raw.get() => false,
+            Some(old) => {
+                *old = raw;
+                true
+            }
+            None => {
+                self.entries.insert(key.to_owned(), raw);
+                true
+            }
+        }
+    }
+
+    /// Removes `key`, returning whether it was present.
+    pub fn remove(&mut self, key: &str) -> bool {
+        self.entries.remove(key).is_some()
+    }
+
+    /// Whether `key` is present.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.entries.contains_key(key)
+    }
+
+    /// The keys, in sorted order.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.entries.keys().map(String::as_str)
+    }
+
+    /// The entries as key and raw JSON, in sorted key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &RawValue)> {
+        self.entries.iter().map(|(k, v)| (k.as_str(), &**v))
+    }
+
+    /// How many keys there are.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are no keys.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Removes every key.
+    pub fn clear(&mut self) {
+        self.entries.clear();
+    }
+
+    /// The exact length of the compact JSON this data serializes to, computed
+    /// from the stored lengths without serializing.
+    pub fn json_len(&self) -> usize {
+        let separators = self.entries.len().saturating_sub(1);
+        let members: usize = self
+            .entries
+            .iter()
+            .map(|(k, v)| json_string_len(k) + 1 + v.get().len())
+            .sum();
+        2 + separators + members
+    }
+
+    /// The JSON length one entry adds (key, colon, value, comma).
+    pub(crate) fn entry_json_len(&self, key: &str) -> usize {
+        self.entries
+            .get(key)
+            .map_or(0, |v| json_string_len(key) + 2 + v.get().len())
+    }
+
+    /// Parses the whole data into a JSON object value.
+    pub fn to_value(&self) -> Value {
+        let mut map = serde_json::Map::new();
+        for (k, v) in &self.entries {
+            map.insert(
+                k.clone(),
+                serde_json::from_str(v.get()).expect("valid JSON"),
+            );
+        }
+        Value::Object(map)
+    }
+}
+
+/// The length of `s` as a JSON string literal, quotes included, escaped the
+/// way serde_json escapes.
+fn json_string_len(s: &str) -> usize {
+    let escapes: usize = s
+        .bytes()
+        .map(|b| match b {
+            b'"' | b'\\' | b'\x08' | b'\x0c' | b'\n' | b'\r' | b'\t' => 1,
+            0..=0x1f => 5,
+            _ => 0,
+        })
+        .sum();
+    s.len() + 2 + escapes
+}
+
+/// A web session: the data plus what the request said about it.
+///
+/// Obtain one from [`Engine::load`](crate::Engine::load) (or
+/// [`Session::new`] for a request with no cookies), read and change it in the
+/// handler, and give it to [`Engine::save`](crate::Engine::save). The session
+/// remembers whether it was read and changed, so that a response carries
+/// `Set-Cookie` only when needed.
+///
+/// # Example
+/// ```
+/// let mut session = cookietin::Session::new();
+/// assert!(!session.is_modified());
+/// session.insert("user_id", &42)?;
+/// assert!(session.is_modified());
+/// assert_eq!(session.get::<u32>("user_id")?, Some(42));
+/// assert!(session.is_accessed());
+/// # Ok::<(), cookietin::ValueError>(())
+/// ```
+#[derive(Debug, Default)]
+pub struct Session {
+    data: SessionData,
+    accessed: Cell<bool>,
+    modified: bool,
+    renew: bool,
+    pub(crate) request: RequestState,
+}
+
+impl Session {
+    /// A new, empty session, as for a request that carried no cookies.
+    pub fn new() -> Session {
+        Session::default()
+    }
+
+    pub(crate) fn loaded(data: SessionData, request: RequestState) -> Session {
+        Session {
+            data,
+            request,
+            ..Session::default()
+        }
+    }
+
+    /// The value at `key`, converted to `T`. Marks the session accessed.
+    pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, ValueError> {
+        self.accessed.set(true);
+        self.data.get(key)
+    }
+
+    /// The value at `key` as a [`serde_json::Value`]. Marks the session accessed.
+    pub fn get_value(&self, key: &str) -> Option<Value> {
+        self.accessed.set(true);
+        self.data.get_value(key)
+    }
+
+    /// Sets `key` to `value`. Marks the session modified when the stored JSON
+    /// changed.
+    pub fn insert<T: Serialize + ?Sized>(
+        &mut self,
+        key: &str,
+        value: &T,
+    ) -> Result<(), ValueError> {
+        let changed = self.data.insert(key, value)?;
+        self.modified |= changed;
+        Ok(())
+    }
+
+    /// Removes `key`, marking the session modified if it was present.
+    pub fn remove(&mut self, key: &str) -> bool {
+        let removed = self.data.remove(key);
+        self.modified |= removed;
+        removed
+    }
+
+    /// Destroys the session: every key goes, and the next save expires every
+    /// session cookie the request carried.
+    pub fn clear(&mut self) {
+        self.modified |= !self.data.is_empty() || self.request.carried_cookies();
+        self.data.clear();
+    }
+
+    /// Forces the next save to re-issue the cookies (with a new issued-at
+    /// time) even though nothing changed.
+    pub fn renew(&mut self) {
+        self.renew = true;
+    }
+
+    /// Whether `key` is present. Marks the session accessed.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.accessed.set(true);
+        self.data.contains_key(key)
+    }
+
+    /// How many keys the session holds.
+    pub fn len(&self) -> usize {
+        self.data.len()
+    }
+
+    /// Whether the session holds no keys.
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+
+    /// Read access to the data. Marks the session accessed.
+    pub fn data(&self) -> &SessionData {
+        self.accessed.set(true);
+        &self.data
+    }
+
+    /// Write access to the data. Marks the session modified.
+    pub fn data_mut(&mut self) -> &mut SessionData {
+        self.modified = true;
+        &mut self.data
+    }
+
+    /// Whether any value was read since the session was loaded.
+    pub fn is_accessed(&self) -> bool {
+        self.accessed.get()
+    }
+
+    /// Whether any value changed since the session was loaded.
+    pub fn is_modified(&self) -> bool {
+        self.modified
+    }
+
+    /// Whether a save was forced with [`Session::renew`].
+    pub fn is_renew_requested(&self) -> bool {
+        self.renew
+    }
+
+    /// Why the request's session cookies were rejected, if they were.
+    pub fn empty_reason(&self) -> Option<&EmptyReason> {
+        self.request.empty_reason.as_ref()
+    }
+
+    /// How many session cookies (chunks) the request carried, counting only
+    /// distinct chunk names.
+    pub fn request_chunks(&self) -> usize {
+        self.request.chunk_names_seen()
+    }
+
+    /// The browser identified from the request's User-Agent, with the limits
+    /// the engine applies to it.
+    pub fn browser(&self) -> Option<&crate::Browser> {
+        self.request.browser.as_deref()
+    }
+
+    /// When the loaded session was issued, in seconds since the Unix epoch.
+    pub fn issued_at(&self) -> Option<u64> {
+        self.request.issued_at
+    }
+
+    pub(crate) fn data_for_save(&mut self) -> &mut SessionData {
+        &mut self.data
+    }
+
+    pub(crate) fn renew_requested(&self) -> bool {
+        self.renew
+    }
+
+    pub(crate) fn mark_saved(&mut self) {
+        self.modified = false;
+        self.renew = false;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_len_matches_serialization() {
+        let mut data = SessionData::new();
+        assert_eq!(data.json_len(), 2);
+        data.insert("a", &1).unwrap();
+        data.insert("quote\"back\\slash\nctl\u{1}", &vec!["x", "y"])
+            .unwrap();
+        data.insert("nested", &serde_json::json!({"k": [1, 2, {"z": null}]}))
+            .unwrap();
+        data.insert("unicode é", &"ünï").unwrap();
+        let mut out = Vec::new();
+        data.write_json(&mut out);
+        assert_eq!(data.json_len(), out.len());
+        let entry = data.entry_json_len("a");
+        assert_eq!(entry, r#""a":1,"#.len());
+    }
+
+    #[test]
+    fn insert_same_value_is_not_a_modification() {
+        let mut s = Session::new();
+        s.insert("k", &"v").unwrap();
+        s.mark_saved();
+        s.insert("k", &"v").unwrap();
+        assert!(!s.is_modified());
+        s.insert("k", &"w").unwrap();
+        assert!(s.is_modified());
+    }
+
+    #[test]
+    fn reads_mark_accessed_only() {
+        let s = Session::new();
+        assert!(!s.is_accessed());
+        assert_eq!(s.get::<u8>("missing").unwrap(), None);
+        assert!(s.is_accessed());
+        assert!(!s.is_modified());
+    }
+
+    #[test]
+    fn clearing_an_empty_fresh_session_changes_nothing() {
+        let mut s = Session::new();
+        s.clear();
+        assert!(!s.is_modified());
+        s.insert("a", &1).unwrap();
+        s.clear();
+        assert!(s.is_modified());
+        assert!(s.is_empty());
+    }
+
+    #[test]
+    fn typed_get_reports_the_key_on_mismatch() {
+        let mut s = Session::new();
+        s.insert("n", &5).unwrap();
+        let err = s.get::<Vec<u8>>("n").unwrap_err();
+        assert_eq!(err.key(), "n");
+    }
+}

@@ -30,6 +30,8 @@ pub(crate) struct RequestState {
     pub empty_reason: Option<EmptyReason>,
     pub other_cookies: usize,
     pub other_bytes: usize,
+    /// The length of our cookies' values, all copies counted.
+    pub value_bytes: usize,
     pub browser: Option<Arc<Browser>>,
 }
 
@@ -455,6 +457,7 @@ impl Engine {
             }
         }
         state.seen = gathered.seen;
+        state.value_bytes = gathered.total_len;
         if gathered.seen.is_empty() {
             return Session::loaded(SessionData::new(), state);
         }

@@ -320,6 +320,11 @@ impl Session {
         self.request.chunk_names_seen()
     }
 
+    /// The bytes of the session cookies' values on the request.
+    pub fn request_value_bytes(&self) -> usize {
+        self.request.value_bytes
+    }
+
     /// The browser identified from the request's User-Agent, with the limits
     /// the engine applies to it.
     pub fn browser(&self) -> Option<&crate::Browser> {

@@ -583,7 +583,7 @@ impl Engine {
         }
         let mut envelope = Envelope::default();
         let capacity = budget.capacity;
-        let compress = self.compress;
+        let compress = session.compression().unwrap_or(self.compress);
         let (shrink, _fits) = self
             .shrinker
             .fit(session.data_for_save(), capacity, &mut |data| {

@@ -205,6 +205,7 @@ pub struct Session {
     accessed: Cell<bool>,
     modified: bool,
     renew: bool,
+    compression: Option<bool>,
     pub(crate) request: RequestState,
 }
 
@@ -302,6 +303,19 @@ impl Session {
     /// Whether any value changed since the session was loaded.
     pub fn is_modified(&self) -> bool {
         self.modified
+    }
+
+    /// Overrides the engine's compression setting for this session's saves.
+    ///
+    /// Compressed length can reveal a secret when attacker-chosen data sits
+    /// beside it in the same session (see `SECURITY.md`); turn compression
+    /// off for sessions that hold both.
+    pub fn set_compression(&mut self, compress: bool) {
+        self.compression = Some(compress);
+    }
+
+    pub(crate) fn compression(&self) -> Option<bool> {
+        self.compression
     }
 
     /// Whether a save was forced with [`Session::renew`].

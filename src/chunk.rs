@@ -5,7 +5,7 @@
 //! A value spread over `n` cookies uses the names `NAME`, `NAME.1`, ...,
 //! `NAME.{n-1}`, where `NAME` is the configured cookie name. The first cookie,
 //! `NAME`, starts with the envelope header, whose second byte is the chunk
-//! count `n` (see [`codec`](crate::codec)). Every chunk but the last holds a
+//! count `n` (see [`crate::codec`]). Every chunk but the last holds a
 //! multiple of four base64 characters, so each decodes on its own.
 //!
 //! # Gathering
@@ -197,9 +197,9 @@ fn decode_chunks<'v>(
 }
 
 /// Splits `value` into pieces of the planned lengths.
-pub(crate) fn split<'v>(value: &'v str, lens: &[usize]) -> impl Iterator<Item = &'v str> + 'v {
+pub(crate) fn split<'v>(value: &'v str, lens: &'v [usize]) -> impl Iterator<Item = &'v str> + 'v {
     let mut at = 0;
-    lens.to_vec().into_iter().map(move |len| {
+    lens.iter().map(move |&len| {
         let piece = &value[at..at + len];
         at += len;
         piece

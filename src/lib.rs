@@ -72,3 +72,8 @@ pub use key::{Key, KeyRing};
 pub use limits::{BrowserLimits, Counted, LimitsDb};
 pub use session::{Session, SessionData};
 pub use shrink::{ShrinkFn, ShrinkReport, ShrinkStep};
+
+/// The README's examples, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

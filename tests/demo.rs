@@ -1,0 +1,302 @@
+//! The demo server end to end over HTTP: the issue's acceptance cases.
+//!
+//! `cargo test` builds the examples first, so the demo binary sits next to
+//! this test's binary; the test starts it on a free loopback port and stops
+//! it when done.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::{random_bytes, Jar};
+use serde_json::{json, Value};
+
+pub struct Demo {
+    child: Child,
+    pub addr: String,
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn demo_binary() -> PathBuf {
+    let mut dir = std::env::current_exe().unwrap();
+    dir.pop();
+    if dir.ends_with("deps") {
+        dir.pop();
+    }
+    dir.join("examples")
+        .join(format!("demo{}", std::env::consts::EXE_SUFFIX))
+}
+
+fn start(args: &[&str]) -> Demo {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut child = Command::new(demo_binary())
+        .args(["--listen", &addr])
+        .args(args)
+        .env("COOKIETIN_SECRET", "a demo secret that is long enough!!")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the demo example is built by cargo test");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), format!("listening on http://{addr}"));
+    Demo { child, addr }
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+    fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("set-cookie"))
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+}
+
+/// One HTTP/1.1 request with `Connection: close`, cookies from the jar.
+fn request(demo: &Demo, jar: &mut Jar, method: &str, path: &str, body: &str) -> Reply {
+    let mut stream = TcpStream::connect(&demo.addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let cookie = if jar.cookies.is_empty() {
+        String::new()
+    } else {
+        format!("Cookie: {}\r\n", jar.header())
+    };
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {}\r\n{cookie}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        demo.addr,
+        body.len()
+    )
+    .unwrap();
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).unwrap();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers = lines
+        .map(|l| {
+            let (n, v) = l.split_once(": ").unwrap();
+            (n.to_owned(), v.to_owned())
+        })
+        .collect();
+    let reply = Reply {
+        status,
+        headers,
+        body: body.to_owned(),
+    };
+    jar.apply(&reply.set_cookies());
+    reply
+}
+
+fn blob_6000() -> String {
+    use base64::Engine as _;
+    let text = base64::engine::general_purpose::STANDARD.encode(random_bytes(42, 4500));
+    assert_eq!(text.len(), 6000);
+    text
+}
+
+#[test]
+fn patch_then_get_round_trips_4_5_kb_over_two_cookies_within_4096() {
+    let demo = start(&[]);
+    let mut jar = Jar::default();
+    let blob = blob_6000();
+    let reply = request(
+        &demo,
+        &mut jar,
+        "PATCH",
+        "/api/session",
+        &json!({ "blob": blob }).to_string(),
+    );
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.json(), json!({ "blob": blob }));
+    assert!(jar.cookies.len() >= 2, "{:?}", jar.names());
+    for (name, value) in &jar.cookies {
+        assert!(name.len() + value.len() <= 4096);
+    }
+    let reply = request(&demo, &mut jar, "GET", "/api/session", "");
+    assert_eq!(reply.json(), json!({ "blob": blob }));
+    let meta = request(&demo, &mut jar, "GET", "/api/session/meta", "").json();
+    assert_eq!(meta["chunks"], json!(jar.cookies.len()));
+    assert_eq!(meta["empty_reason"], Value::Null);
+}
+
+#[test]
+fn null_removes_a_key_and_delete_clears() {
+    let demo = start(&[]);
+    let mut jar = Jar::default();
+    request(&demo, &mut jar, "PATCH", "/api/session", r#"{"a":1,"b":2}"#);
+    let reply = request(&demo, &mut jar, "PATCH", "/api/session", r#"{"a":null}"#);
+    assert_eq!(reply.json(), json!({"b": 2}));
+    let reply = request(&demo, &mut jar, "DELETE", "/api/session", "");
+    assert_eq!(reply.status, 200);
+    assert!(jar.cookies.is_empty());
+    assert_eq!(
+        request(&demo, &mut jar, "GET", "/api/session", "").json(),
+        json!({})
+    );
+}
+
+#[test]
+fn tampered_missing_reordered_and_mixed_chunks_give_an_empty_session_not_an_error() {
+    let demo = start(&["--header-budget", "off"]);
+    let blob = blob_6000();
+    let body = json!({ "blob": blob }).to_string();
+    let mut good = Jar::default();
+    request(&demo, &mut good, "PATCH", "/api/session", &body);
+    let mut other = Jar::default();
+    request(
+        &demo,
+        &mut other,
+        "PATCH",
+        "/api/session",
+        &json!({ "blob": blob_6000().replace('A', "B") }).to_string(),
+    );
+    assert_eq!(good.names(), ["session", "session.1"]);
+
+    let mut tampered = good.clone();
+    let v = tampered.get("session.1").unwrap().to_owned();
+    tampered.set(
+        "session.1",
+        &format!("{}{}", if v.starts_with('x') { "y" } else { "x" }, &v[1..]),
+    );
+    let mut missing = good.clone();
+    missing.cookies.retain(|(n, _)| n != "session.1");
+    let mut reordered = good.clone();
+    reordered.cookies.reverse();
+    let (a, b) = (
+        good.get("session").unwrap().to_owned(),
+        good.get("session.1").unwrap().to_owned(),
+    );
+    reordered.set("session", &b);
+    reordered.set("session.1", &a);
+    let mut mixed = good.clone();
+    mixed.set("session.1", other.get("session.1").unwrap());
+
+    for (case, mut jar) in [
+        ("tampered", tampered),
+        ("missing", missing),
+        ("reordered", reordered),
+        ("mixed", mixed),
+    ] {
+        let meta = request(&demo, &mut jar, "GET", "/api/session/meta", "");
+        assert_eq!(meta.status, 200, "{case}");
+        assert!(
+            meta.json()["empty_reason"].is_string(),
+            "{case}: {}",
+            meta.body
+        );
+        let page = request(&demo, &mut jar, "GET", "/api/session", "");
+        assert_eq!((page.status, page.json()), (200, json!({})), "{case}");
+        assert_eq!(
+            request(&demo, &mut jar, "GET", "/", "").status,
+            200,
+            "{case}"
+        );
+    }
+    // The untouched jar still loads.
+    let meta = request(&demo, &mut good, "GET", "/api/session/meta", "").json();
+    assert_eq!(meta["empty_reason"], Value::Null);
+}
+
+#[test]
+fn shrinking_from_three_chunks_to_one_expires_the_two_stale_ones_at_once() {
+    let demo = start(&["--header-budget", "off"]);
+    let mut jar = Jar::default();
+    use base64::Engine as _;
+    let big = base64::engine::general_purpose::STANDARD.encode(random_bytes(7, 7000));
+    request(
+        &demo,
+        &mut jar,
+        "PATCH",
+        "/api/session",
+        &json!({ "blob": big }).to_string(),
+    );
+    assert_eq!(jar.names(), ["session", "session.1", "session.2"]);
+    let reply = request(
+        &demo,
+        &mut jar,
+        "PATCH",
+        "/api/session",
+        r#"{"blob":null,"small":true}"#,
+    );
+    let expired: Vec<String> = reply
+        .set_cookies()
+        .into_iter()
+        .filter(|c| c.contains("Max-Age=0"))
+        .map(|c| c.split('=').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(expired, ["session.1", "session.2"]);
+    assert_eq!(jar.names(), ["session"]);
+    assert_eq!(
+        request(&demo, &mut jar, "GET", "/api/session", "").json(),
+        json!({"small": true})
+    );
+}
+
+#[test]
+fn malformed_bodies_get_400_with_a_json_error() {
+    let demo = start(&[]);
+    let mut jar = Jar::default();
+    for body in ["{", "[1,2]", "\"text\"", ""] {
+        let reply = request(&demo, &mut jar, "PATCH", "/api/session", body);
+        assert_eq!(reply.status, 400, "{body:?}");
+        assert!(reply.json()["error"].is_string());
+    }
+}
+
+#[test]
+fn garbage_cookies_never_cause_a_5xx() {
+    let demo = start(&[]);
+    let garbage = [
+        "session=",
+        "session=\"\"",
+        "session",
+        "session=%%%%; session.1=zz",
+        "session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "session.254=x; session.1=y",
+    ];
+    for cookie in garbage {
+        let mut stream = TcpStream::connect(&demo.addr).unwrap();
+        write!(stream, "GET /api/session/meta HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n").unwrap();
+        let mut reply = String::new();
+        stream.read_to_string(&mut reply).unwrap();
+        let status: u16 = reply.split(' ').nth(1).unwrap().parse().unwrap();
+        assert_eq!(status, 200, "{cookie}: {reply}");
+    }
+}

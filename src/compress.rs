@@ -11,6 +11,32 @@ use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, 
 /// The deflate level, chosen by measurement (see BENCHMARKS.md).
 const LEVEL: u32 = 6;
 
+/// The preset dictionary of format version 1: a vocabulary of session JSON
+/// (common keys, JWT and date prefixes, punctuation), most frequent last
+/// because deflate codes nearer matches in fewer bits. It is part of the
+/// wire format: changing it needs a new format version.
+///
+/// Measured on the corpus in `benches/sessions.json`, it saves 30% on a tiny
+/// login session and 15% on a 20-item cart, and nothing on random data.
+pub(crate) const DICTIONARY: &[u8] = concat!(
+    r#""scope":"openid profile email offline_access","token_type":"Bearer","#,
+    r#""code_verifier":"","redirect_uri":"https://","return_to":"/","next":"/","#,
+    r#""timezone":"UTC","Europe/","America/","currency":"USD","EUR","GBP","#,
+    r#""created_at":"updated_at":"last_seen":"2026-01-01T00:00:00Z","expires_in":3600,"#,
+    r#""permissions":[],"roles":["admin","user"],"groups":["#,
+    r#""theme":"dark","light","lang":"en","locale":"en-US","en-GB","de-DE","fr-FR","#,
+    r#""nonce":"state":"sid":"sub":"iss":"aud":"iat":"exp":"#,
+    r#""id_token":"eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJ","access_token":"eyJ","refresh_token":""#,
+    r#""expires_at":"issued_at":"#,
+    r#""answers":{"step":1,"history":["/","/"],"#,
+    r#""items":[],"cart":[{"id":"product_id":"sku":"name":"price":"price_cents":"quantity":"qty":1,"total":"#,
+    r#""messages":[],"flash":null,"#,
+    r#""user":{"id":"name":"email":"@example.com","username":"#,
+    r#""csrf_token":"_csrf":"locale":"en","user_id":"#,
+    r#"true,false,null,"},{""#,
+)
+.as_bytes();
+
 thread_local! {
     static DEFLATE: RefCell<Compress> = RefCell::new(Compress::new(Compression::new(LEVEL), false));
     static INFLATE: RefCell<Decompress> = RefCell::new(Decompress::new(false));
@@ -21,6 +47,8 @@ pub(crate) fn deflate(input: &[u8], out: &mut Vec<u8>) {
     DEFLATE.with(|cell| {
         let mut z = cell.borrow_mut();
         z.reset();
+        z.set_dictionary(DICTIONARY)
+            .expect("a fresh raw deflate stream accepts a dictionary");
         // Deflate's worst case is a few bytes per 16 KB block over the input.
         out.reserve(input.len() + input.len() / 1000 + 64);
         loop {
@@ -50,6 +78,8 @@ pub(crate) fn inflate(input: &[u8], cap: usize, out: &mut Vec<u8>) -> Result<(),
     INFLATE.with(|cell| {
         let mut z = cell.borrow_mut();
         z.reset(false);
+        z.set_dictionary(DICTIONARY)
+            .expect("a fresh raw inflate stream accepts a dictionary");
         let start = out.len();
         // A first guess from the input; JSON sessions rarely deflate past 4:1.
         out.reserve_exact((input.len() * 4).max(64).min(cap + 1));

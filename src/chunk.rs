@@ -87,40 +87,60 @@ impl IndexSet {
 
 /// The session cookies one request carried: `(index, value)` in the order
 /// sent, at most [`MAX_COPIES`] per index.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Gathered<'a> {
     pieces: Vec<(u8, &'a str)>,
+    copies: [u8; MAX_CHUNKS],
     pub(crate) seen: IndexSet,
     pub(crate) total_len: usize,
 }
 
+impl Default for Gathered<'_> {
+    fn default() -> Self {
+        Gathered {
+            pieces: Vec::new(),
+            copies: [0; MAX_CHUNKS],
+            seen: IndexSet::default(),
+            total_len: 0,
+        }
+    }
+}
+
+/// The copies of one chunk, in the order sent.
+type Copies<'p, 'a> = &'p [(u8, &'a str)];
+
 impl<'a> Gathered<'a> {
     pub(crate) fn push(&mut self, index: u8, value: &'a str) {
         self.seen.insert(index);
-        if self.copies(index).count() < MAX_COPIES {
+        let copies = &mut self.copies[usize::from(index)];
+        if usize::from(*copies) < MAX_COPIES {
+            *copies += 1;
             self.total_len += value.len();
             self.pieces.push((index, value));
         }
     }
 
-    fn copies(&self, index: u8) -> impl Iterator<Item = &'a str> + '_ {
-        self.pieces
-            .iter()
-            .filter(move |(i, _)| *i == index)
-            .map(|(_, v)| *v)
-    }
-
     /// Decodes and verifies the value, trying copies in order. On success,
     /// `out` holds the envelope bytes.
     pub(crate) fn assemble(
-        &self,
+        &mut self,
         name: &str,
         keys: &KeyRing,
         out: &mut Vec<u8>,
     ) -> Result<(Header, usize), EmptyReason> {
+        // Stable, so each index's copies keep the order they were sent in.
+        self.pieces.sort_by_key(|&(index, _)| index);
+        let pieces = &self.pieces[..];
+        let copies_of = |index: usize| -> Copies<'_, 'a> {
+            let start = pieces.partition_point(|&(i, _)| usize::from(i) < index);
+            let len = pieces[start..].partition_point(|&(i, _)| usize::from(i) == index);
+            &pieces[start..start + len]
+        };
         let mut first_error = None;
         let mut attempts = 0;
-        for first in self.copies(0) {
+        let firsts = copies_of(0);
+        for which in 0..firsts.len() {
+            let first = firsts[which].1;
             let header = match Header::peek(first) {
                 Ok(h) => h,
                 Err(e) => {
@@ -129,35 +149,30 @@ impl<'a> Gathered<'a> {
                 }
             };
             let count = usize::from(header.chunks);
-            let mut options: Vec<Vec<&str>> = Vec::with_capacity(count);
-            options.push(vec![first]);
-            for index in 1..count {
-                let copies: Vec<&str> = self.copies(index as u8).collect();
-                if copies.is_empty() {
-                    first_error.get_or_insert(EmptyReason::ChunkMissing { index: index as u8 });
-                    break;
-                }
-                options.push(copies);
-            }
-            if options.len() < count {
+            let mut options: [Copies<'_, 'a>; MAX_CHUNKS] = [&[]; MAX_CHUNKS];
+            options[0] = &firsts[which..=which];
+            if let Some(index) = (1..count).find(|&i| copies_of(i).is_empty()) {
+                first_error.get_or_insert(EmptyReason::ChunkMissing { index: index as u8 });
                 continue;
             }
+            (1..count).for_each(|i| options[i] = copies_of(i));
+            let options = &options[..count];
             // An odometer over the copies of each chunk, first copies first.
-            let mut choice = vec![0usize; count];
+            let mut choice = [0usize; MAX_CHUNKS];
+            let choice = &mut choice[..count];
             loop {
                 if attempts == MAX_ATTEMPTS {
                     return Err(first_error.unwrap_or(EmptyReason::BadSignature));
                 }
                 attempts += 1;
-                match decode_chunks(choice.iter().zip(&options).map(|(&c, o)| o[c]), out)
-                    .and_then(|()| codec::verify(out, name, keys))
-                {
+                let chosen = choice.iter().zip(options).map(|(&c, o)| o[c].1);
+                match decode_chunks(chosen, out).and_then(|()| codec::verify(out, name, keys)) {
                     Ok(verified) => return Ok(verified),
                     Err(e) => {
                         first_error.get_or_insert(e);
                     }
                 }
-                if !advance(&mut choice, &options) {
+                if !advance(choice, options) {
                     break;
                 }
             }
@@ -166,7 +181,7 @@ impl<'a> Gathered<'a> {
     }
 }
 
-fn advance(choice: &mut [usize], options: &[Vec<&str>]) -> bool {
+fn advance(choice: &mut [usize], options: &[Copies<'_, '_>]) -> bool {
     for (c, o) in choice.iter_mut().zip(options).rev() {
         *c += 1;
         if *c < o.len() {
@@ -185,6 +200,9 @@ fn decode_chunks<'v>(
 ) -> Result<(), EmptyReason> {
     out.clear();
     let mut chunks = chunks.peekable();
+    if let Some(first) = chunks.peek() {
+        out.reserve(first.len() * 3 / 4 + 2);
+    }
     while let Some(chunk) = chunks.next() {
         if chunks.peek().is_some() && chunk.len() % 4 != 0 {
             return Err(EmptyReason::Malformed);

@@ -461,7 +461,7 @@ impl Engine {
         if gathered.seen.is_empty() {
             return Session::loaded(SessionData::new(), state);
         }
-        match self.open(&gathered) {
+        match self.open(&mut gathered) {
             Ok((data, header, key_index)) => {
                 state.loaded_chunks = header.chunks;
                 state.key_index = key_index;
@@ -490,12 +490,12 @@ impl Engine {
 
     fn open(
         &self,
-        gathered: &Gathered,
+        gathered: &mut Gathered,
     ) -> Result<(SessionData, codec::Header, usize), EmptyReason> {
         if gathered.total_len > self.max_encoded_bytes {
             return Err(EmptyReason::TooLarge);
         }
-        let mut envelope = Vec::new();
+        let mut envelope = Vec::with_capacity(gathered.total_len * 3 / 4 + 3);
         let (header, key_index) = gathered.assemble(&self.name, &self.keys, &mut envelope)?;
         let policy = OpenPolicy {
             now: (self.clock)(),

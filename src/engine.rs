@@ -601,11 +601,12 @@ impl Engine {
             .expect("shrinking stops only once the session fits, and an empty one fits");
         let issued_at = u32::try_from(now).unwrap_or(u32::MAX);
         let value = envelope.seal(&self.name, lens.len() as u8, issued_at, &self.keys);
+        let expires = self.attributes.expires_suffix(now);
         let mut set_cookies: Vec<String> = split(&value, &lens)
             .enumerate()
             .map(|(i, piece)| {
                 self.attributes
-                    .set_cookie(&chunk_name(&self.name, i), piece, now)
+                    .set_cookie_with(&chunk_name(&self.name, i), piece, &expires)
             })
             .collect();
         let expired = self.expire(session, lens.len());

@@ -175,6 +175,9 @@ fn signed(flags: u8, chunks: u8, payload: &[u8]) -> String {
     envelope(1, "session", V1 | flags, chunks, now() as u32, payload)
 }
 
+/// Raw deflate without the format's preset dictionary: a stream that never
+/// refers back into the dictionary inflates the same with it, so this is a
+/// valid version-1 payload.
 fn raw_deflate(bytes: &[u8]) -> Vec<u8> {
     let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
     z.write_all(bytes).unwrap();

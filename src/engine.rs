@@ -1,7 +1,6 @@
 //! The engine: configuration, and the load and save steps any HTTP framework
 //! can call.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -15,6 +14,10 @@ use crate::codec::{self, encoded_len, Envelope, OpenPolicy, MIN_ENVELOPE};
 use crate::limits::LimitsDb;
 use crate::shrink::{ShrinkFn, ShrinkReport, Shrinker};
 use crate::{ConfigError, EmptyReason, KeyRing, SameSite, SaveError, Session, SessionData};
+
+/// Stands in for a value that is not even UTF-8: it fails base64 decoding
+/// wherever it sits, so the session is rejected as malformed.
+const NOT_BASE64: &str = "*";
 
 /// What a request said about the session, kept in the [`Session`] so that
 /// the save step needs nothing else.
@@ -103,7 +106,7 @@ pub struct EngineBuilder {
     clock_skew: Duration,
     renew_after: Option<Duration>,
     max_json_bytes: usize,
-    max_encoded_bytes: usize,
+    max_encoded_bytes: Option<usize>,
     compress: bool,
     header_budget: Option<usize>,
     max_cookie_bytes: Option<usize>,
@@ -200,10 +203,12 @@ impl EngineBuilder {
         self
     }
 
-    /// The largest encoded value, over all chunks, that a load reads
-    /// (default 1 MiB).
+    /// The largest encoded value, over all chunks and copies, that a load
+    /// reads. The default is the header budget, since no session the engine
+    /// writes is larger, or 1 MiB without one. It bounds the work a forged
+    /// request can cause: at most 16 MAC checks of this size per key.
     pub fn max_encoded_bytes(mut self, bytes: usize) -> Self {
-        self.max_encoded_bytes = bytes;
+        self.max_encoded_bytes = Some(bytes);
         self
     }
 
@@ -299,7 +304,10 @@ impl EngineBuilder {
                 "max age must be at least one second",
             ));
         }
-        if self.max_json_bytes == 0 || self.max_encoded_bytes == 0 {
+        let max_encoded_bytes = self
+            .max_encoded_bytes
+            .unwrap_or(self.header_budget.unwrap_or(1024 * 1024));
+        if self.max_json_bytes == 0 || max_encoded_bytes == 0 {
             return Err(ConfigError::InvalidLimit("size caps must be positive"));
         }
         if self.max_chunks == Some(0) {
@@ -320,7 +328,7 @@ impl EngineBuilder {
             clock_skew: self.clock_skew.as_secs(),
             renew_after: self.renew_after.map(|d| d.as_secs()),
             max_json_bytes: self.max_json_bytes,
-            max_encoded_bytes: self.max_encoded_bytes,
+            max_encoded_bytes,
             compress: self.compress,
             budget,
             shrinker: self.shrinker,
@@ -395,7 +403,7 @@ impl Engine {
             clock_skew: Duration::from_secs(60),
             renew_after: None,
             max_json_bytes: 256 * 1024,
-            max_encoded_bytes: 1024 * 1024,
+            max_encoded_bytes: None,
             compress: true,
             header_budget: Some(DEFAULT_HEADER_BUDGET),
             max_cookie_bytes: None,
@@ -428,10 +436,6 @@ impl Engine {
         I::Item: AsRef<[u8]>,
     {
         let headers: Vec<I::Item> = cookie_headers.into_iter().collect();
-        let texts: Vec<Cow<'_, str>> = headers
-            .iter()
-            .map(|h| String::from_utf8_lossy(h.as_ref()))
-            .collect();
         let mut state = RequestState {
             browser: Some(match user_agent {
                 Some(ua) => self.browsers.resolve(ua),
@@ -440,9 +444,9 @@ impl Engine {
             ..RequestState::default()
         };
         let mut gathered = Gathered::default();
-        for text in &texts {
-            for piece in text.split(';') {
-                let piece = piece.trim_matches([' ', '\t']);
+        for header in &headers {
+            for piece in header.as_ref().split(|&b| b == b';') {
+                let piece = piece.trim_ascii();
                 if piece.is_empty() {
                     continue;
                 }
@@ -476,7 +480,14 @@ impl Engine {
     }
 
     /// The chunk index and value of a `name=value` piece, if it is ours.
-    fn ours<'p>(&self, piece: &'p str) -> Option<(u8, &'p str)> {
+    fn ours<'p>(&self, piece: &'p [u8]) -> Option<(u8, &'p str)> {
+        let Ok(piece) = std::str::from_utf8(piece) else {
+            // Our values are ASCII, so a piece that is not UTF-8 is only
+            // ours if its name is, and then its value is malformed.
+            let name = piece.split(|&b| b == b'=').next()?.trim_ascii();
+            let index = chunk_index(&self.name, std::str::from_utf8(name).ok()?)?;
+            return Some((index, NOT_BASE64));
+        };
         let cookie = cookie::Cookie::parse(piece).ok()?;
         let index = chunk_index(&self.name, cookie.name_raw()?)?;
         let value = cookie.value_raw()?;

@@ -703,7 +703,8 @@ fn envelope_shorter_than_the_smallest_session_is_malformed() {
 
 #[test]
 fn signed_deflate_bomb_stops_at_the_inflate_cap() {
-    let engine = builder(1).build().unwrap(); // max_json_bytes: 256 KiB
+    // max_json_bytes: 256 KiB; the bomb itself is under the encoded cap.
+    let engine = builder(1).max_encoded_bytes(64 << 10).build().unwrap();
     let mut json = br#"{"a":""#.to_vec();
     json.resize(json.len() + (8 << 20), b'A');
     json.extend_from_slice(br#""}"#);
@@ -1002,7 +1003,7 @@ fn one_megabyte_foreign_cookie_leaves_the_session_intact() {
 
 #[test]
 fn one_megabyte_session_value_under_the_cap_fails_the_mac() {
-    let engine = builder(1).build().unwrap();
+    let engine = builder(1).max_encoded_bytes(2 << 20).build().unwrap();
     // A plausible header (so decoding goes all the way), then noise.
     let head = &signed(0, 1, b"{}")[..8];
     let value = format!(

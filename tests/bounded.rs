@@ -426,7 +426,11 @@ fn valid_sessions_allocate_at_most_a_fixed_multiple_of_the_header() {
 fn signed_deflate_bomb_allocates_no_more_than_the_inflate_cap() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let cap = 256 << 10;
-    let engine = builder(1).max_json_bytes(cap).build().unwrap();
+    let engine = builder(1)
+        .max_json_bytes(cap)
+        .max_encoded_bytes(64 << 10)
+        .build()
+        .unwrap();
     warm_up(&engine);
     let mut json = br#"{"a":""#.to_vec();
     json.resize(json.len() + (16 << 20), b'A');

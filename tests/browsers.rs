@@ -375,6 +375,10 @@ async fn run_browser(browser: Browser) {
             .unwrap_or_else(|e| panic!("{browser} is installed but did not start: {e}"));
         s.goto(&demo.url("/")).await.expect("open the demo");
         let meta = get_json(&s, "/api/session/meta").await.expect("meta");
+        let ua = s
+            .execute("return navigator.userAgent;", vec![])
+            .await
+            .expect("navigator.userAgent");
         let entry = Entry::of(&meta).expect("limits in meta");
         let cx = Cx {
             browser,
@@ -394,6 +398,7 @@ async fn run_browser(browser: Browser) {
             meta["browser"],
             cx.entry.describe()
         ));
+        cx.note(format!("User-Agent: {ua}"));
         let mut checks = vec![(
             "entry",
             check_entry_is_expected(&cx, expected_entry(browser)),

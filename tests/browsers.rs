@@ -537,7 +537,7 @@ async fn probe_size(cx: &Cx, size: usize) -> Result<bool> {
     Ok(sent)
 }
 
-/// Sets `n` small cookies in responses of at most 20; returns how many the
+/// Sets `n` small cookies, `batch` per response; returns how many the
 /// browser kept (in its jar, and all of them sent).
 async fn probe_count(cx: &Cx, n: usize, batch: usize) -> Result<usize> {
     let (s, srv) = (&cx.s, &cx.srv);

@@ -15,6 +15,13 @@ use crate::limits::LimitsDb;
 use crate::shrink::{ShrinkFn, ShrinkReport, Shrinker};
 use crate::{ConfigError, EmptyReason, KeyRing, SameSite, SaveError, Session, SessionData};
 
+fn set_cookie_bytes(lines: &[String]) -> usize {
+    lines
+        .iter()
+        .map(|l| crate::budget::SET_COOKIE_LINE + l.len())
+        .sum()
+}
+
 /// Stands in for a value that is not even UTF-8: it fails base64 decoding
 /// wherever it sits, so the session is rejected as malformed.
 const NOT_BASE64: &str = "*";
@@ -75,6 +82,9 @@ pub struct SaveReport {
     /// The Cookie header bytes the session's cookies will take on the next
     /// request, separators included.
     pub header_bytes: usize,
+    /// The bytes of the response's `Set-Cookie` header lines this save
+    /// produced, counting `Set-Cookie: ` and CRLF on each.
+    pub set_cookie_bytes: usize,
     /// The session's JSON length.
     pub json_bytes: usize,
     /// Whether the payload was deflated.
@@ -109,6 +119,7 @@ pub struct EngineBuilder {
     max_encoded_bytes: Option<usize>,
     compress: bool,
     header_budget: Option<usize>,
+    set_cookie_budget: Option<usize>,
     max_cookie_bytes: Option<usize>,
     max_chunks: Option<usize>,
     reserved_cookies: usize,
@@ -227,6 +238,20 @@ impl EngineBuilder {
         self
     }
 
+    /// A budget for the response's `Set-Cookie` header lines, counted as
+    /// `Set-Cookie: ` + value + CRLF, or `None` for no limit (the default).
+    ///
+    /// Set it when a proxy limits the response head: a default nginx reads
+    /// the upstream's response head into `proxy_buffer_size`, one 4 KB page,
+    /// and answers 502 when it overflows. Leave room for the app's other
+    /// headers: `Some(3072)` suits a default nginx. Raising the proxy's
+    /// buffer (`proxy_buffer_size 16k; proxy_buffers 4 16k;`) is better:
+    /// under 4 KB a session can't use more than one cookie.
+    pub fn set_cookie_budget(mut self, bytes: Option<usize>) -> Self {
+        self.set_cookie_budget = bytes;
+        self
+    }
+
     /// A cap on one cookie's counted bytes below the browser's own limit.
     pub fn max_cookie_bytes(mut self, bytes: usize) -> Self {
         self.max_cookie_bytes = Some(bytes);
@@ -318,7 +343,9 @@ impl EngineBuilder {
             max_cookie_bytes: self.max_cookie_bytes,
             max_chunks: self.max_chunks,
             reserved_cookies: self.reserved_cookies,
+            response_budget: self.set_cookie_budget,
             line_overhead: attributes.line_overhead(),
+            removal_overhead: attributes.removal("n").len() - "n=".len(),
         };
         Ok(Engine {
             name: self.name,
@@ -406,6 +433,7 @@ impl Engine {
             max_encoded_bytes: None,
             compress: true,
             header_budget: Some(DEFAULT_HEADER_BUDGET),
+            set_cookie_budget: None,
             max_cookie_bytes: None,
             max_chunks: None,
             reserved_cookies: 0,
@@ -535,6 +563,7 @@ impl Engine {
             &self.budget,
             state.other_cookies,
             state.other_bytes,
+            &state.seen,
         )
     }
 
@@ -572,7 +601,7 @@ impl Engine {
             } else {
                 SaveAction::Cleared
             };
-            return Ok(self.finish(session, expired, None, action, 0));
+            return Ok(self.finish(session, expired, None, action));
         }
         if !must_write {
             let from = if loaded {
@@ -581,7 +610,7 @@ impl Engine {
                 usize::MAX
             };
             let expired = self.expire(session, from);
-            return Ok(self.finish(session, expired, None, SaveAction::Unchanged, 0));
+            return Ok(self.finish(session, expired, None, SaveAction::Unchanged));
         }
 
         let budget = self.budget(session);
@@ -603,7 +632,7 @@ impl Engine {
         if session.is_empty() {
             // Shrinking dropped every key.
             let expired = self.expire(session, 0);
-            let mut saved = self.finish(session, expired, Some(budget), SaveAction::Cleared, 0);
+            let mut saved = self.finish(session, expired, Some(budget), SaveAction::Cleared);
             saved.report.shrink = shrink;
             return Ok(saved);
         }
@@ -627,6 +656,7 @@ impl Engine {
             chunks: lens.len(),
             value_bytes: value.len(),
             header_bytes: budget.header_bytes_of(&self.name, &lens),
+            set_cookie_bytes: set_cookie_bytes(&set_cookies),
             json_bytes: envelope.json_len(),
             deflated: envelope.deflated(),
             expired,
@@ -671,30 +701,30 @@ impl Engine {
         expired: Vec<String>,
         budget: Option<Budget>,
         action: SaveAction,
-        chunks: usize,
     ) -> Saved {
         if action == SaveAction::Cleared {
             session.request.loaded_chunks = 0;
             session.request.issued_at = None;
         }
         session.mark_saved();
-        let set_cookies = expired
+        let set_cookies: Vec<String> = expired
             .iter()
             .map(|name| self.attributes.removal(name))
             .collect();
         Saved {
-            set_cookies,
             report: SaveReport {
                 action,
-                chunks,
+                chunks: 0,
                 value_bytes: 0,
                 header_bytes: 0,
+                set_cookie_bytes: set_cookie_bytes(&set_cookies),
                 json_bytes: 0,
                 deflated: false,
                 expired,
                 budget,
                 shrink: ShrinkReport::default(),
             },
+            set_cookies,
         }
     }
 }

@@ -1268,6 +1268,43 @@ async fn nginx_checks(bin: &Path) {
         largest.0, largest.1
     );
 
+    // With a Set-Cookie budget that fits nginx's 4 KB response buffer, the
+    // same kind of write through nginx is shrunk to fit and answered 200.
+    let fitted = demo::start(&["--set-cookie-budget", "3072"]);
+    let fitted_nginx = Nginx::start(bin, &fitted.addr, "")
+        .await
+        .expect("nginx starts");
+    let history: Vec<String> = (0..150).map(|i| random_text(900 + i, 40)).collect();
+    let mut jar = others.clone();
+    let r = request_to(
+        &fitted_nginx.addr,
+        &ua,
+        &mut jar,
+        "PATCH",
+        "/api/session",
+        &json!({ "history": history }).to_string(),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let report: Value = serde_json::from_str(r.header("x-cookietin-report").unwrap()).unwrap();
+    let lines = report["set_cookie_bytes"].as_u64().unwrap();
+    assert!(lines <= 3072, "{lines} bytes of Set-Cookie");
+    assert_eq!(report["budget"]["binding"], json!("response-bytes"));
+    // The demo merges runs of one callback into a step with a count.
+    let steps = report["shrink"]["steps"].as_array().unwrap();
+    assert!(!steps.is_empty() && steps.iter().all(|s| s["action"] == json!("callback")));
+    let runs: u64 = steps.iter().map(|s| s["runs"].as_u64().unwrap()).sum();
+    let r = request_to(&fitted_nginx.addr, &ua, &mut jar, "GET", "/api/session", "");
+    assert_eq!(r.status, 200);
+    let kept: Vec<String> = serde_json::from_value(r.json()["history"].clone()).unwrap();
+    assert_eq!(kept[..], history[history.len() - kept.len()..]);
+    println!(
+        "RESULT nginx: --set-cookie-budget 3072: a {}-entry history written through a default nginx -> 200, {} entries kept by the shrink callback ({runs} callback runs), {lines} bytes of Set-Cookie",
+        history.len(),
+        kept.len(),
+    );
+    drop(fitted_nginx);
+    drop(fitted);
+
     // So the session is written straight to the app, then read through nginx.
     let (mut jar, blob, report) = fill_direct(&demo, &others, capacity);
     let header = jar.header();

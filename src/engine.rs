@@ -12,7 +12,7 @@ use crate::budget::{Budget, BudgetConfig, DEFAULT_HEADER_BUDGET};
 use crate::chunk::{chunk_index, chunk_name, split, Gathered, IndexSet};
 use crate::codec::{self, encoded_len, Envelope, OpenPolicy, MIN_ENVELOPE};
 use crate::limits::LimitsDb;
-use crate::shrink::{ShrinkFn, ShrinkReport, Shrinker};
+use crate::shrink::{Encoded, ShrinkFn, ShrinkReport, Shrinker};
 use crate::{ConfigError, EmptyReason, KeyRing, SameSite, SaveError, Session, SessionData};
 
 fn set_cookie_bytes(lines: &[String]) -> usize {
@@ -624,10 +624,13 @@ impl Engine {
         let mut envelope = Envelope::default();
         let capacity = budget.capacity;
         let compress = session.compression().unwrap_or(self.compress);
+        let name = &self.name;
         let (shrink, _fits) = self
             .shrinker
             .fit(session.data_for_save(), capacity, &mut |data| {
-                envelope.fill(data, compress)
+                let len = envelope.fill(data, compress);
+                let fits = budget.plan(name, len).is_some();
+                Encoded { len, fits }
             });
         if session.is_empty() {
             // Shrinking dropped every key.
@@ -636,9 +639,14 @@ impl Engine {
             saved.report.shrink = shrink;
             return Ok(saved);
         }
-        let lens = budget
-            .plan(&self.name, envelope.encoded_len())
-            .expect("shrinking stops only once the session fits, and an empty one fits");
+        // Shrinking stops only once the budget can place the value, so this
+        // holds; should it not, the cookies are left alone, not broken.
+        let Some(lens) = budget.plan(&self.name, envelope.encoded_len()) else {
+            return Err(SaveError::DoesNotFit {
+                needed: envelope.encoded_len(),
+                capacity: budget.capacity,
+            });
+        };
         let issued_at = u32::try_from(now).unwrap_or(u32::MAX);
         let value = envelope.seal(&self.name, lens.len() as u8, issued_at, &self.keys);
         let expires = self.attributes.expires_suffix(now);

@@ -120,10 +120,19 @@ const REFRESH_BELOW: f64 = 0.7;
 /// Re-encode once the estimate is within this factor of the capacity.
 const NEAR_FIT: f64 = 1.05;
 
+/// The result of one full encode.
+pub(crate) struct Encoded {
+    /// The encoded length, in base64 characters.
+    pub len: usize,
+    /// Whether the budget can place it. The caller decides, so that
+    /// shrinking stops exactly when the value can really be chunked.
+    pub fits: bool,
+}
+
 /// Decides when a full encode is worth doing.
 struct Fitter<'e> {
     capacity: usize,
-    encode: &'e mut dyn FnMut(&SessionData) -> usize,
+    encode: &'e mut dyn FnMut(&SessionData) -> Encoded,
     last_json: usize,
     ratio: f64,
     encodes: usize,
@@ -134,8 +143,8 @@ impl Fitter<'_> {
         let encoded = (self.encode)(data);
         self.encodes += 1;
         self.last_json = data.json_len();
-        self.ratio = encoded as f64 / self.last_json as f64;
-        encoded <= self.capacity
+        self.ratio = encoded.len as f64 / self.last_json as f64;
+        encoded.fits
     }
 
     fn fits(&mut self, data: &SessionData) -> bool {
@@ -164,14 +173,14 @@ impl Shrinker {
             .any(|c| c.keys.iter().any(|k| k == key))
     }
 
-    /// Shrinks `data` until `encode` (a full encode returning the encoded
-    /// length) fits `capacity`. The last call of `encode` is always on the
+    /// Shrinks `data` until `encode` (a full encode) says it fits; `capacity`
+    /// guides the estimates. The last call of `encode` is always on the
     /// data as it is returned. Returns the report and whether it fits.
     pub(crate) fn fit(
         &self,
         data: &mut SessionData,
         capacity: usize,
-        encode: &mut dyn FnMut(&SessionData) -> usize,
+        encode: &mut dyn FnMut(&SessionData) -> Encoded,
     ) -> (ShrinkReport, bool) {
         let mut fitter = Fitter {
             capacity,

@@ -158,17 +158,25 @@ impl Attributes {
         }
     }
 
-    /// The `Set-Cookie` value that stores `name=value`: the attributes are
-    /// rendered by the `cookie` crate once, then appended to each chunk.
-    pub(crate) fn set_cookie_with(&self, name: &str, value: &str, expires: &str) -> String {
+    /// The `Set-Cookie` value that stores `name=` and a value of
+    /// `value_len` bytes that `write_value` appends. The attributes are
+    /// rendered by the `cookie` crate once, then appended to each chunk, so
+    /// the line is built in one allocation.
+    pub(crate) fn set_cookie_line(
+        &self,
+        name: &str,
+        value_len: usize,
+        expires: &str,
+        write_value: impl FnOnce(&mut String),
+    ) -> String {
         let suffix = self
             .suffix
             .get_or_init(|| self.render("n", "v", None)["n=v".len()..].to_owned());
         let mut line =
-            String::with_capacity(name.len() + 1 + value.len() + suffix.len() + expires.len());
+            String::with_capacity(name.len() + 1 + value_len + suffix.len() + expires.len());
         line.push_str(name);
         line.push('=');
-        line.push_str(value);
+        write_value(&mut line);
         line.push_str(suffix);
         line.push_str(expires);
         line
@@ -176,7 +184,8 @@ impl Attributes {
 
     /// The `Set-Cookie` value that stores `name=value`, written at `now`.
     pub(crate) fn set_cookie(&self, name: &str, value: &str, now: u64) -> String {
-        self.set_cookie_with(name, value, &self.expires_suffix(now))
+        let expires = self.expires_suffix(now);
+        self.set_cookie_line(name, value.len(), &expires, |line| line.push_str(value))
     }
 
     /// The `Set-Cookie` value that deletes the cookie `name`.

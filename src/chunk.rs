@@ -214,16 +214,6 @@ fn decode_chunks<'v>(
     Ok(())
 }
 
-/// Splits `value` into pieces of the planned lengths.
-pub(crate) fn split<'v>(value: &'v str, lens: &'v [usize]) -> impl Iterator<Item = &'v str> + 'v {
-    let mut at = 0;
-    lens.iter().map(move |&len| {
-        let piece = &value[at..at + len];
-        at += len;
-        piece
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -255,12 +245,6 @@ mod tests {
         }
         assert_eq!(s.len(), 5);
         assert_eq!(s.from(3).collect::<Vec<_>>(), [3, 64, 200, 254]);
-    }
-
-    #[test]
-    fn split_follows_the_plan() {
-        let parts: Vec<_> = split("abcdefghij", &[4, 4, 2]).collect();
-        assert_eq!(parts, ["abcd", "efgh", "ij"]);
     }
 
     #[test]

@@ -119,6 +119,8 @@ pub(crate) struct Envelope {
     json: Vec<u8>,
     bytes: Vec<u8>,
     flags: u8,
+    /// Whether `bytes` ends with the tag.
+    sealed: bool,
 }
 
 impl Envelope {
@@ -126,10 +128,13 @@ impl Envelope {
     /// contents. Returns the base64url length the finished value will have.
     pub(crate) fn fill(&mut self, data: &SessionData, allow_deflate: bool) -> usize {
         self.json.clear();
+        self.json.reserve(data.json_len());
         data.write_json(&mut self.json);
         self.bytes.clear();
+        self.bytes.reserve(HEADER_LEN + self.json.len() + TAG_LEN);
         self.bytes.resize(HEADER_LEN, 0);
         self.flags = 0;
+        self.sealed = false;
         if allow_deflate {
             compress::deflate(&self.json, &mut self.bytes);
             if self.bytes.len() - HEADER_LEN < self.json.len() {
@@ -146,7 +151,8 @@ impl Envelope {
 
     /// The base64url length of the finished value.
     pub(crate) fn encoded_len(&self) -> usize {
-        encoded_len(self.bytes.len() + TAG_LEN)
+        let tag = if self.sealed { 0 } else { TAG_LEN };
+        encoded_len(self.bytes.len() + tag)
     }
 
     /// The length of the JSON that was last filled in.
@@ -159,23 +165,44 @@ impl Envelope {
         self.flags & FLAG_DEFLATE != 0
     }
 
-    /// Writes the header, signs, and returns the base64url value.
-    pub(crate) fn seal(
-        &mut self,
-        name: &str,
-        chunks: u8,
-        issued_at: u32,
-        keys: &KeyRing,
-    ) -> String {
+    /// Writes the header and appends the tag.
+    pub(crate) fn seal(&mut self, name: &str, chunks: u8, issued_at: u32, keys: &KeyRing) {
+        debug_assert!(!self.sealed, "fill before sealing again");
         self.bytes[0] = VERSION << 4 | self.flags;
         self.bytes[1] = chunks;
         self.bytes[2..HEADER_LEN].copy_from_slice(&issued_at.to_be_bytes());
         let tag = tag(keys.signing().mac(), name, &self.bytes);
         self.bytes.extend_from_slice(&tag[..TAG_LEN]);
-        let value = URL_SAFE_NO_PAD.encode(&self.bytes);
-        self.bytes.truncate(self.bytes.len() - TAG_LEN);
-        value
+        self.sealed = true;
     }
+
+    /// The sealed bytes each chunk carries, for chunks of `lens` base64
+    /// characters. Every chunk but the last is a whole number of base64
+    /// quanta, so each encodes on its own.
+    pub(crate) fn chunks<'a>(&'a self, lens: &'a [usize]) -> impl Iterator<Item = &'a [u8]> + 'a {
+        let mut rest = &self.bytes[..];
+        lens.iter().enumerate().map(move |(i, &chars)| {
+            let take = if i + 1 == lens.len() {
+                rest.len()
+            } else {
+                chars / 4 * 3
+            };
+            let (chunk, tail) = rest.split_at(take);
+            rest = tail;
+            chunk
+        })
+    }
+
+    /// The whole sealed value as one base64url string.
+    #[cfg(test)]
+    pub(crate) fn value(&self) -> String {
+        URL_SAFE_NO_PAD.encode(&self.bytes)
+    }
+}
+
+/// Appends the base64url encoding of `bytes` to `out`.
+pub(crate) fn append_base64(bytes: &[u8], out: &mut String) {
+    URL_SAFE_NO_PAD.encode_string(bytes, out);
 }
 
 fn tag(mut mac: crate::key::HmacSha256, name: &str, signed: &[u8]) -> [u8; 32] {
@@ -277,8 +304,10 @@ mod tests {
     fn sealed(data: &SessionData, deflate: bool) -> Vec<u8> {
         let mut env = Envelope::default();
         let len = env.fill(data, deflate);
-        let value = env.seal("sid", 1, 1_000_000, &ring());
+        env.seal("sid", 1, 1_000_000, &ring());
+        let value = env.value();
         assert_eq!(value.len(), len);
+        assert_eq!(env.encoded_len(), len);
         URL_SAFE_NO_PAD.decode(value).unwrap()
     }
 
@@ -375,10 +404,29 @@ mod tests {
     }
 
     #[test]
+    fn chunks_encode_to_pieces_of_the_whole_value() {
+        let mut env = Envelope::default();
+        let len = env.fill(&sample(), false);
+        env.seal("sid", 3, 77, &ring());
+        let lens = [40, 40, len - 80];
+        let pieces: Vec<String> = env
+            .chunks(&lens)
+            .map(|bytes| {
+                let mut s = String::new();
+                append_base64(bytes, &mut s);
+                s
+            })
+            .collect();
+        assert_eq!(pieces.iter().map(String::len).collect::<Vec<_>>(), lens);
+        assert_eq!(pieces.concat(), env.value());
+    }
+
+    #[test]
     fn header_is_exactly_eight_characters() {
         let mut env = Envelope::default();
         env.fill(&sample(), true);
-        let value = env.seal("sid", 3, 77, &ring());
+        env.seal("sid", 3, 77, &ring());
+        let value = env.value();
         let header = Header::peek(&value).unwrap();
         assert_eq!((header.chunks, header.issued_at), (3, 77));
         assert_eq!(

@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::attributes::Attributes;
 use crate::browser::{Browser, Browsers};
 use crate::budget::{Budget, BudgetConfig, DEFAULT_HEADER_BUDGET};
-use crate::chunk::{chunk_index, chunk_name, split, Gathered, IndexSet};
+use crate::chunk::{chunk_index, chunk_name, Gathered, IndexSet};
 use crate::codec::{self, encoded_len, Envelope, OpenPolicy, MIN_ENVELOPE};
 use crate::limits::LimitsDb;
 use crate::shrink::{Encoded, ShrinkFn, ShrinkReport, Shrinker};
@@ -648,13 +648,18 @@ impl Engine {
             });
         };
         let issued_at = u32::try_from(now).unwrap_or(u32::MAX);
-        let value = envelope.seal(&self.name, lens.len() as u8, issued_at, &self.keys);
+        envelope.seal(&self.name, lens.len() as u8, issued_at, &self.keys);
         let expires = self.attributes.expires_suffix(now);
-        let mut set_cookies: Vec<String> = split(&value, &lens)
+        let mut set_cookies: Vec<String> = envelope
+            .chunks(&lens)
+            .zip(&lens)
             .enumerate()
-            .map(|(i, piece)| {
+            .map(|(i, (bytes, &chars))| {
+                let name = chunk_name(&self.name, i);
                 self.attributes
-                    .set_cookie_with(&chunk_name(&self.name, i), piece, &expires)
+                    .set_cookie_line(&name, chars, &expires, |line| {
+                        codec::append_base64(bytes, line)
+                    })
             })
             .collect();
         let expired = self.expire(session, lens.len());
@@ -662,7 +667,7 @@ impl Engine {
         let report = SaveReport {
             action: SaveAction::Written,
             chunks: lens.len(),
-            value_bytes: value.len(),
+            value_bytes: envelope.encoded_len(),
             header_bytes: budget.header_bytes_of(&self.name, &lens),
             set_cookie_bytes: set_cookie_bytes(&set_cookies),
             json_bytes: envelope.json_len(),

@@ -34,6 +34,9 @@ use crate::{EmptyReason, ValueError};
 #[derive(Clone, Debug, Default)]
 pub struct SessionData {
     entries: BTreeMap<String, Box<RawValue>>,
+    /// The JSON bytes of all members (`"key":value`), kept as a running sum
+    /// so that shrinking can measure the session after every step for free.
+    members_len: usize,
 }
 
 impl SessionData {
@@ -44,8 +47,12 @@ impl SessionData {
 
     /// Parses a session from a JSON object's text, keeping each value raw.
     pub(crate) fn from_json(json: &[u8]) -> Result<SessionData, serde_json::Error> {
-        let entries = serde_json::from_slice(json)?;
-        Ok(SessionData { entries })
+        let entries: BTreeMap<String, Box<RawValue>> = serde_json::from_slice(json)?;
+        let members_len = entries.iter().map(|(k, v)| member_len(k, v)).sum();
+        Ok(SessionData {
+            entries,
+            members_len,
+        })
     }
 
     /// Writes the session as one compact JSON object.
@@ -92,10 +99,12 @@ impl SessionData {
         match self.entries.get_mut(key) {
             Some(old) if old.get() == raw.get() => false,
             Some(old) => {
+                self.members_len = self.members_len - old.get().len() + raw.get().len();
                 *old = raw;
                 true
             }
             None => {
+                self.members_len += member_len(key, &raw);
                 self.entries.insert(key.to_owned(), raw);
                 true
             }
@@ -104,7 +113,13 @@ impl SessionData {
 
     /// Removes `key`, returning whether it was present.
     pub fn remove(&mut self, key: &str) -> bool {
-        self.entries.remove(key).is_some()
+        match self.entries.remove(key) {
+            Some(raw) => {
+                self.members_len -= member_len(key, &raw);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Whether `key` is present.
@@ -135,25 +150,18 @@ impl SessionData {
     /// Removes every key.
     pub fn clear(&mut self) {
         self.entries.clear();
+        self.members_len = 0;
     }
 
     /// The exact length of the compact JSON this data serializes to, computed
     /// from the stored lengths without serializing.
     pub fn json_len(&self) -> usize {
-        let separators = self.entries.len().saturating_sub(1);
-        let members: usize = self
-            .entries
-            .iter()
-            .map(|(k, v)| json_string_len(k) + 1 + v.get().len())
-            .sum();
-        2 + separators + members
+        2 + self.entries.len().saturating_sub(1) + self.members_len
     }
 
     /// The JSON length one entry adds (key, colon, value, comma).
     pub(crate) fn entry_json_len(&self, key: &str) -> usize {
-        self.entries
-            .get(key)
-            .map_or(0, |v| json_string_len(key) + 2 + v.get().len())
+        self.entries.get(key).map_or(0, |v| member_len(key, v) + 1)
     }
 
     /// Parses the whole data into a JSON object value. Entries a `Value`
@@ -167,6 +175,11 @@ impl SessionData {
         }
         Value::Object(map)
     }
+}
+
+/// The length of `"key":value`.
+fn member_len(key: &str, raw: &RawValue) -> usize {
+    json_string_len(key) + 1 + raw.get().len()
 }
 
 /// The length of `s` as a JSON string literal, quotes included, escaped the
@@ -383,8 +396,16 @@ mod tests {
         let mut out = Vec::new();
         data.write_json(&mut out);
         assert_eq!(data.json_len(), out.len());
-        let entry = data.entry_json_len("a");
-        assert_eq!(entry, r#""a":1,"#.len());
+        // The running sum follows replacements, removals and reloads.
+        data.insert("a", &"longer value").unwrap();
+        data.remove("nested");
+        let mut out = Vec::new();
+        data.write_json(&mut out);
+        assert_eq!(data.json_len(), out.len());
+        assert_eq!(SessionData::from_json(&out).unwrap().json_len(), out.len());
+        assert_eq!(data.entry_json_len("a"), r#""a":"longer value","#.len());
+        data.clear();
+        assert_eq!(data.json_len(), 2);
     }
 
     #[test]

@@ -116,8 +116,9 @@ impl ShrinkReport {
 }
 
 /// Re-encode once the JSON is this fraction of what was last encoded.
-const REFRESH_BELOW: f64 = 0.7;
-/// Re-encode once the estimate is within this factor of the capacity.
+const REFRESH_BELOW: f64 = 0.5;
+/// Re-encode once the estimate is within this factor of the capacity, until
+/// such a near-fit encode misses; from then on, once it is within capacity.
 const NEAR_FIT: f64 = 1.05;
 
 /// The result of one full encode.
@@ -136,6 +137,7 @@ struct Fitter<'e> {
     last_json: usize,
     ratio: f64,
     encodes: usize,
+    slack: f64,
 }
 
 impl Fitter<'_> {
@@ -150,9 +152,17 @@ impl Fitter<'_> {
     fn fits(&mut self, data: &SessionData) -> bool {
         let json = data.json_len();
         let estimate = json as f64 * self.ratio;
-        let near = estimate <= self.capacity as f64 * NEAR_FIT;
+        let near = estimate <= self.capacity as f64 * self.slack;
         let stale = (json as f64) <= self.last_json as f64 * REFRESH_BELOW;
-        (near || stale) && self.full(data)
+        if !(near || stale) {
+            return false;
+        }
+        let fits = self.full(data);
+        if near && !fits {
+            // The ratio was just refreshed next to the capacity: trust it.
+            self.slack = 1.0;
+        }
+        fits
     }
 }
 
@@ -188,6 +198,7 @@ impl Shrinker {
             last_json: 0,
             ratio: 1.0,
             encodes: 0,
+            slack: NEAR_FIT,
         };
         let mut steps = Vec::new();
         // `fits` only ever turns true right after a full encode of the data

@@ -15,6 +15,32 @@ use crate::limits::LimitsDb;
 use crate::shrink::{Encoded, ShrinkFn, ShrinkReport, Shrinker};
 use crate::{ConfigError, EmptyReason, KeyRing, SameSite, SaveError, Session, SessionData};
 
+/// Scratch buffers kept above this size are shrunk back after use.
+const SCRATCH_KEEP: usize = 64 * 1024;
+
+thread_local! {
+    /// The decoded envelope and the inflated JSON of a load, reused so that a
+    /// load allocates only the session it returns.
+    static SCRATCH: std::cell::RefCell<(Vec<u8>, Vec<u8>)> = const {
+        std::cell::RefCell::new((Vec::new(), Vec::new()))
+    };
+}
+
+fn with_scratch<T>(f: impl FnOnce(&mut Vec<u8>, &mut Vec<u8>) -> T) -> T {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => {
+            let (envelope, json) = &mut *scratch;
+            let out = f(envelope, json);
+            for buffer in [envelope, json] {
+                buffer.clear();
+                buffer.shrink_to(SCRATCH_KEEP);
+            }
+            out
+        }
+        Err(_) => f(&mut Vec::new(), &mut Vec::new()),
+    })
+}
+
 fn set_cookie_bytes(lines: &[String]) -> usize {
     lines
         .iter()
@@ -509,6 +535,10 @@ impl Engine {
 
     /// The chunk index and value of a `name=value` piece, if it is ours.
     fn ours<'p>(&self, piece: &'p [u8]) -> Option<(u8, &'p str)> {
+        // Most of a header is other cookies: skip them before any parsing.
+        if !piece.starts_with(self.name.as_bytes()) {
+            return None;
+        }
         let Ok(piece) = std::str::from_utf8(piece) else {
             // Our values are ASCII, so a piece that is not UTF-8 is only
             // ours if its name is, and then its value is malformed.
@@ -534,16 +564,17 @@ impl Engine {
         if gathered.total_len > self.max_encoded_bytes {
             return Err(EmptyReason::TooLarge);
         }
-        let mut envelope = Vec::with_capacity(gathered.total_len * 3 / 4 + 3);
-        let (header, key_index) = gathered.assemble(&self.name, &self.keys, &mut envelope)?;
         let policy = OpenPolicy {
             now: (self.clock)(),
             max_age: self.max_age,
             clock_skew: self.clock_skew,
             max_json: self.max_json_bytes,
         };
-        let data = codec::open(&envelope, header, &policy, &mut Vec::new())?;
-        Ok((data, header, key_index))
+        with_scratch(|envelope, json| {
+            let (header, key_index) = gathered.assemble(&self.name, &self.keys, envelope)?;
+            let data = codec::open(envelope, header, &policy, json)?;
+            Ok((data, header, key_index))
+        })
     }
 
     /// The budget this session has on its request.

@@ -113,35 +113,12 @@ fn ua_lookup(c: &mut Criterion) {
     group.finish();
 }
 
-/// Finds the string length that makes 100 keys encode to about four times
-/// the capacity.
-fn four_times_over(capacity: usize, make: impl Fn(usize) -> Entries) -> (Entries, f64) {
-    let mut floor = FloorSave::new(&setup::SECRET, 6);
-    let mut best = None::<(usize, f64)>;
-    for len in (20..2000).step_by(5) {
-        let ratio = floor.save(&make(len), 1, 0).len() as f64 / capacity as f64;
-        if best.is_none() || best.is_some_and(|(_, r)| (r - 4.0).abs() > (ratio - 4.0).abs()) {
-            best = Some((len, ratio));
-        }
-        if ratio > 4.2 {
-            break;
-        }
-    }
-    let (len, ratio) = best.unwrap();
-    (make(len), ratio)
-}
-
-fn shrink_case(c: &mut Criterion, id: &str, engine: &Engine, make: impl Fn(usize) -> Entries) {
+fn shrink_case(c: &mut Criterion, id: &str, engine: &Engine, make: fn(usize) -> Entries) {
     let header = OTHER_COOKIES;
-    let capacity = engine.budget(&engine.load([header], Some(CHROME))).capacity;
-    let (entries, over) = four_times_over(capacity, make);
+    let (entries, over, kept) = setup::shrink_scenario(engine, make);
     let mut session = setup::modified_session(engine, header, &entries);
     let saved = engine.save(&mut session).unwrap();
-    let kept: Entries = session
-        .data()
-        .iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
+    let capacity = saved.report.budget.as_ref().unwrap().capacity;
     println!(
         "shrink/{id}: capacity {capacity} chars, start {over:.2}x over, {} keys -> {} kept, \
          {} steps, full_encodes = {}, final value {} chars",
@@ -174,11 +151,9 @@ fn shrink(c: &mut Criterion) {
         c,
         "remove",
         &setup::shrink_engine_remove(),
-        setup::shrink_entries_strings,
+        setup::remove_entries,
     );
-    shrink_case(c, "trim", &setup::shrink_engine_trim(), |len| {
-        setup::shrink_entries_arrays(10, len / 10)
-    });
+    shrink_case(c, "trim", &setup::shrink_engine_trim(), setup::trim_entries);
 }
 
 criterion_group! {

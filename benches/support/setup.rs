@@ -135,3 +135,46 @@ pub fn shrink_engine_trim() -> Engine {
     }
     builder.build().unwrap()
 }
+
+/// The shrink scenario for `engine` (one of the `shrink_engine_*`): 100 keys
+/// made by `make(len)`, with `len` chosen so that the session encodes to
+/// about four times the capacity of a desktop Chrome request carrying
+/// [`OTHER_COOKIES`]. Returns the entries, how many times over the capacity
+/// they are, and the entries a save keeps after shrinking them.
+pub fn shrink_scenario(
+    engine: &Engine,
+    make: impl Fn(usize) -> Entries,
+) -> (Entries, f64, Entries) {
+    let capacity = engine
+        .budget(&engine.load([OTHER_COOKIES], Some(CHROME)))
+        .capacity;
+    let mut floor = super::floor::FloorSave::new(&SECRET, 6);
+    let mut over = |len: usize| floor.save(&make(len), 1, 0).len() as f64 / capacity as f64;
+    let len = (20..2000)
+        .step_by(5)
+        .map(|len| (len, over(len)))
+        .take_while(|&(_, ratio)| ratio < 4.3)
+        .min_by(|a, b| (a.1 - 4.0).abs().total_cmp(&(b.1 - 4.0).abs()))
+        .unwrap()
+        .0;
+    let entries = make(len);
+    let ratio = floor.save(&entries, 1, 0).len() as f64 / capacity as f64;
+    let mut session = modified_session(engine, OTHER_COOKIES, &entries);
+    engine.save(&mut session).unwrap();
+    let kept = session
+        .data()
+        .iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    (entries, ratio, kept)
+}
+
+/// The remove scenario's entries: strings of noise.
+pub fn remove_entries(len: usize) -> Entries {
+    shrink_entries_strings(len)
+}
+
+/// The trim scenario's entries: arrays of ten strings of noise.
+pub fn trim_entries(len: usize) -> Entries {
+    shrink_entries_arrays(10, len / 10)
+}

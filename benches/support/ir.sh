@@ -28,11 +28,13 @@ done
 echo
 echo "| UA lookup | Ir |"
 echo "|---|---|"
+n=2000
 echo "| cold | $(per_op ua_cold -) |"
 echo "| cached | $(per_op ua_cached -) |"
 echo
 echo "| shrink case | shrink save Ir | plain save Ir | ratio |"
 echo "|---|---|---|---|"
+n=10
 for c in remove trim; do
     sh=$(( $(per_op "shrink_$c" -) - $(per_op "shrink_${c}_setup" -) ))
     pl=$(per_op "shrink_${c}_plain" -)

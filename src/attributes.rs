@@ -38,6 +38,9 @@ pub(crate) struct Attributes {
     /// `Some(seconds)`: a persistent cookie with Max-Age and Expires;
     /// `None`: a browser-session cookie.
     pub persistent_for: Option<u64>,
+    /// Everything after `name=value` but Expires, rendered by the `cookie`
+    /// crate on first use. Set the fields above before the first use.
+    suffix: std::sync::OnceLock<String>,
 }
 
 impl Default for Attributes {
@@ -49,6 +52,7 @@ impl Default for Attributes {
             http_only: true,
             same_site: SameSite::Lax,
             persistent_for: None,
+            suffix: std::sync::OnceLock::new(),
         }
     }
 }
@@ -127,16 +131,52 @@ impl Attributes {
         cookie
     }
 
-    /// The `Set-Cookie` value that stores `name=value`.
-    pub(crate) fn set_cookie(&self, name: &str, value: &str, now: u64) -> String {
+    /// The cookie `name=value` with every attribute, as the `cookie` crate
+    /// writes it; `now` gives Expires for persistent cookies.
+    fn render(&self, name: &str, value: &str, now: Option<u64>) -> String {
         let mut cookie = self.apply(Cookie::new(name.to_owned(), value.to_owned()));
         if let Some(seconds) = self.persistent_for {
             let seconds = i64::try_from(seconds).unwrap_or(i64::MAX);
             cookie.set_max_age(CookieDuration::seconds(seconds));
-            let expires = unix_time(now).saturating_add(CookieDuration::seconds(seconds));
-            cookie.set_expires(expires);
+            if let Some(now) = now {
+                let expires = unix_time(now).saturating_add(CookieDuration::seconds(seconds));
+                cookie.set_expires(expires);
+            }
         }
         cookie.to_string()
+    }
+
+    /// The `; Expires=...` part for a cookie written at `now`, or nothing
+    /// for a browser-session cookie. Computed once per save, not per chunk.
+    pub(crate) fn expires_suffix(&self, now: u64) -> String {
+        match self.persistent_for {
+            None => String::new(),
+            Some(_) => {
+                let without = self.render("n", "v", None).len();
+                self.render("n", "v", Some(now))[without..].to_owned()
+            }
+        }
+    }
+
+    /// The `Set-Cookie` value that stores `name=value`: the attributes are
+    /// rendered by the `cookie` crate once, then appended to each chunk.
+    pub(crate) fn set_cookie_with(&self, name: &str, value: &str, expires: &str) -> String {
+        let suffix = self
+            .suffix
+            .get_or_init(|| self.render("n", "v", None)["n=v".len()..].to_owned());
+        let mut line =
+            String::with_capacity(name.len() + 1 + value.len() + suffix.len() + expires.len());
+        line.push_str(name);
+        line.push('=');
+        line.push_str(value);
+        line.push_str(suffix);
+        line.push_str(expires);
+        line
+    }
+
+    /// The `Set-Cookie` value that stores `name=value`, written at `now`.
+    pub(crate) fn set_cookie(&self, name: &str, value: &str, now: u64) -> String {
+        self.set_cookie_with(name, value, &self.expires_suffix(now))
     }
 
     /// The `Set-Cookie` value that deletes the cookie `name`.
@@ -183,6 +223,20 @@ mod tests {
         );
         // Expires has a fixed width, so the overhead does not depend on time.
         assert_eq!(attrs.line_overhead(), line.len() - "sid=abc".len());
+    }
+
+    #[test]
+    fn prepared_suffix_matches_the_cookie_crate() {
+        for persistent_for in [None, Some(60)] {
+            let attrs = Attributes {
+                persistent_for,
+                domain: Some("example.com".into()),
+                same_site: SameSite::Strict,
+                ..Attributes::default()
+            };
+            let fast = attrs.set_cookie("sid.1", "v4lue", 1_700_000_000);
+            assert_eq!(fast, attrs.render("sid.1", "v4lue", Some(1_700_000_000)));
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@
 
 use serde::Serialize;
 
-use crate::chunk::{chunk_name, MAX_CHUNKS};
+use crate::chunk::{chunk_name, IndexSet, MAX_CHUNKS};
 use crate::codec::{encoded_len, HEADER_LEN};
 use crate::limits::{BrowserLimits, Counted};
 
@@ -36,6 +36,8 @@ pub enum Binding {
     CookieCount,
     /// The server's Cookie header budget is the limit.
     HeaderBytes,
+    /// The budget for the response's `Set-Cookie` lines is the limit.
+    ResponseBytes,
 }
 
 /// What the budget is computed from, besides the browser's limits.
@@ -45,9 +47,17 @@ pub(crate) struct BudgetConfig {
     pub max_cookie_bytes: Option<usize>,
     pub max_chunks: Option<usize>,
     pub reserved_cookies: usize,
-    /// Bytes of a Set-Cookie line besides `name=value`.
+    /// The budget for the response's `Set-Cookie` header lines.
+    pub response_budget: Option<usize>,
+    /// Bytes of a Set-Cookie value besides `name=value`.
     pub line_overhead: usize,
+    /// Bytes of a removal Set-Cookie value besides `name=`.
+    pub removal_overhead: usize,
 }
+
+/// Bytes of a response header line besides the `Set-Cookie` value:
+/// `Set-Cookie: ` and CRLF.
+pub(crate) const SET_COOKIE_LINE: usize = "Set-Cookie: \r\n".len();
 
 /// The room for the session on one request, and which limit binds.
 ///
@@ -77,6 +87,9 @@ pub struct Budget {
     pub cookies: usize,
     /// Cookie header bytes left for the session, or `None` with no server limit.
     pub header_bytes: Option<usize>,
+    /// Bytes of `Set-Cookie` header lines left for the session's chunks
+    /// (after expiring the request's other chunks), or `None` with no limit.
+    pub response_bytes: Option<usize>,
     /// Cookies on the request that are not the session's.
     pub other_cookies: usize,
     /// Bytes those cookies take in the Cookie header, separators included.
@@ -85,6 +98,8 @@ pub struct Budget {
     pub capacity: usize,
     /// Which limit caps [`capacity`](Budget::capacity).
     pub binding: Binding,
+    #[serde(skip)]
+    line_overhead: usize,
 }
 
 impl Budget {
@@ -94,6 +109,7 @@ impl Budget {
         config: &BudgetConfig,
         other_cookies: usize,
         other_bytes: usize,
+        seen: &IndexSet,
     ) -> Budget {
         let max_cookie_bytes = config
             .max_cookie_bytes
@@ -111,12 +127,26 @@ impl Budget {
             .min(config.max_chunks.unwrap_or(MAX_CHUNKS))
             .min(MAX_CHUNKS);
         let header_bytes = config.header_budget.map(|b| b.saturating_sub(other_bytes));
+        // Room for expiring every chunk past the first that the request
+        // carried; the first is always overwritten.
+        let removals: usize = seen
+            .from(1)
+            .map(|i| {
+                SET_COOKIE_LINE
+                    + chunk_name(name, usize::from(i)).len()
+                    + 1
+                    + config.removal_overhead
+            })
+            .sum();
+        let response_bytes = config.response_budget.map(|b| b.saturating_sub(removals));
         let mut budget = Budget {
             max_cookie_bytes,
             counts: limits.counts,
             per_cookie_overhead,
             cookies,
             header_bytes,
+            response_bytes,
+            line_overhead: config.line_overhead,
             other_cookies,
             other_bytes,
             capacity: 0,
@@ -144,31 +174,53 @@ impl Budget {
         chunk_name(name, index).len() + 1 + separator
     }
 
+    /// Set-Cookie line bytes chunk `index` costs besides its value.
+    fn response_cost(&self, name: &str, index: usize) -> usize {
+        SET_COOKIE_LINE + chunk_name(name, index).len() + 1 + self.line_overhead
+    }
+
     fn measure(&self, name: &str) -> (usize, Binding) {
         let one_cookie = if self.cookies == 1 {
             Binding::PerCookie
         } else {
             Binding::CookieCount
         };
-        let mut header_left = self.header_bytes.unwrap_or(usize::MAX);
+        // The request's Cookie header and the response's Set-Cookie lines
+        // each pay a fixed cost per chunk plus the chunk's value.
+        let mut lanes = [
+            (
+                self.header_bytes.unwrap_or(usize::MAX),
+                Binding::HeaderBytes,
+            ),
+            (
+                self.response_bytes.unwrap_or(usize::MAX),
+                Binding::ResponseBytes,
+            ),
+        ];
         let mut total = 0;
         for index in 0..self.cookies {
             let room = self.chunk_room(name, index);
-            let fixed = self.header_cost(name, index);
-            if header_left <= fixed {
-                return (total, Binding::HeaderBytes);
+            let fixed = [
+                self.header_cost(name, index),
+                self.response_cost(name, index),
+            ];
+            let (mut limit, mut binding) = (room, one_cookie);
+            for ((left, lane), cost) in lanes.iter().zip(fixed) {
+                if left.saturating_sub(cost) < limit {
+                    (limit, binding) = (left.saturating_sub(cost), *lane);
+                }
             }
-            let header_room = header_left - fixed;
-            let is_last = index + 1 == self.cookies;
-            if header_room < room {
-                return (total + header_room, Binding::HeaderBytes);
+            if limit < room {
+                return (total + limit, binding);
             }
-            if is_last {
+            if index + 1 == self.cookies {
                 return (total + room, one_cookie);
             }
             let full = room - room % 4;
             total += full;
-            header_left -= fixed + full;
+            for ((left, _), cost) in lanes.iter_mut().zip(fixed) {
+                *left = left.saturating_sub(cost + full);
+            }
         }
         (total, one_cookie)
     }
@@ -232,13 +284,22 @@ mod tests {
             max_cookie_bytes: None,
             max_chunks: None,
             reserved_cookies: 0,
+            response_budget: None,
             line_overhead: 40,
+            removal_overhead: 80,
         }
     }
 
     #[test]
     fn header_budget_binds_and_plans_fit_it_exactly() {
-        let b = Budget::new("sid", &chromium(), &config(Some(8182)), 3, 100);
+        let b = Budget::new(
+            "sid",
+            &chromium(),
+            &config(Some(8182)),
+            3,
+            100,
+            &IndexSet::default(),
+        );
         assert_eq!(b.binding, Binding::HeaderBytes);
         let lens = b.plan("sid", b.capacity).unwrap();
         assert_eq!(b.header_bytes_of("sid", &lens) + 100, 8182);
@@ -247,7 +308,14 @@ mod tests {
 
     #[test]
     fn count_binds_without_a_header_budget() {
-        let b = Budget::new("sid", &chromium(), &config(None), 175, 100);
+        let b = Budget::new(
+            "sid",
+            &chromium(),
+            &config(None),
+            175,
+            100,
+            &IndexSet::default(),
+        );
         assert_eq!((b.cookies, b.binding), (5, Binding::CookieCount));
         let lens = b.plan("sid", b.capacity).unwrap();
         assert_eq!(lens.len(), 5);
@@ -261,7 +329,14 @@ mod tests {
 
     #[test]
     fn one_cookie_left_binds_per_cookie() {
-        let b = Budget::new("sid", &chromium(), &config(None), 179, 100);
+        let b = Budget::new(
+            "sid",
+            &chromium(),
+            &config(None),
+            179,
+            100,
+            &IndexSet::default(),
+        );
         assert_eq!(
             (b.cookies, b.binding, b.capacity),
             (1, Binding::PerCookie, 4093)
@@ -272,16 +347,46 @@ mod tests {
     fn line_counting_browsers_pay_for_attributes() {
         let mut limits = chromium();
         limits.counts = Counted::Line;
-        let b = Budget::new("sid", &limits, &config(None), 0, 0);
+        let b = Budget::new("sid", &limits, &config(None), 0, 0, &IndexSet::default());
         assert_eq!(b.plan("sid", 5000).unwrap()[0], (4096 - 41 - 3) / 4 * 4);
     }
 
     #[test]
+    fn response_budget_binds_and_reserves_removals() {
+        let mut seen = IndexSet::default();
+        (0..3).for_each(|i| seen.insert(i));
+        let config = BudgetConfig {
+            response_budget: Some(3000),
+            ..config(None)
+        };
+        let b = Budget::new("sid", &chromium(), &config, 0, 0, &seen);
+        let removals = 2 * (SET_COOKIE_LINE + "sid.1".len() + 1 + 80);
+        assert_eq!(b.response_bytes, Some(3000 - removals));
+        assert_eq!(b.binding, Binding::ResponseBytes);
+        let first_line = SET_COOKIE_LINE + "sid".len() + 1 + 40;
+        assert_eq!(b.capacity, 3000 - removals - first_line);
+    }
+
+    #[test]
     fn no_room_means_no_plan() {
-        let b = Budget::new("sid", &chromium(), &config(Some(50)), 0, 0);
+        let b = Budget::new(
+            "sid",
+            &chromium(),
+            &config(Some(50)),
+            0,
+            0,
+            &IndexSet::default(),
+        );
         assert_eq!(b.capacity, 50 - 4);
         assert!(b.plan("sid", 47).is_none());
-        let full = Budget::new("sid", &chromium(), &config(None), 180, 0);
+        let full = Budget::new(
+            "sid",
+            &chromium(),
+            &config(None),
+            180,
+            0,
+            &IndexSet::default(),
+        );
         assert_eq!(full.capacity, 0);
     }
 }

@@ -1,7 +1,6 @@
 //! The engine: configuration, and the load and save steps any HTTP framework
 //! can call.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -15,6 +14,17 @@ use crate::codec::{self, encoded_len, Envelope, OpenPolicy, MIN_ENVELOPE};
 use crate::limits::LimitsDb;
 use crate::shrink::{ShrinkFn, ShrinkReport, Shrinker};
 use crate::{ConfigError, EmptyReason, KeyRing, SameSite, SaveError, Session, SessionData};
+
+fn set_cookie_bytes(lines: &[String]) -> usize {
+    lines
+        .iter()
+        .map(|l| crate::budget::SET_COOKIE_LINE + l.len())
+        .sum()
+}
+
+/// Stands in for a value that is not even UTF-8: it fails base64 decoding
+/// wherever it sits, so the session is rejected as malformed.
+const NOT_BASE64: &str = "*";
 
 /// What a request said about the session, kept in the [`Session`] so that
 /// the save step needs nothing else.
@@ -72,6 +82,9 @@ pub struct SaveReport {
     /// The Cookie header bytes the session's cookies will take on the next
     /// request, separators included.
     pub header_bytes: usize,
+    /// The bytes of the response's `Set-Cookie` header lines this save
+    /// produced, counting `Set-Cookie: ` and CRLF on each.
+    pub set_cookie_bytes: usize,
     /// The session's JSON length.
     pub json_bytes: usize,
     /// Whether the payload was deflated.
@@ -103,9 +116,10 @@ pub struct EngineBuilder {
     clock_skew: Duration,
     renew_after: Option<Duration>,
     max_json_bytes: usize,
-    max_encoded_bytes: usize,
+    max_encoded_bytes: Option<usize>,
     compress: bool,
     header_budget: Option<usize>,
+    set_cookie_budget: Option<usize>,
     max_cookie_bytes: Option<usize>,
     max_chunks: Option<usize>,
     reserved_cookies: usize,
@@ -200,10 +214,12 @@ impl EngineBuilder {
         self
     }
 
-    /// The largest encoded value, over all chunks, that a load reads
-    /// (default 1 MiB).
+    /// The largest encoded value, over all chunks and copies, that a load
+    /// reads. The default is the header budget, since no session the engine
+    /// writes is larger, or 1 MiB without one. It bounds the work a forged
+    /// request can cause: at most 16 MAC checks of this size per key.
     pub fn max_encoded_bytes(mut self, bytes: usize) -> Self {
-        self.max_encoded_bytes = bytes;
+        self.max_encoded_bytes = Some(bytes);
         self
     }
 
@@ -219,6 +235,20 @@ impl EngineBuilder {
     /// for no server limit (default [`DEFAULT_HEADER_BUDGET`]).
     pub fn header_budget(mut self, bytes: Option<usize>) -> Self {
         self.header_budget = bytes;
+        self
+    }
+
+    /// A budget for the response's `Set-Cookie` header lines, counted as
+    /// `Set-Cookie: ` + value + CRLF, or `None` for no limit (the default).
+    ///
+    /// Set it when a proxy limits the response head: a default nginx reads
+    /// the upstream's response head into `proxy_buffer_size`, one 4 KB page,
+    /// and answers 502 when it overflows. Leave room for the app's other
+    /// headers: `Some(3072)` suits a default nginx. Raising the proxy's
+    /// buffer (`proxy_buffer_size 16k; proxy_buffers 4 16k;`) is better:
+    /// under 4 KB a session can't use more than one cookie.
+    pub fn set_cookie_budget(mut self, bytes: Option<usize>) -> Self {
+        self.set_cookie_budget = bytes;
         self
     }
 
@@ -299,7 +329,10 @@ impl EngineBuilder {
                 "max age must be at least one second",
             ));
         }
-        if self.max_json_bytes == 0 || self.max_encoded_bytes == 0 {
+        let max_encoded_bytes = self
+            .max_encoded_bytes
+            .unwrap_or(self.header_budget.unwrap_or(1024 * 1024));
+        if self.max_json_bytes == 0 || max_encoded_bytes == 0 {
             return Err(ConfigError::InvalidLimit("size caps must be positive"));
         }
         if self.max_chunks == Some(0) {
@@ -310,7 +343,9 @@ impl EngineBuilder {
             max_cookie_bytes: self.max_cookie_bytes,
             max_chunks: self.max_chunks,
             reserved_cookies: self.reserved_cookies,
+            response_budget: self.set_cookie_budget,
             line_overhead: attributes.line_overhead(),
+            removal_overhead: attributes.removal("n").len() - "n=".len(),
         };
         Ok(Engine {
             name: self.name,
@@ -320,7 +355,7 @@ impl EngineBuilder {
             clock_skew: self.clock_skew.as_secs(),
             renew_after: self.renew_after.map(|d| d.as_secs()),
             max_json_bytes: self.max_json_bytes,
-            max_encoded_bytes: self.max_encoded_bytes,
+            max_encoded_bytes,
             compress: self.compress,
             budget,
             shrinker: self.shrinker,
@@ -395,9 +430,10 @@ impl Engine {
             clock_skew: Duration::from_secs(60),
             renew_after: None,
             max_json_bytes: 256 * 1024,
-            max_encoded_bytes: 1024 * 1024,
+            max_encoded_bytes: None,
             compress: true,
             header_budget: Some(DEFAULT_HEADER_BUDGET),
+            set_cookie_budget: None,
             max_cookie_bytes: None,
             max_chunks: None,
             reserved_cookies: 0,
@@ -428,10 +464,6 @@ impl Engine {
         I::Item: AsRef<[u8]>,
     {
         let headers: Vec<I::Item> = cookie_headers.into_iter().collect();
-        let texts: Vec<Cow<'_, str>> = headers
-            .iter()
-            .map(|h| String::from_utf8_lossy(h.as_ref()))
-            .collect();
         let mut state = RequestState {
             browser: Some(match user_agent {
                 Some(ua) => self.browsers.resolve(ua),
@@ -440,9 +472,9 @@ impl Engine {
             ..RequestState::default()
         };
         let mut gathered = Gathered::default();
-        for text in &texts {
-            for piece in text.split(';') {
-                let piece = piece.trim_matches([' ', '\t']);
+        for header in &headers {
+            for piece in header.as_ref().split(|&b| b == b';') {
+                let piece = piece.trim_ascii();
                 if piece.is_empty() {
                     continue;
                 }
@@ -476,7 +508,14 @@ impl Engine {
     }
 
     /// The chunk index and value of a `name=value` piece, if it is ours.
-    fn ours<'p>(&self, piece: &'p str) -> Option<(u8, &'p str)> {
+    fn ours<'p>(&self, piece: &'p [u8]) -> Option<(u8, &'p str)> {
+        let Ok(piece) = std::str::from_utf8(piece) else {
+            // Our values are ASCII, so a piece that is not UTF-8 is only
+            // ours if its name is, and then its value is malformed.
+            let name = piece.split(|&b| b == b'=').next()?.trim_ascii();
+            let index = chunk_index(&self.name, std::str::from_utf8(name).ok()?)?;
+            return Some((index, NOT_BASE64));
+        };
         let cookie = cookie::Cookie::parse(piece).ok()?;
         let index = chunk_index(&self.name, cookie.name_raw()?)?;
         let value = cookie.value_raw()?;
@@ -524,6 +563,7 @@ impl Engine {
             &self.budget,
             state.other_cookies,
             state.other_bytes,
+            &state.seen,
         )
     }
 
@@ -561,7 +601,7 @@ impl Engine {
             } else {
                 SaveAction::Cleared
             };
-            return Ok(self.finish(session, expired, None, action, 0));
+            return Ok(self.finish(session, expired, None, action));
         }
         if !must_write {
             let from = if loaded {
@@ -570,7 +610,7 @@ impl Engine {
                 usize::MAX
             };
             let expired = self.expire(session, from);
-            return Ok(self.finish(session, expired, None, SaveAction::Unchanged, 0));
+            return Ok(self.finish(session, expired, None, SaveAction::Unchanged));
         }
 
         let budget = self.budget(session);
@@ -592,7 +632,7 @@ impl Engine {
         if session.is_empty() {
             // Shrinking dropped every key.
             let expired = self.expire(session, 0);
-            let mut saved = self.finish(session, expired, Some(budget), SaveAction::Cleared, 0);
+            let mut saved = self.finish(session, expired, Some(budget), SaveAction::Cleared);
             saved.report.shrink = shrink;
             return Ok(saved);
         }
@@ -601,11 +641,12 @@ impl Engine {
             .expect("shrinking stops only once the session fits, and an empty one fits");
         let issued_at = u32::try_from(now).unwrap_or(u32::MAX);
         let value = envelope.seal(&self.name, lens.len() as u8, issued_at, &self.keys);
+        let expires = self.attributes.expires_suffix(now);
         let mut set_cookies: Vec<String> = split(&value, &lens)
             .enumerate()
             .map(|(i, piece)| {
                 self.attributes
-                    .set_cookie(&chunk_name(&self.name, i), piece, now)
+                    .set_cookie_with(&chunk_name(&self.name, i), piece, &expires)
             })
             .collect();
         let expired = self.expire(session, lens.len());
@@ -615,6 +656,7 @@ impl Engine {
             chunks: lens.len(),
             value_bytes: value.len(),
             header_bytes: budget.header_bytes_of(&self.name, &lens),
+            set_cookie_bytes: set_cookie_bytes(&set_cookies),
             json_bytes: envelope.json_len(),
             deflated: envelope.deflated(),
             expired,
@@ -659,30 +701,30 @@ impl Engine {
         expired: Vec<String>,
         budget: Option<Budget>,
         action: SaveAction,
-        chunks: usize,
     ) -> Saved {
         if action == SaveAction::Cleared {
             session.request.loaded_chunks = 0;
             session.request.issued_at = None;
         }
         session.mark_saved();
-        let set_cookies = expired
+        let set_cookies: Vec<String> = expired
             .iter()
             .map(|name| self.attributes.removal(name))
             .collect();
         Saved {
-            set_cookies,
             report: SaveReport {
                 action,
-                chunks,
+                chunks: 0,
                 value_bytes: 0,
                 header_bytes: 0,
+                set_cookie_bytes: set_cookie_bytes(&set_cookies),
                 json_bytes: 0,
                 deflated: false,
                 expired,
                 budget,
                 shrink: ShrinkReport::default(),
             },
+            set_cookies,
         }
     }
 }

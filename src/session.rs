@@ -63,10 +63,12 @@ impl SessionData {
         }
     }
 
-    /// The value at `key` as a [`serde_json::Value`].
+    /// The value at `key` as a [`serde_json::Value`]; `None` when the key is
+    /// absent, or when its JSON is valid but a `Value` can't hold it (nested
+    /// deeper than serde_json's limit of 128, or a number beyond `f64`).
     pub fn get_value(&self, key: &str) -> Option<Value> {
         let raw = self.entries.get(key)?;
-        Some(serde_json::from_str(raw.get()).expect("raw values hold valid JSON"))
+        serde_json::from_str(raw.get()).ok()
     }
 
     /// The value at `key` as its JSON text.
@@ -154,14 +156,14 @@ impl SessionData {
             .map_or(0, |v| json_string_len(key) + 2 + v.get().len())
     }
 
-    /// Parses the whole data into a JSON object value.
+    /// Parses the whole data into a JSON object value. Entries a `Value`
+    /// can't hold (see [`get_value`](SessionData::get_value)) are left out.
     pub fn to_value(&self) -> Value {
         let mut map = serde_json::Map::new();
         for (k, v) in &self.entries {
-            map.insert(
-                k.clone(),
-                serde_json::from_str(v.get()).expect("valid JSON"),
-            );
+            if let Ok(value) = serde_json::from_str(v.get()) {
+                map.insert(k.clone(), value);
+            }
         }
         Value::Object(map)
     }
@@ -422,5 +424,17 @@ mod tests {
         s.insert("n", &5).unwrap();
         let err = s.get::<Vec<u8>>("n").unwrap_err();
         assert_eq!(err.key(), "n");
+    }
+
+    #[test]
+    fn values_a_json_value_cannot_hold_read_as_none_without_panicking() {
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        let mut d = SessionData::new();
+        for (key, json) in [("deep", deep.as_str()), ("huge", "1e400"), ("ok", "1")] {
+            d.insert_raw(key, RawValue::from_string(json.to_owned()).unwrap());
+        }
+        assert_eq!(d.get_value("deep"), None);
+        assert_eq!(d.get_value("huge"), None);
+        assert_eq!(d.to_value(), serde_json::json!({"ok": 1}));
     }
 }

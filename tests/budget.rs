@@ -161,3 +161,46 @@ fn a_budget_too_small_for_an_empty_session_is_an_error_and_touches_nothing() {
     );
     assert_eq!(session.get::<u8>("a").unwrap(), Some(1));
 }
+
+#[test]
+fn set_cookie_budget_binds_the_response_lines_removals_included() {
+    // A default nginx proxy holds the response head in 4 KB.
+    let engine = builder(1)
+        .header_budget(None)
+        .max_cookie_bytes(2000)
+        .build()
+        .unwrap();
+    let mut jar = Jar::default();
+    save_blob(&engine, &mut jar, CHROME, &random_text(8, 5000));
+    assert_eq!(jar.names(), ["session", "session.1", "session.2"]);
+
+    let limited = builder(1)
+        .header_budget(None)
+        .max_cookie_bytes(2000)
+        .set_cookie_budget(Some(3072))
+        .build()
+        .unwrap();
+    let session = limited.load([jar.header()], Some(CHROME));
+    let budget = limited.budget(&session);
+    assert_eq!(budget.binding, Binding::ResponseBytes);
+    let saved = save_blob(&limited, &mut jar, CHROME, &random_text(9, 4000));
+    let lines: usize = saved
+        .set_cookies
+        .iter()
+        .map(|l| "Set-Cookie: \r\n".len() + l.len())
+        .sum();
+    assert_eq!(saved.report.set_cookie_bytes, lines);
+    assert!(lines <= 3072, "{lines} bytes of Set-Cookie");
+    // The 4000 characters do not fit in 3 KB of lines with the removals.
+    assert_eq!(
+        saved.report.shrink.dropped_keys().collect::<Vec<_>>(),
+        ["blob"]
+    );
+    assert!(jar.cookies.is_empty());
+
+    // A session that fits is written whole, within the budget.
+    let saved = save_blob(&limited, &mut jar, CHROME, &random_text(10, 2000));
+    assert!(saved.report.shrink.is_untouched());
+    assert!(saved.report.set_cookie_bytes <= 3072);
+    assert_eq!(saved.report.chunks, 2);
+}

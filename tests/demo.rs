@@ -6,123 +6,12 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::io::{Read, Write};
+use std::net::TcpStream;
 
+use common::demo::{request, start};
 use common::{random_bytes, Jar};
 use serde_json::{json, Value};
-
-pub struct Demo {
-    child: Child,
-    pub addr: String,
-}
-
-impl Drop for Demo {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn demo_binary() -> PathBuf {
-    let mut dir = std::env::current_exe().unwrap();
-    dir.pop();
-    if dir.ends_with("deps") {
-        dir.pop();
-    }
-    dir.join("examples")
-        .join(format!("demo{}", std::env::consts::EXE_SUFFIX))
-}
-
-fn start(args: &[&str]) -> Demo {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    let mut child = Command::new(demo_binary())
-        .args(["--listen", &addr])
-        .args(args)
-        .env("COOKIETIN_SECRET", "a demo secret that is long enough!!")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the demo example is built by cargo test");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert_eq!(line.trim(), format!("listening on http://{addr}"));
-    Demo { child, addr }
-}
-
-pub struct Reply {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: String,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
-    }
-    fn set_cookies(&self) -> Vec<String> {
-        self.headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case("set-cookie"))
-            .map(|(_, v)| v.clone())
-            .collect()
-    }
-}
-
-/// One HTTP/1.1 request with `Connection: close`, cookies from the jar.
-fn request(demo: &Demo, jar: &mut Jar, method: &str, path: &str, body: &str) -> Reply {
-    let mut stream = TcpStream::connect(&demo.addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let cookie = if jar.cookies.is_empty() {
-        String::new()
-    } else {
-        format!("Cookie: {}\r\n", jar.header())
-    };
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {}\r\n{cookie}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        demo.addr,
-        body.len()
-    )
-    .unwrap();
-    let mut raw = String::new();
-    stream.read_to_string(&mut raw).unwrap();
-    let (head, body) = raw.split_once("\r\n\r\n").unwrap();
-    let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    let headers = lines
-        .map(|l| {
-            let (n, v) = l.split_once(": ").unwrap();
-            (n.to_owned(), v.to_owned())
-        })
-        .collect();
-    let reply = Reply {
-        status,
-        headers,
-        body: body.to_owned(),
-    };
-    jar.apply(&reply.set_cookies());
-    reply
-}
 
 fn blob_6000() -> String {
     use base64::Engine as _;

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! cargo run --example demo -- [--listen 127.0.0.1:8080] [--header-budget BYTES|off]
+//!                              [--set-cookie-budget BYTES|off]
 //! ```
 //!
 //! The key comes from `COOKIETIN_SECRET` (its UTF-8 bytes, at least 32);
@@ -37,12 +38,21 @@ const MAX_BODY: usize = 1 << 20;
 struct Options {
     listen: SocketAddr,
     header_budget: Option<usize>,
+    set_cookie_budget: Option<usize>,
+}
+
+fn bytes_or_off(flag: &str, v: &str) -> Result<Option<usize>, String> {
+    match v {
+        "off" => Ok(None),
+        n => n.parse().map(Some).map_err(|e| format!("{flag} {n}: {e}")),
+    }
 }
 
 fn parse_args() -> Result<Options, String> {
     let mut options = Options {
         listen: "127.0.0.1:8080".parse().expect("valid address"),
         header_budget: Some(DEFAULT_HEADER_BUDGET),
+        set_cookie_budget: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -52,15 +62,10 @@ fn parse_args() -> Result<Options, String> {
                 let v = value()?;
                 options.listen = v.parse().map_err(|e| format!("--listen {v}: {e}"))?;
             }
-            "--header-budget" => {
-                let v = value()?;
-                options.header_budget = match v.as_str() {
-                    "off" => None,
-                    n => Some(n.parse().map_err(|e| format!("--header-budget {n}: {e}"))?),
-                };
-            }
+            "--header-budget" => options.header_budget = bytes_or_off(&arg, &value()?)?,
+            "--set-cookie-budget" => options.set_cookie_budget = bytes_or_off(&arg, &value()?)?,
             "-h" | "--help" => {
-                return Err("usage: demo [--listen ADDR] [--header-budget BYTES|off]".into())
+                return Err("usage: demo [--listen ADDR] [--header-budget BYTES|off] [--set-cookie-budget BYTES|off]".into())
             }
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -101,6 +106,7 @@ fn engine(options: &Options, key: Key) -> Engine {
         // The demo serves plain http on loopback.
         .secure(false)
         .header_budget(options.header_budget)
+        .set_cookie_budget(options.set_cookie_budget)
         .on_shrink(["history"], shrink_history)
         .build()
         .expect("the demo's configuration is valid")
@@ -119,6 +125,39 @@ fn error(status: StatusCode, message: impl std::fmt::Display) -> Response<Full<B
     json_response(status, &json!({ "error": message.to_string() }))
 }
 
+/// The save report with runs of the same callback merged into one step
+/// carrying a `runs` count, so that the header stays small: a proxy such as
+/// nginx holds the whole response head in 4 KB by default.
+fn compact(report: &SaveReport) -> Value {
+    let mut value = serde_json::to_value(report).expect("reports serialize");
+    let mut merged: Vec<Value> = Vec::new();
+    for step in value["shrink"]["steps"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+    {
+        let same_run = merged.last().is_some_and(|prev: &Value| {
+            step["action"] == "callback"
+                && prev["action"] == "callback"
+                && prev["keys"] == step["keys"]
+                && prev["last"] == step["last"]
+        });
+        if same_run {
+            let prev = merged.last_mut().expect("checked");
+            prev["runs"] = json!(prev["runs"].as_u64().unwrap_or(1) + 1);
+            prev["json_after"] = step["json_after"].clone();
+        } else {
+            let mut step = step;
+            if step["action"] == "callback" {
+                step["runs"] = json!(1);
+            }
+            merged.push(step);
+        }
+    }
+    value["shrink"]["steps"] = Value::Array(merged);
+    value
+}
+
 /// Saves into the response. A session that can't fit is reported, not a 5xx:
 /// it depends on the request's other cookies.
 fn save(
@@ -127,7 +166,7 @@ fn save(
     response: &mut Response<Full<Bytes>>,
 ) -> Result<SaveReport, SaveError> {
     let report = engine.save_response(session, response)?;
-    let encoded = serde_json::to_vec(&report).expect("reports serialize");
+    let encoded = serde_json::to_vec(&compact(&report)).expect("reports serialize");
     if let Ok(value) = hyper::header::HeaderValue::from_bytes(&encoded) {
         response.headers_mut().insert("x-cookietin-report", value);
     }

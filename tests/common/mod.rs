@@ -1,6 +1,9 @@
 //! Helpers shared by the integration tests: a cookie jar that behaves like a
-//! browser's for one host and path, and deterministic data.
+//! browser's for one host and path, deterministic data, and (in [`demo`])
+//! the demo server and plain HTTP requests to it.
 #![allow(dead_code)]
+
+pub mod demo;
 
 use std::cell::Cell;
 

@@ -1,0 +1,183 @@
+//! Interleaved ratios, for a machine shared with other work: each round
+//! times a batch of operation A and a batch of operation B back to back
+//! (alternating which goes first), and the report is the median over rounds
+//! of B/A, so a slow patch of the machine slows both sides of a ratio alike.
+//! Complements the criterion bench (`benches/engine.rs`), whose separate
+//! medians can be taken minutes apart.
+//!
+//! `cargo bench --bench ratios [-- ROUNDS]`
+
+#[path = "support/corpus.rs"]
+mod corpus;
+#[path = "support/floor.rs"]
+mod floor;
+#[path = "support/setup.rs"]
+mod setup;
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use cookietin::{Browsers, Engine, LimitsDb, Session};
+
+use corpus::{Entries, CHROME, COOKIEMAN, OTHER_COOKIES};
+use floor::{FloorLoad, FloorSave};
+
+/// Nanoseconds per call of `f` over a batch of `n`.
+fn batch(n: usize, f: &mut dyn FnMut()) -> f64 {
+    let start = Instant::now();
+    for _ in 0..n {
+        f();
+    }
+    start.elapsed().as_nanos() as f64 / n as f64
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
+}
+
+/// A timed side of a pair: runs a batch of `n` and returns ns per call.
+type Side<'a> = &'a mut dyn FnMut(usize) -> f64;
+
+/// Times plain calls of `f`.
+fn plain(f: &mut dyn FnMut()) -> impl FnMut(usize) -> f64 + '_ {
+    move |n| batch(n, f)
+}
+
+/// (median ns of a, median ns of b, median of b/a per round).
+fn paired(rounds: usize, a: Side, b: Side) -> (f64, f64, f64) {
+    // Size batches to about 2 ms of the slower side.
+    let probe = a(20).max(b(20)).max(1.0);
+    let n = ((2e6 / probe) as usize).clamp(5, 100_000);
+    a(n);
+    b(n);
+    let (mut ta, mut tb, mut r) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..rounds {
+        let (x, y) = if round % 2 == 0 {
+            let x = a(n);
+            (x, b(n))
+        } else {
+            let y = b(n);
+            (a(n), y)
+        };
+        ta.push(x);
+        tb.push(y);
+        r.push(y / x);
+    }
+    (median(&mut ta), median(&mut tb), median(&mut r))
+}
+
+/// A save of a modified session, re-marked modified each call (the same
+/// work as saving a freshly loaded and modified one, with no setup).
+fn saver<'e>(engine: &'e Engine, mut session: Session) -> impl FnMut() + 'e {
+    move || {
+        session.data_mut();
+        black_box(engine.save(&mut session).unwrap());
+    }
+}
+
+fn us(ns: f64) -> String {
+    format!("{:.2}", ns / 1000.0)
+}
+
+fn main() {
+    let rounds: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(31);
+    let engine = setup::engine();
+    engine.browsers().resolve(CHROME);
+    println!(
+        "Interleaved medians over {rounds} rounds (µs; ratios are medians of per-round ratios)\n"
+    );
+    println!("| session | save | floor_save | save/floor | load | floor_load | load/floor | cookieman enc/save | cookieman dec/load |");
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for ((name, entries), (_, _, _, enc, dec)) in corpus::ordered().into_iter().zip(COOKIEMAN) {
+        let header = setup::request_header(&engine, &entries);
+        let (lines, value) = setup::first_save(&engine, &entries);
+        let chunks = lines.len() as u8;
+        let mut floor_save = FloorSave::new(&setup::SECRET, 6);
+        let mut save = saver(&engine, setup::modified_session(&engine, &header, &entries));
+        let (tfs, ts, rs) = paired(
+            rounds,
+            &mut plain(&mut || {
+                black_box(floor_save.save(black_box(&entries), chunks, 1).len());
+            }),
+            &mut plain(&mut save),
+        );
+        let mut floor_load = FloorLoad::new(&setup::SECRET);
+        let (tfl, tl, rl) = paired(
+            rounds,
+            &mut plain(&mut || {
+                black_box(floor_load.load(black_box(&value)));
+            }),
+            &mut plain(&mut || {
+                black_box(engine.load([black_box(header.as_str())], Some(CHROME)));
+            }),
+        );
+        println!(
+            "| {name} | {} | {} | {rs:.2} | {} | {} | {rl:.2} | {:.0}x | {:.1}x |",
+            us(ts),
+            us(tfs),
+            us(tl),
+            us(tfl),
+            enc * 1000.0 / ts,
+            dec * 1000.0 / tl,
+        );
+    }
+
+    println!("\n| UA lookup | ns |\n|---|---|");
+    let uncached = Browsers::new(LimitsDb::bundled().clone()).with_cache_entries(0);
+    let bundled = Browsers::bundled();
+    bundled.resolve(CHROME);
+    let (cached, cold, _) = paired(
+        rounds,
+        &mut plain(&mut || {
+            black_box(bundled.resolve(black_box(CHROME)));
+        }),
+        &mut plain(&mut || {
+            black_box(uncached.resolve(black_box(CHROME)));
+        }),
+    );
+    println!("| cold (woothee + DB lookup) | {cold:.0} |\n| cached hit | {cached:.1} |");
+
+    println!("\n| shrink case | encodes | shrink save µs | plain save µs | ratio |\n|---|---|---|---|---|");
+    shrink_case(
+        rounds,
+        "remove",
+        &setup::shrink_engine_remove(),
+        setup::remove_entries,
+    );
+    shrink_case(
+        rounds,
+        "trim",
+        &setup::shrink_engine_trim(),
+        setup::trim_entries,
+    );
+}
+
+fn shrink_case(rounds: usize, id: &str, engine: &Engine, make: fn(usize) -> Entries) {
+    let header = OTHER_COOKIES;
+    let (entries, _, kept) = setup::shrink_scenario(engine, make);
+    let saved = engine
+        .save(&mut setup::modified_session(engine, header, &entries))
+        .unwrap();
+    // Each shrink save needs a full session: build the batch untimed.
+    let mut plain_save = saver(engine, setup::modified_session(engine, header, &kept));
+    let (tp, ts, r) = paired(rounds, &mut plain(&mut plain_save), &mut |n| {
+        let mut sessions: Vec<Session> = (0..n)
+            .map(|_| setup::modified_session(engine, header, &entries))
+            .collect();
+        let start = Instant::now();
+        for s in &mut sessions {
+            black_box(engine.save(s).unwrap());
+        }
+        start.elapsed().as_nanos() as f64 / n as f64
+    });
+    println!(
+        "| {id} | {} | {} | {} | {r:.1} |",
+        saved.report.shrink.full_encodes,
+        us(ts),
+        us(tp)
+    );
+}

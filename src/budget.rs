@@ -30,7 +30,8 @@ pub const DEFAULT_HEADER_BUDGET: usize = 7168;
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum Binding {
-    /// Only one cookie is available, so one cookie's size is the limit.
+    /// One cookie's size is the limit: only one cookie is available, or the
+    /// first cookie can't hold even the envelope's header.
     PerCookie,
     /// The cookies left for the site (or the configured chunk cap) are the limit.
     CookieCount,
@@ -150,6 +151,11 @@ impl Budget {
         } else {
             Binding::CookieCount
         };
+        // The first chunk must carry the whole envelope header (see `plan`):
+        // when it can't, later chunks' room is of no use and nothing fits.
+        if self.cookies > 0 && self.chunk_room(name, 0) < encoded_len(HEADER_LEN) {
+            return (0, Binding::PerCookie);
+        }
         let mut header_left = self.header_bytes.unwrap_or(usize::MAX);
         let mut total = 0;
         for index in 0..self.cookies {

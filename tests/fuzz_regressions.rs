@@ -549,3 +549,31 @@ fn decode_seeds_carry_valid_sessions() {
         );
     }
 }
+
+/// Found by `chunk_roundtrip` (`regressions/chunk_roundtrip/does-not-fit-with-room-to-spare`):
+/// persistent line-counting cookies under a 104-byte cap leave the first
+/// chunk fewer than the 8 characters of the envelope header, yet the budget
+/// counted 4 characters in each of 50 chunks, so `save` failed with
+/// `DoesNotFit { needed: 32, capacity: 200 }`.
+#[test]
+fn a_first_chunk_too_small_for_the_header_leaves_no_capacity() {
+    let engine = seed_engine("a")
+        .persistent(true)
+        .max_cookie_bytes(104)
+        .header_budget(None)
+        .build()
+        .unwrap();
+    let mut session = engine.load(Vec::<&str>::new(), None);
+    session.insert("", &()).unwrap();
+    let budget = engine.budget(&session);
+    assert!(budget.cookies > 1);
+    assert!(budget.max_cookie_bytes - budget.per_cookie_overhead - "a".len() < 8);
+    assert_eq!(budget.capacity, 0);
+    assert_eq!(
+        engine.save(&mut session).unwrap_err(),
+        cookietin::SaveError::DoesNotFit {
+            needed: 32,
+            capacity: 0
+        }
+    );
+}

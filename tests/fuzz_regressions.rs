@@ -468,6 +468,11 @@ fn ua_seeds() -> Vec<(&'static str, Vec<u8>)> {
     ]
     .into_iter()
     .map(|(n, ua)| (n, ua.as_bytes().to_vec()))
+    .chain([(
+        // Past the 4 KiB that `identify` reads, cut inside a character.
+        "long_multibyte",
+        format!("{CHROME} {}", "é".repeat(2100)).into_bytes(),
+    )])
     .collect()
 }
 

@@ -225,8 +225,10 @@ pub struct Jar {
     pub pieces: Vec<String>,
 }
 
+/// A piece's cookie name; one without `=` is a nameless cookie (RFC 6265bis
+/// section 5.6), a different cookie from one named like its value.
 fn piece_name(piece: &str) -> &str {
-    piece.split_once('=').map_or(piece, |(n, _)| n).trim()
+    piece.split_once('=').map_or("", |(n, _)| n).trim()
 }
 
 impl Jar {

@@ -582,3 +582,36 @@ fn a_first_chunk_too_small_for_the_header_leaves_no_capacity() {
         }
     );
 }
+
+/// Found by `chunk_roundtrip` (`regressions/chunk_roundtrip/nested-deeper-than-128`):
+/// a value nested deeper than serde_json parses (128 levels) was accepted by
+/// `insert`, saved and loaded, and then `get_value` panicked with "raw values
+/// hold valid JSON". Such a value is now refused by `insert`.
+#[test]
+fn values_nested_too_deep_to_read_back_are_refused() {
+    let nested = |depth: usize| {
+        let mut v = json!(true);
+        for _ in 0..depth {
+            v = json!([v]);
+        }
+        v
+    };
+    let mut session = cookietin::Session::new();
+    let err = session.insert("deep", &nested(140)).unwrap_err();
+    assert_eq!(err.key(), "deep");
+    assert!(!session.contains_key("deep"));
+    assert!(!session.is_modified());
+    // Deep but readable values, and strings full of brackets, still go in.
+    session.insert("ok", &nested(100)).unwrap();
+    assert_eq!(session.get_value("ok"), Some(nested(100)));
+    session.insert("brackets", &"[{".repeat(200)).unwrap();
+    let engine = seed_engine("session").build().unwrap();
+    let saved = engine.save(&mut session).unwrap();
+    let header: Vec<&str> = saved
+        .set_cookies
+        .iter()
+        .map(|l| l.split(';').next().unwrap())
+        .collect();
+    let loaded = engine.load([header.join("; ")], None);
+    assert_eq!(loaded.get_value("ok"), Some(nested(100)));
+}

@@ -19,7 +19,7 @@ use arbitrary::{Arbitrary, Unstructured};
 use cookietin::{LimitsDb, SaveAction, SaveError, Session, SessionData, ShrinkStep};
 use serde_json::Value;
 
-use super::common::{check_saved, raw_entries, Agent, EngineCfg, Entry, Jar, Text};
+use super::common::{check_saved, insert, raw_entries, Agent, EngineCfg, Entry, Jar, Text};
 use super::enc::Enc;
 
 pub const MAX_ENTRIES: usize = 32;
@@ -192,7 +192,8 @@ fn callback(keys: Vec<String>, kind: Kind) -> impl Fn(&mut SessionData, bool) + 
             };
             match new {
                 Some(v) => {
-                    data.insert(k, &v).expect("JSON values serialize");
+                    // Refused only when grown too deep; the value stays.
+                    let _ = data.insert(k, &v);
                 }
                 None => {
                     data.remove(k);
@@ -259,9 +260,7 @@ pub fn exec(input: &Input) {
         session.set_compression(c);
     }
     for e in &entries {
-        session
-            .insert(&e.key.0, &e.value.to_value())
-            .expect("JSON values serialize");
+        insert(&mut session, e);
     }
     let original = raw_entries(&session);
     let unlimited = unlimited_len(input, &session);

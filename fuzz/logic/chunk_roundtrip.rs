@@ -13,7 +13,7 @@
 use arbitrary::{Arbitrary, Unstructured};
 use cookietin::{Engine, SaveError, Session};
 
-use super::common::{check_saved, raw_entries, Agent, EngineCfg, Entry, Jar, Text};
+use super::common::{check_saved, insert, raw_entries, Agent, EngineCfg, Entry, Jar, Text};
 use super::enc::Enc;
 
 /// Entries used from the input; more are ignored.
@@ -75,9 +75,7 @@ pub fn exec(input: &Input) {
     // First request: write the session.
     let mut session = load(&engine, &jar, agent, input);
     for e in input.entries.iter().take(MAX_ENTRIES) {
-        session
-            .insert(&e.key.0, &e.value.to_value())
-            .expect("JSON values serialize");
+        insert(&mut session, e);
     }
     if !save(&engine, &mut session, &mut jar, agent, header_budget) {
         return;
@@ -87,9 +85,7 @@ pub fn exec(input: &Input) {
     let mut session = load(&engine, &jar, agent, input);
     for edit in &input.edits {
         match edit {
-            Edit::Insert(e) => session
-                .insert(&e.key.0, &e.value.to_value())
-                .expect("JSON values serialize"),
+            Edit::Insert(e) => insert(&mut session, e),
             Edit::Remove(i) => {
                 let keys: Vec<String> = session.data().keys().map(str::to_owned).collect();
                 if !keys.is_empty() {

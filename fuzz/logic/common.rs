@@ -294,6 +294,27 @@ pub fn is_removal(line: &str) -> bool {
     c.max_age().is_some_and(|a| a.is_zero() || a.is_negative())
 }
 
+/// How deep arrays and objects nest in `v`.
+pub fn depth(v: &Value) -> usize {
+    match v {
+        Value::Array(a) => 1 + a.iter().map(depth).max().unwrap_or(0),
+        Value::Object(o) => 1 + o.values().map(depth).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// Inserts an entry as a handler would. `insert` refuses only values nested
+/// too deep for serde_json to parse back (128 levels).
+pub fn insert(session: &mut Session, entry: &Entry) {
+    let value = entry.value.to_value();
+    let raw = |s: &Session| s.data().get_raw(&entry.key.0).map(|r| r.get().to_owned());
+    let before = raw(session);
+    if let Err(e) = session.insert(&entry.key.0, &value) {
+        assert!(depth(&value) >= 128, "insert refused {entry:?}: {e}");
+        assert_eq!(raw(session), before, "a refused insert changed the entry");
+    }
+}
+
 /// The session's entries as raw JSON text, for exact comparison.
 pub fn raw_entries(session: &Session) -> BTreeMap<String, String> {
     session

@@ -84,13 +84,25 @@ impl SessionData {
     }
 
     /// Sets `key` to `value`, serialized with serde. Returns whether the
-    /// stored JSON changed.
+    /// stored JSON changed. A value nested deeper than serde_json parses
+    /// (128 levels) is refused, since it could not be read back.
     pub fn insert<T: Serialize + ?Sized>(
         &mut self,
         key: &str,
         value: &T,
     ) -> Result<bool, ValueError> {
         let raw = serde_json::value::to_raw_value(value).map_err(|e| ValueError::new(key, e))?;
+        // Serializing has no depth limit but parsing has; only text with
+        // more than 128 brackets can hit it, so only that is parsed here.
+        if raw
+            .get()
+            .bytes()
+            .filter(|b| matches!(b, b'[' | b'{'))
+            .count()
+            > 128
+        {
+            serde_json::from_str::<Value>(raw.get()).map_err(|e| ValueError::new(key, e))?;
+        }
         Ok(self.insert_raw(key, raw))
     }
 

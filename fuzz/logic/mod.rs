@@ -1,0 +1,24 @@
+//! The fuzz targets' logic, shared by the cargo-fuzz binaries
+//! (`fuzz/fuzz_targets/*.rs`) and the stable regression test
+//! (`tests/fuzz_regressions.rs`), which include this module with `#[path]`.
+//! Each target module has a `run(&[u8])` that is the whole target.
+#![allow(dead_code)]
+
+pub mod budget_shrink;
+pub mod chunk_roundtrip;
+pub mod common;
+pub mod decode;
+pub mod enc;
+pub mod ua_lookup;
+
+/// A target's whole logic.
+pub type Target = fn(&[u8]);
+
+/// The targets, by name, as `fuzz/seeds/<name>/` and
+/// `fuzz/regressions/<name>/` name them.
+pub const TARGETS: [(&str, Target); 4] = [
+    ("decode", decode::run),
+    ("chunk_roundtrip", chunk_roundtrip::run),
+    ("ua_lookup", ua_lookup::run),
+    ("budget_shrink", budget_shrink::run),
+];

@@ -656,11 +656,15 @@ impl Engine {
         let capacity = budget.capacity;
         let compress = session.compression().unwrap_or(self.compress);
         let name = &self.name;
+        let (max_json, max_encoded) = (self.max_json_bytes, self.max_encoded_bytes);
         let (shrink, _fits) = self
             .shrinker
             .fit(session.data_for_save(), capacity, &mut |data| {
                 let len = envelope.fill(data, compress);
-                let fits = budget.plan(name, len).is_some();
+                // A load refuses JSON or a value over its caps, so such a
+                // session does not fit, however well it deflates.
+                let readable = envelope.json_len() <= max_json && len <= max_encoded;
+                let fits = readable && budget.plan(name, len).is_some();
                 Encoded { len, fits }
             });
         if session.is_empty() {

@@ -78,7 +78,7 @@ fn main() {
             drop(saved);
             counted
         };
-        let mut floor_save = FloorSave::new(&setup::SECRET, 6);
+        let mut floor_save = FloorSave::engine_levels(&setup::SECRET);
         let floor_save = count(|| floor_save.save(&entries, lines.len() as u8, 0).len());
         let state = floor::peer_state(&entries);
         let peer_save = count(|| floor::peer_save(&peer_key, &state));

@@ -63,7 +63,7 @@ fn main() {
             }
         }
         "floor_save" => {
-            let mut floor = FloorSave::new(&setup::SECRET, 6);
+            let mut floor = FloorSave::engine_levels(&setup::SECRET);
             for _ in 0..n {
                 black_box(floor.save(&entries, lines.len() as u8, 0).len());
             }

@@ -36,7 +36,7 @@ fn check_floor(engine: &Engine, entries: &Entries) -> (u8, u32) {
         u32::from_be_bytes(header[2..6].try_into().unwrap()),
     );
     assert_eq!(usize::from(chunks), lines.len());
-    let mut floor = FloorSave::new(&setup::SECRET, 6);
+    let mut floor = FloorSave::engine_levels(&setup::SECRET);
     assert_eq!(
         floor.save(entries, chunks, issued_at),
         value,
@@ -69,7 +69,7 @@ fn sessions(c: &mut Criterion) {
                 BatchSize::SmallInput,
             )
         });
-        let mut floor_save = FloorSave::new(&setup::SECRET, 6);
+        let mut floor_save = FloorSave::engine_levels(&setup::SECRET);
         group.bench_function("floor_save", |b| {
             b.iter(|| {
                 floor_save

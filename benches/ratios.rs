@@ -96,7 +96,7 @@ fn main() {
         let header = setup::request_header(&engine, &entries);
         let (lines, value) = setup::first_save(&engine, &entries);
         let chunks = lines.len() as u8;
-        let mut floor_save = FloorSave::new(&setup::SECRET, 6);
+        let mut floor_save = FloorSave::engine_levels(&setup::SECRET);
         let mut save = saver(&engine, setup::modified_session(&engine, &header, &entries));
         let (tfs, ts, rs) = paired(
             rounds,

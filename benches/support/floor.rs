@@ -51,6 +51,8 @@ pub struct FloorSave {
     bytes: Vec<u8>,
     pub out: String,
     z: Compress,
+    /// The stream for JSON under `small_below` bytes, at its own level.
+    small: Option<(usize, Compress)>,
     mac: HmacSha256,
     dictionary: Option<&'static [u8]>,
 }
@@ -62,9 +64,19 @@ impl FloorSave {
             bytes: Vec::new(),
             out: String::new(),
             z: Compress::new(Compression::new(level), false),
+            small: None,
             mac: HmacSha256::new_from_slice(secret).unwrap(),
             dictionary: Some(DICTIONARY),
         }
+    }
+
+    /// The engine's levels (`src/compress.rs`): level 1 for JSON under 128
+    /// bytes, level 6 otherwise, each on its own stream so that the floor
+    /// never pays for switching.
+    pub fn engine_levels(secret: &[u8]) -> FloorSave {
+        let mut floor = FloorSave::new(secret, 6);
+        floor.small = Some((128, Compress::new(Compression::new(1), false)));
+        floor
     }
 
     /// Deflates with `dictionary` instead of the format's.
@@ -79,15 +91,18 @@ impl FloorSave {
         serde_json::to_writer(&mut self.json, entries).unwrap();
         self.bytes.clear();
         self.bytes.resize(HEADER_LEN, 0);
-        self.z.reset();
+        let z = match &mut self.small {
+            Some((below, small)) if self.json.len() < *below => small,
+            _ => &mut self.z,
+        };
+        z.reset();
         if let Some(dictionary) = self.dictionary {
-            self.z.set_dictionary(dictionary).unwrap();
+            z.set_dictionary(dictionary).unwrap();
         }
         self.bytes.reserve(self.json.len() + 64);
         loop {
-            let consumed = self.z.total_in() as usize;
-            let status = self
-                .z
+            let consumed = z.total_in() as usize;
+            let status = z
                 .compress_vec(
                     &self.json[consumed..],
                     &mut self.bytes,

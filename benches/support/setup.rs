@@ -148,7 +148,7 @@ pub fn shrink_scenario(
     let capacity = engine
         .budget(&engine.load([OTHER_COOKIES], Some(CHROME)))
         .capacity;
-    let mut floor = super::floor::FloorSave::new(&SECRET, 6);
+    let mut floor = super::floor::FloorSave::engine_levels(&SECRET);
     let mut over = |len: usize| floor.save(&make(len), 1, 0).len() as f64 / capacity as f64;
     let len = (20..2000)
         .step_by(5)

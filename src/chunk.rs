@@ -68,9 +68,6 @@ impl IndexSet {
     pub(crate) fn insert(&mut self, i: u8) {
         self.0[usize::from(i / 64)] |= 1 << (i % 64);
     }
-    pub(crate) fn contains(&self, i: u8) -> bool {
-        self.0[usize::from(i / 64)] & (1 << (i % 64)) != 0
-    }
     pub(crate) fn len(&self) -> usize {
         self.0.iter().map(|w| w.count_ones() as usize).sum()
     }
@@ -79,9 +76,20 @@ impl IndexSet {
     }
     /// The indices at or above `from`, ascending.
     pub(crate) fn from(&self, from: usize) -> impl Iterator<Item = u8> + '_ {
-        (from..MAX_CHUNKS)
-            .map(|i| i as u8)
-            .filter(move |&i| self.contains(i))
+        // Word by word, set bits only: most sets hold one or two indices.
+        self.0.iter().enumerate().flat_map(move |(w, &word)| {
+            let mut bits = word;
+            std::iter::from_fn(move || {
+                while bits != 0 {
+                    let i = w * 64 + bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    if i >= from {
+                        return Some(i as u8);
+                    }
+                }
+                None
+            })
+        })
     }
 }
 

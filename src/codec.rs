@@ -131,7 +131,9 @@ impl Envelope {
         self.json.reserve(data.json_len());
         data.write_json(&mut self.json);
         self.bytes.clear();
-        self.bytes.reserve(HEADER_LEN + self.json.len() + TAG_LEN);
+        // Room for deflate's worst case (see `compress::deflate`) and the tag.
+        self.bytes
+            .reserve(HEADER_LEN + compress::max_deflated(self.json.len()) + TAG_LEN);
         self.bytes.resize(HEADER_LEN, 0);
         self.flags = 0;
         self.sealed = false;

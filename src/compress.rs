@@ -49,6 +49,12 @@ thread_local! {
     static INFLATE: RefCell<Decompress> = RefCell::new(Decompress::new(false));
 }
 
+/// An upper bound on the raw deflate of `len` bytes: deflate's worst case
+/// is a few bytes per 16 KB stored block over the input.
+pub(crate) const fn max_deflated(len: usize) -> usize {
+    len + len / 1000 + 64
+}
+
 /// Appends the raw deflate of `input` to `out`.
 pub(crate) fn deflate(input: &[u8], out: &mut Vec<u8>) {
     DEFLATE.with(|cell| {
@@ -66,8 +72,7 @@ pub(crate) fn deflate(input: &[u8], out: &mut Vec<u8>) {
         }
         z.set_dictionary(DICTIONARY)
             .expect("a fresh raw deflate stream accepts a dictionary");
-        // Deflate's worst case is a few bytes per 16 KB block over the input.
-        out.reserve(input.len() + input.len() / 1000 + 64);
+        out.reserve(max_deflated(input.len()));
         loop {
             let consumed = z.total_in() as usize;
             let status = z

@@ -499,19 +499,16 @@ impl Engine {
         };
         let mut gathered = Gathered::default();
         for header in &headers {
-            for piece in header.as_ref().split(|&b| b == b';') {
-                let piece = piece.trim_ascii();
-                if piece.is_empty() {
-                    continue;
-                }
-                match self.ours(piece) {
-                    Some((index, value)) => gathered.push(index, value),
-                    None => {
-                        let separator = if state.other_cookies == 0 { 0 } else { 2 };
-                        state.other_bytes += piece.len() + separator;
-                        state.other_cookies += 1;
-                    }
-                }
+            let bytes = header.as_ref();
+            // Splitting a str on a char searches with memchr; a header with
+            // bytes that are not UTF-8 falls back to a byte-by-byte split.
+            match std::str::from_utf8(bytes) {
+                Ok(text) => text
+                    .split(';')
+                    .for_each(|piece| self.sort_piece(piece.as_bytes(), &mut gathered, &mut state)),
+                Err(_) => bytes
+                    .split(|&b| b == b';')
+                    .for_each(|piece| self.sort_piece(piece, &mut gathered, &mut state)),
             }
         }
         state.seen = gathered.seen;
@@ -529,6 +526,28 @@ impl Engine {
             Err(reason) => {
                 state.empty_reason = Some(reason);
                 Session::loaded(SessionData::new(), state)
+            }
+        }
+    }
+
+    /// Files one `;`-separated piece of a Cookie header: ours is gathered,
+    /// anyone else's is counted for the budget.
+    fn sort_piece<'h>(
+        &self,
+        piece: &'h [u8],
+        gathered: &mut Gathered<'h>,
+        state: &mut RequestState,
+    ) {
+        let piece = piece.trim_ascii();
+        if piece.is_empty() {
+            return;
+        }
+        match self.ours(piece) {
+            Some((index, value)) => gathered.push(index, value),
+            None => {
+                let separator = if state.other_cookies == 0 { 0 } else { 2 };
+                state.other_bytes += piece.len() + separator;
+                state.other_cookies += 1;
             }
         }
     }

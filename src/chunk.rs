@@ -157,17 +157,16 @@ impl<'a> Gathered<'a> {
                 }
             };
             let count = usize::from(header.chunks);
-            let mut options: [Copies<'_, 'a>; MAX_CHUNKS] = [&[]; MAX_CHUNKS];
-            options[0] = &firsts[which..=which];
             if let Some(index) = (1..count).find(|&i| copies_of(i).is_empty()) {
                 first_error.get_or_insert(EmptyReason::ChunkMissing { index: index as u8 });
                 continue;
             }
-            (1..count).for_each(|i| options[i] = copies_of(i));
-            let options = &options[..count];
+            let options: Vec<Copies<'_, 'a>> = std::iter::once(&firsts[which..=which])
+                .chain((1..count).map(copies_of))
+                .collect();
             // An odometer over the copies of each chunk, first copies first.
-            let mut choice = [0usize; MAX_CHUNKS];
-            let choice = &mut choice[..count];
+            let mut choice = vec![0usize; count];
+            let (options, choice) = (&options[..], &mut choice[..]);
             loop {
                 if attempts == MAX_ATTEMPTS {
                     return Err(first_error.unwrap_or(EmptyReason::BadSignature));

@@ -584,10 +584,18 @@ impl Engine {
         let mut envelope = Envelope::default();
         let capacity = budget.capacity;
         let compress = session.compression().unwrap_or(self.compress);
+        let max_json = self.max_json_bytes;
         let (shrink, _fits) = self
             .shrinker
             .fit(session.data_for_save(), capacity, &mut |data| {
-                envelope.fill(data, compress)
+                let len = envelope.fill(data, compress);
+                // A load refuses JSON over the cap, so such a session does
+                // not fit, however well it deflates.
+                if envelope.json_len() > max_json {
+                    len.max(capacity + 1)
+                } else {
+                    len
+                }
             });
         if session.is_empty() {
             // Shrinking dropped every key.

@@ -584,14 +584,14 @@ impl Engine {
         let mut envelope = Envelope::default();
         let capacity = budget.capacity;
         let compress = session.compression().unwrap_or(self.compress);
-        let max_json = self.max_json_bytes;
+        let (max_json, max_encoded) = (self.max_json_bytes, self.max_encoded_bytes);
         let (shrink, _fits) = self
             .shrinker
             .fit(session.data_for_save(), capacity, &mut |data| {
                 let len = envelope.fill(data, compress);
-                // A load refuses JSON over the cap, so such a session does
-                // not fit, however well it deflates.
-                if envelope.json_len() > max_json {
+                // A load refuses JSON or a value over the caps, so such a
+                // session does not fit, however well it deflates.
+                if envelope.json_len() > max_json || len > max_encoded {
                     len.max(capacity + 1)
                 } else {
                     len

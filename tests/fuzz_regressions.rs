@@ -641,3 +641,32 @@ fn a_session_over_the_json_cap_is_shrunk_not_written() {
     assert_eq!(loaded.empty_reason(), None);
     assert_eq!(loaded.get::<u32>("user").unwrap(), Some(7));
 }
+
+/// Found while fixing the case above: a value longer than
+/// `max_encoded_bytes` that the budget had room for was written, and the
+/// next `load` refused it (`TooLarge`).
+#[test]
+fn a_session_over_the_encoded_cap_is_shrunk_not_written() {
+    let engine = seed_engine("session")
+        .header_budget(None)
+        .max_encoded_bytes(1000)
+        .build()
+        .unwrap();
+    let mut session = engine.load(Vec::<&str>::new(), Some(CHROME));
+    session.insert("user", &7).unwrap();
+    session.insert("noise", &noise(11, 3000)).unwrap();
+    let saved = engine.save(&mut session).unwrap();
+    assert_eq!(
+        saved.report.shrink.dropped_keys().collect::<Vec<_>>(),
+        ["noise"]
+    );
+    assert!(saved.report.value_bytes <= 1000);
+    let header: Vec<&str> = saved
+        .set_cookies
+        .iter()
+        .map(|l| l.split(';').next().unwrap())
+        .collect();
+    let loaded = engine.load([header.join("; ")], Some(CHROME));
+    assert_eq!(loaded.empty_reason(), None);
+    assert_eq!(loaded.get::<u32>("user").unwrap(), Some(7));
+}

@@ -615,3 +615,58 @@ fn values_nested_too_deep_to_read_back_are_refused() {
     let loaded = engine.load([header.join("; ")], None);
     assert_eq!(loaded.get_value("ok"), Some(nested(100)));
 }
+
+/// Found by `chunk_roundtrip` (`regressions/chunk_roundtrip/json-over-the-load-cap`):
+/// JSON over `max_json_bytes` that deflates well fitted the cookies, so
+/// `save` wrote it, and the next `load` refused it (`InflateLimit`): the
+/// session was lost. Such a session now doesn't fit and is shrunk.
+#[test]
+fn a_session_over_the_json_cap_is_shrunk_not_written() {
+    let engine = seed_engine("session").max_json_bytes(1000).build().unwrap();
+    let mut session = engine.load(Vec::<&str>::new(), Some(CHROME));
+    session.insert("user", &7).unwrap();
+    session.insert("log", &"\u{7}".repeat(400)).unwrap(); // 2400 bytes of JSON
+    let saved = engine.save(&mut session).unwrap();
+    assert_eq!(
+        saved.report.shrink.dropped_keys().collect::<Vec<_>>(),
+        ["log"]
+    );
+    assert!(saved.report.json_bytes <= 1000);
+    let header: Vec<&str> = saved
+        .set_cookies
+        .iter()
+        .map(|l| l.split(';').next().unwrap())
+        .collect();
+    let loaded = engine.load([header.join("; ")], Some(CHROME));
+    assert_eq!(loaded.empty_reason(), None);
+    assert_eq!(loaded.get::<u32>("user").unwrap(), Some(7));
+}
+
+/// Found while fixing the case above: a value longer than
+/// `max_encoded_bytes` that the budget had room for was written, and the
+/// next `load` refused it (`TooLarge`).
+#[test]
+fn a_session_over_the_encoded_cap_is_shrunk_not_written() {
+    let engine = seed_engine("session")
+        .header_budget(None)
+        .max_encoded_bytes(1000)
+        .build()
+        .unwrap();
+    let mut session = engine.load(Vec::<&str>::new(), Some(CHROME));
+    session.insert("user", &7).unwrap();
+    session.insert("noise", &noise(11, 3000)).unwrap();
+    let saved = engine.save(&mut session).unwrap();
+    assert_eq!(
+        saved.report.shrink.dropped_keys().collect::<Vec<_>>(),
+        ["noise"]
+    );
+    assert!(saved.report.value_bytes <= 1000);
+    let header: Vec<&str> = saved
+        .set_cookies
+        .iter()
+        .map(|l| l.split(';').next().unwrap())
+        .collect();
+    let loaded = engine.load([header.join("; ")], Some(CHROME));
+    assert_eq!(loaded.empty_reason(), None);
+    assert_eq!(loaded.get::<u32>("user").unwrap(), Some(7));
+}

@@ -8,6 +8,8 @@ use std::cell::RefCell;
 
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
 
+use crate::codec::DICTIONARY;
+
 /// The deflate level, chosen by measurement (see BENCHMARKS.md): level 1
 /// loses 30% or more on larger sessions, level 9 gains nothing over 6.
 const LEVEL: u32 = 6;
@@ -16,32 +18,6 @@ const LEVEL: u32 = 6;
 /// most of which is zlib-rs clearing its tables on each stream.
 const SMALL_INPUT: usize = 128;
 const SMALL_LEVEL: u32 = 1;
-
-/// The preset dictionary of format version 1: a vocabulary of session JSON
-/// (common keys, JWT and date prefixes, punctuation), most frequent last
-/// because deflate codes nearer matches in fewer bits. It is part of the
-/// wire format: changing it needs a new format version.
-///
-/// Measured on the corpus in `benches/sessions.json`, it saves 30% on a tiny
-/// login session and 15% on a 20-item cart, and nothing on random data.
-pub(crate) const DICTIONARY: &[u8] = concat!(
-    r#""scope":"openid profile email offline_access","token_type":"Bearer","#,
-    r#""code_verifier":"","redirect_uri":"https://","return_to":"/","next":"/","#,
-    r#""timezone":"UTC","Europe/","America/","currency":"USD","EUR","GBP","#,
-    r#""created_at":"updated_at":"last_seen":"2026-01-01T00:00:00Z","expires_in":3600,"#,
-    r#""permissions":[],"roles":["admin","user"],"groups":["#,
-    r#""theme":"dark","light","lang":"en","locale":"en-US","en-GB","de-DE","fr-FR","#,
-    r#""nonce":"state":"sid":"sub":"iss":"aud":"iat":"exp":"#,
-    r#""id_token":"eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJ","access_token":"eyJ","refresh_token":""#,
-    r#""expires_at":"issued_at":"#,
-    r#""answers":{"step":1,"history":["/","/"],"#,
-    r#""items":[],"cart":[{"id":"product_id":"sku":"name":"price":"price_cents":"quantity":"qty":1,"total":"#,
-    r#""messages":[],"flash":null,"#,
-    r#""user":{"id":"name":"email":"@example.com","username":"#,
-    r#""csrf_token":"_csrf":"locale":"en","user_id":"#,
-    r#"true,false,null,"},{""#,
-)
-.as_bytes();
 
 thread_local! {
     static DEFLATE: RefCell<(Compress, u32)> =

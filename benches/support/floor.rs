@@ -22,28 +22,9 @@ const HEADER_LEN: usize = 6;
 const TAG_LEN: usize = 16;
 const NAME: &str = "session";
 
-/// A copy of `DICTIONARY` in `src/compress.rs` (format version 1's preset
-/// deflate dictionary). The benches check that the floor writes the
-/// engine's exact bytes, so a change there fails here rather than skewing
-/// the comparison.
-pub const DICTIONARY: &[u8] = concat!(
-    r#""scope":"openid profile email offline_access","token_type":"Bearer","#,
-    r#""code_verifier":"","redirect_uri":"https://","return_to":"/","next":"/","#,
-    r#""timezone":"UTC","Europe/","America/","currency":"USD","EUR","GBP","#,
-    r#""created_at":"updated_at":"last_seen":"2026-01-01T00:00:00Z","expires_in":3600,"#,
-    r#""permissions":[],"roles":["admin","user"],"groups":["#,
-    r#""theme":"dark","light","lang":"en","locale":"en-US","en-GB","de-DE","fr-FR","#,
-    r#""nonce":"state":"sid":"sub":"iss":"aud":"iat":"exp":"#,
-    r#""id_token":"eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJ","access_token":"eyJ","refresh_token":""#,
-    r#""expires_at":"issued_at":"#,
-    r#""answers":{"step":1,"history":["/","/"],"#,
-    r#""items":[],"cart":[{"id":"product_id":"sku":"name":"price":"price_cents":"quantity":"qty":1,"total":"#,
-    r#""messages":[],"flash":null,"#,
-    r#""user":{"id":"name":"email":"@example.com","username":"#,
-    r#""csrf_token":"_csrf":"locale":"en","user_id":"#,
-    r#"true,false,null,"},{""#,
-)
-.as_bytes();
+/// Format version 1's preset deflate dictionary, the engine's own: the
+/// benches check that the floor writes the engine's exact bytes.
+pub use cookietin::codec::DICTIONARY;
 
 /// Reused state for the floor's save.
 pub struct FloorSave {

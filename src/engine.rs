@@ -241,8 +241,8 @@ impl EngineBuilder {
     }
 
     /// The largest encoded value, over all chunks and copies, that a load
-    /// reads. The default is the header budget, since no session the engine
-    /// writes is larger, or 1 MiB without one. It bounds the work a forged
+    /// reads. The default is the header budget (at least 4096), since no
+    /// session the engine writes is larger, or 1 MiB without one. It bounds the work a forged
     /// request can cause: at most 16 MAC checks of this size per key.
     pub fn max_encoded_bytes(mut self, bytes: usize) -> Self {
         self.max_encoded_bytes = Some(bytes);
@@ -355,9 +355,11 @@ impl EngineBuilder {
                 "max age must be at least one second",
             ));
         }
+        // By default, no more than the engine could have written: the header
+        // budget (but at least one cookie's worth), or 1 MiB without one.
         let max_encoded_bytes = self
             .max_encoded_bytes
-            .unwrap_or(self.header_budget.unwrap_or(1024 * 1024));
+            .unwrap_or(self.header_budget.map_or(1024 * 1024, |b| b.max(4096)));
         if self.max_json_bytes == 0 || max_encoded_bytes == 0 {
             return Err(ConfigError::InvalidLimit("size caps must be positive"));
         }

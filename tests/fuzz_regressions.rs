@@ -670,3 +670,30 @@ fn a_session_over_the_encoded_cap_is_shrunk_not_written() {
     assert_eq!(loaded.empty_reason(), None);
     assert_eq!(loaded.get::<u32>("user").unwrap(), Some(7));
 }
+
+/// Found by `chunk_roundtrip` and `budget_shrink` on the final code
+/// (`regressions/*/zero-header-budget-builds`): a header budget of 0 made
+/// the derived `max_encoded_bytes` 0 and the build failed. The derived cap
+/// is now at least 4096; only an explicit 0 is refused.
+#[test]
+fn a_zero_header_budget_still_builds() {
+    let key = cookietin::Key::try_from_bytes(&[1; 32]).unwrap();
+    let engine = cookietin::Engine::builder(key.clone())
+        .header_budget(Some(0))
+        .build()
+        .unwrap();
+    let mut session = engine.load(["a=1"], None);
+    session.insert("k", &1).unwrap();
+    assert!(matches!(
+        engine.save(&mut session),
+        Err(cookietin::SaveError::DoesNotFit { capacity: 0, .. })
+    ));
+    let err = cookietin::Engine::builder(key)
+        .max_encoded_bytes(0)
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        err,
+        cookietin::ConfigError::InvalidLimit("size caps must be positive")
+    );
+}

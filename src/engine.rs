@@ -15,6 +15,15 @@ use crate::limits::LimitsDb;
 use crate::shrink::{Encoded, ShrinkFn, ShrinkReport, Shrinker};
 use crate::{ConfigError, EmptyReason, KeyRing, SameSite, SaveError, Session, SessionData};
 
+/// Trims the optional white space around a Cookie header piece: spaces
+/// and tabs only (RFC 6265's OWS), so any other byte counts as cookie bytes.
+fn trim_ows(piece: &[u8]) -> &[u8] {
+    let ows = |b: &u8| *b == b' ' || *b == b'\t';
+    let start = piece.iter().position(|b| !ows(b)).unwrap_or(piece.len());
+    let end = piece.iter().rposition(|b| !ows(b)).map_or(start, |i| i + 1);
+    &piece[start..end]
+}
+
 /// Scratch buffers kept above this size are shrunk back after use.
 const SCRATCH_KEEP: usize = 64 * 1024;
 
@@ -540,7 +549,7 @@ impl Engine {
         gathered: &mut Gathered<'h>,
         state: &mut RequestState,
     ) {
-        let piece = piece.trim_ascii();
+        let piece = trim_ows(piece);
         if piece.is_empty() {
             return;
         }
@@ -563,7 +572,7 @@ impl Engine {
         let Ok(piece) = std::str::from_utf8(piece) else {
             // Our values are ASCII, so a piece that is not UTF-8 is only
             // ours if its name is, and then its value is malformed.
-            let name = piece.split(|&b| b == b'=').next()?.trim_ascii();
+            let name = trim_ows(piece.split(|&b| b == b'=').next()?);
             let index = chunk_index(&self.name, std::str::from_utf8(name).ok()?)?;
             return Some((index, NOT_BASE64));
         };

@@ -697,3 +697,18 @@ fn a_zero_header_budget_still_builds() {
         cookietin::ConfigError::InvalidLimit("size caps must be positive")
     );
 }
+
+/// Found by `chunk_roundtrip` and `budget_shrink` on the final code
+/// (`regressions/*/newline-piece-is-a-cookie`): the load trimmed every ASCII
+/// white space byte around a Cookie header piece, so a piece holding only a
+/// newline vanished from the budget's count of other cookies. Only spaces
+/// and tabs are optional white space (RFC 6265); anything else is a cookie.
+#[test]
+fn only_spaces_and_tabs_are_trimmed_around_cookie_pieces() {
+    let key = cookietin::Key::try_from_bytes(&[1; 32]).unwrap();
+    let engine = cookietin::Engine::builder(key).build().unwrap();
+    let session = engine.load(["a=1; \n; \t b=2 \t"], None);
+    let budget = engine.budget(&session);
+    assert_eq!(budget.other_cookies, 3);
+    assert_eq!(budget.other_bytes, "a=1; \n; b=2".len());
+}

@@ -201,7 +201,9 @@ impl Envelope {
         self.bytes[0] = VERSION << 4 | self.flags;
         self.bytes[1] = chunks;
         self.bytes[2..HEADER_LEN].copy_from_slice(&issued_at.to_be_bytes());
-        let tag = tag(keys.signing().mac(), name, &self.bytes);
+        let tag = mac_over(keys.signing(), name, &self.bytes)
+            .finalize()
+            .into_bytes();
         self.bytes.extend_from_slice(&tag[..TAG_LEN]);
         self.sealed = true;
     }
@@ -235,12 +237,14 @@ pub(crate) fn append_base64(bytes: &[u8], out: &mut String) {
     URL_SAFE_NO_PAD.encode_string(bytes, out);
 }
 
-fn tag(mut mac: crate::key::HmacSha256, name: &str, signed: &[u8]) -> [u8; 32] {
+/// The MAC state over what the tag covers: `len(name) || name || signed`.
+fn mac_over(key: &crate::Key, name: &str, signed: &[u8]) -> crate::key::HmacSha256 {
+    let mut mac = key.mac();
     // Cookie names are checked at build time to be under 256 bytes.
     mac.update(&[name.len() as u8]);
     mac.update(name.as_bytes());
     mac.update(signed);
-    mac.finalize().into_bytes().into()
+    mac
 }
 
 /// What decoding needs besides the bytes.
@@ -269,12 +273,11 @@ pub(crate) fn verify(
     let header = Header::parse(envelope)?;
     let (signed, tag_bytes) = envelope.split_at(envelope.len() - TAG_LEN);
     for (index, key) in keys.all().iter().enumerate() {
-        let mut mac = key.mac();
-        mac.update(&[name.len() as u8]);
-        mac.update(name.as_bytes());
-        mac.update(signed);
         // Constant-time comparison of the leftmost 16 bytes.
-        if mac.verify_truncated_left(tag_bytes).is_ok() {
+        if mac_over(key, name, signed)
+            .verify_truncated_left(tag_bytes)
+            .is_ok()
+        {
             return Ok((header, index));
         }
     }

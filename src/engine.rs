@@ -644,7 +644,7 @@ impl Engine {
             _ => false,
         };
         let must_write = session.is_modified()
-            || session.renew_requested()
+            || session.is_renew_requested()
             || (loaded && (state.key_index > 0 || renew_due));
 
         if session.is_empty() {

@@ -381,10 +381,6 @@ impl Session {
         &mut self.data
     }
 
-    pub(crate) fn renew_requested(&self) -> bool {
-        self.renew
-    }
-
     pub(crate) fn mark_saved(&mut self) {
         self.modified = false;
         self.renew = false;

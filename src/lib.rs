@@ -18,9 +18,19 @@
 //!          -> Set-Cookie values
 //! ```
 //!
-//! Each step has its own module: [`session`], [`codec`], [`key`], [`chunk`],
-//! [`agent`], [`limits`], [`browser`], [`budget`], [`shrink`], [`http`] and
-//! [`error`]. The wire format is described in [`codec`].
+//! The folders follow that flow:
+//!
+//! - [`browser`]: the User-Agent ([`browser::agent`]), the limits database
+//!   ([`browser::limits`]) and the cache between them;
+//! - [`codec`]: the envelope, its MAC and compression, and the keys
+//!   ([`codec::key`]); bytes only, nothing of HTTP;
+//! - [`fit`]: the [`fit::budget`], [`fit::shrink`] and [`fit::chunk`] steps;
+//! - the engine ([`Engine`], [`EngineBuilder`]): configuration, load and save;
+//! - [`session`]: the map and the handle;
+//! - [`integrations`]: adapters for frameworks' types ([`integrations::http`]);
+//! - [`error`]: the typed errors and reasons.
+//!
+//! The wire format is described in [`codec`].
 //!
 //! The session is signed, not encrypted: the client can read its contents.
 //!
@@ -47,31 +57,24 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod agent;
-mod attributes;
 pub mod browser;
-pub mod budget;
-pub mod chunk;
 pub mod codec;
-mod compress;
 mod engine;
 pub mod error;
-pub mod http;
-pub mod key;
-pub mod limits;
+pub mod fit;
+pub mod integrations;
 pub mod session;
-pub mod shrink;
 
-pub use agent::{identify, Identity};
-pub use attributes::SameSite;
+pub use browser::agent::{identify, Identity};
+pub use browser::limits::{BrowserLimits, Counted, LimitsDb};
 pub use browser::{Browser, Browsers};
-pub use budget::{Binding, Budget, DEFAULT_HEADER_BUDGET};
+pub use codec::key::{Key, KeyRing};
+pub use engine::attributes::SameSite;
 pub use engine::{Engine, EngineBuilder, SaveAction, SaveReport, Saved};
 pub use error::{ConfigError, EmptyReason, SaveError, ValueError};
-pub use key::{Key, KeyRing};
-pub use limits::{BrowserLimits, Counted, LimitsDb};
+pub use fit::budget::{Binding, Budget, DEFAULT_HEADER_BUDGET};
+pub use fit::shrink::{ShrinkFn, ShrinkReport, ShrinkStep};
 pub use session::{Session, SessionData};
-pub use shrink::{ShrinkFn, ShrinkReport, ShrinkStep};
 
 /// The README's examples, compiled and run as doctests.
 #[doc = include_str!("../README.md")]

@@ -3,7 +3,7 @@
 //! [`EmptyReason`]) and what a save does afterwards.
 //!
 //! Envelopes with another version, flags or payload but a valid MAC are built
-//! here by hand, following the format described in `src/codec.rs`.
+//! here by hand, following the format described in `src/codec/mod.rs`.
 
 mod common;
 
@@ -144,7 +144,7 @@ fn survives<H: AsRef<[u8]>>(engine: &Engine, headers: &[H], blob: &str, expired:
     }
 }
 
-// The envelope, by hand (see the format table in src/codec.rs).
+// The envelope, by hand (see the format table in src/codec/mod.rs).
 
 const V1: u8 = 1 << 4;
 const DEFLATE: u8 = 0b0001;

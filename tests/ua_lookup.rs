@@ -1,7 +1,7 @@
 //! Real User-Agent strings mapped to the bundled limits entry they must get.
 
-use cookietin::agent::identify;
-use cookietin::limits::LimitsDb;
+use cookietin::identify;
+use cookietin::LimitsDb;
 
 /// (user agent, expected entry id, what it is)
 const CASES: &[(&str, &str, &str)] = &[

@@ -51,7 +51,7 @@ impl FloorSave {
         }
     }
 
-    /// The engine's levels (`src/compress.rs`): level 1 for JSON under 128
+    /// The engine's levels (`src/codec/compress.rs`): level 1 for JSON under 128
     /// bytes, level 6 otherwise, each on its own stream so that the floor
     /// never pays for switching.
     pub fn engine_levels(secret: &[u8]) -> FloorSave {

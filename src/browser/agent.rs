@@ -3,7 +3,7 @@
 //!
 //! [`identify`] uses [woothee] to parse the header, then maps the result to
 //! the browser family whose cookie code the client really runs, which is
-//! what [`crate::limits::LimitsDb::lookup`] needs:
+//! what [`crate::browser::limits::LimitsDb::lookup`] needs:
 //!
 //! - every browser on iOS and iPadOS (Safari, Chrome `CriOS`, Firefox
 //!   `FxiOS`, Edge `EdgiOS`, in-app web views) uses WebKit's cookie store,

@@ -23,8 +23,8 @@ use std::borrow::Cow;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 
+use crate::codec::key::KeyRing;
 use crate::codec::{self, Header};
-use crate::key::KeyRing;
 use crate::EmptyReason;
 
 /// The most cookies one session may span: the count is one byte.

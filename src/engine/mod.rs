@@ -1,18 +1,20 @@
 //! The engine: configuration, and the load and save steps any HTTP framework
 //! can call.
 
+pub(crate) mod attributes;
+
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
-use crate::attributes::Attributes;
+use crate::browser::limits::LimitsDb;
 use crate::browser::{Browser, Browsers};
-use crate::budget::{Budget, BudgetConfig, DEFAULT_HEADER_BUDGET};
-use crate::chunk::{chunk_index, chunk_name, Gathered, IndexSet};
 use crate::codec::{self, encoded_len, Envelope, OpenPolicy, MIN_ENVELOPE};
-use crate::limits::LimitsDb;
-use crate::shrink::{Encoded, ShrinkFn, ShrinkReport, Shrinker};
+use crate::engine::attributes::Attributes;
+use crate::fit::budget::{Budget, BudgetConfig, DEFAULT_HEADER_BUDGET};
+use crate::fit::chunk::{chunk_index, chunk_name, Gathered, IndexSet};
+use crate::fit::shrink::{Encoded, ShrinkFn, ShrinkReport, Shrinker};
 use crate::{ConfigError, EmptyReason, KeyRing, SameSite, SaveError, Session, SessionData};
 
 /// Trims the optional white space around a Cookie header piece: spaces
@@ -53,7 +55,7 @@ fn with_scratch<T>(f: impl FnOnce(&mut Vec<u8>, &mut Vec<u8>) -> T) -> T {
 fn set_cookie_bytes(lines: &[String]) -> usize {
     lines
         .iter()
-        .map(|l| crate::budget::SET_COOKIE_LINE + l.len())
+        .map(|l| crate::fit::budget::SET_COOKIE_LINE + l.len())
         .sum()
 }
 
@@ -306,7 +308,7 @@ impl EngineBuilder {
         self
     }
 
-    /// Registers a shrink callback for `keys`; see [`shrink`](crate::shrink).
+    /// Registers a shrink callback for `keys`; see [`shrink`](crate::fit::shrink).
     ///
     /// # Example
     /// ```

@@ -6,13 +6,16 @@
 //! length and is emptied when full, so a flood of random User-Agents costs
 //! parses but never memory.
 
+pub mod agent;
+pub mod limits;
+
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock, RwLock};
 
 use serde::Serialize;
 
-use crate::agent::{identify, Identity};
-use crate::limits::{BrowserLimits, LimitsDb};
+use crate::browser::agent::{identify, Identity};
+use crate::browser::limits::{BrowserLimits, LimitsDb};
 
 /// A browser as identified from its User-Agent, with the limits that apply.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

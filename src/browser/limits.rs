@@ -3,7 +3,7 @@
 //! A [`LimitsDb`] is a list of [`BrowserLimits`] entries, each naming the
 //! browser family (and optionally the platform and lowest version) it applies
 //! to. [`LimitsDb::lookup`] picks the most specific entry for an
-//! [`Identity`] produced by [`crate::agent::identify`], and falls back to the
+//! [`Identity`] produced by [`crate::browser::agent::identify`], and falls back to the
 //! single catch-all `"default"` entry, which holds the RFC 6265 minimums.
 
 use std::cmp::Ordering;
@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use crate::agent::Identity;
+use crate::browser::agent::Identity;
 
 /// The browser family key of the catch-all entry.
 const DEFAULT_BROWSER: &str = "default";
@@ -203,7 +203,7 @@ impl LimitsDb {
     pub fn bundled() -> &'static LimitsDb {
         static BUNDLED: OnceLock<LimitsDb> = OnceLock::new();
         BUNDLED.get_or_init(|| {
-            LimitsDb::from_json(include_str!("../data/browser-limits.json"))
+            LimitsDb::from_json(include_str!("../../data/browser-limits.json"))
                 .expect("bundled data/browser-limits.json is valid (checked by the test suite)")
         })
     }

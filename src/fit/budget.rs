@@ -11,9 +11,9 @@
 
 use serde::Serialize;
 
-use crate::chunk::{chunk_name, IndexSet, MAX_CHUNKS};
+use crate::browser::limits::{BrowserLimits, Counted};
 use crate::codec::{encoded_len, HEADER_LEN};
-use crate::limits::{BrowserLimits, Counted};
+use crate::fit::chunk::{chunk_name, IndexSet, MAX_CHUNKS};
 
 /// The default budget for the Cookie header's value, in bytes.
 ///

@@ -2,7 +2,7 @@
 //!
 //! # Format, version 1
 //!
-//! The cookie value (all chunks joined, see [`chunk`](crate::chunk)) is the
+//! The cookie value (all chunks joined, see [`chunk`](crate::fit::chunk)) is the
 //! base64url encoding, without padding, of these bytes:
 //!
 //! | bytes | field |
@@ -38,14 +38,17 @@
 //! age and the allowed clock skew, and only then inflates, with a cap, and
 //! parses the JSON.
 
+pub(crate) mod compress;
+pub mod key;
+
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use hmac::Mac;
 
-use crate::compress::{self, InflateError};
-use crate::key::KeyRing;
 use crate::session::SessionData;
 use crate::EmptyReason;
+use compress::InflateError;
+use key::KeyRing;
 
 /// The preset dictionary of format version 1: a vocabulary of session JSON
 /// (common keys, JWT and date prefixes, punctuation), most frequent last
@@ -238,7 +241,7 @@ pub(crate) fn append_base64(bytes: &[u8], out: &mut String) {
 }
 
 /// The MAC state over what the tag covers: `len(name) || name || signed`.
-fn mac_over(key: &crate::Key, name: &str, signed: &[u8]) -> crate::key::HmacSha256 {
+fn mac_over(key: &crate::Key, name: &str, signed: &[u8]) -> crate::codec::key::HmacSha256 {
     let mut mac = key.mac();
     // Cookie names are checked at build time to be under 256 bytes.
     mac.update(&[name.len() as u8]);

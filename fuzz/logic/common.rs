@@ -201,7 +201,7 @@ impl EngineCfg {
 }
 
 /// The chunk index a cookie name stands for under `base` (the rule of
-/// `cookietin::chunk`, restated).
+/// `cookietin::fit::chunk`, restated).
 pub fn chunk_index(base: &str, name: &str) -> Option<usize> {
     let rest = name.strip_prefix(base)?;
     if rest.is_empty() {

@@ -71,7 +71,7 @@ pub struct Identity {
 /// is known). Only the first 4 KiB of the header are examined.
 ///
 /// ```
-/// use cookietin::agent::identify;
+/// use cookietin::identify;
 ///
 /// let ua = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 \
 ///           (KHTML, like Gecko) CriOS/124.0.6367.88 Mobile/15E148 Safari/604.1";

@@ -165,8 +165,8 @@ impl std::error::Error for LimitsError {}
 /// # Example
 ///
 /// ```
-/// use cookietin::agent::identify;
-/// use cookietin::limits::{Counted, LimitsDb};
+/// use cookietin::identify;
+/// use cookietin::{Counted, LimitsDb};
 ///
 /// let ua = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 \
 ///           (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36";
@@ -184,7 +184,7 @@ impl std::error::Error for LimitsError {}
 ///     "source": "our own policy"
 /// }]}"#)?);
 /// assert_eq!(db.lookup(&identify("curl/8.5.0")).max_cookie_bytes, 4000);
-/// # Ok::<(), cookietin::limits::LimitsError>(())
+/// # Ok::<(), cookietin::browser::limits::LimitsError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LimitsDb {

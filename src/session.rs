@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use crate::engine::RequestState;
+use crate::engine::request::RequestState;
 use crate::{EmptyReason, ValueError};
 
 /// The key-value data of a session, without change tracking.

@@ -148,15 +148,36 @@ fn cookieman_regression_3_5_kb_random_is_spread_over_two_cookies() {
 }
 
 #[test]
-fn a_budget_too_small_for_an_empty_session_is_an_error_and_touches_nothing() {
+fn other_cookies_that_leave_no_room_lose_the_session_loudly() {
     let engine = builder(1).build().unwrap();
     // Other cookies fill the whole default header budget.
     let big = "x".repeat(cookietin::DEFAULT_HEADER_BUDGET);
     let mut session = engine.load([format!("big={big}")], Some(CHROME));
     session.insert("a", &1).unwrap();
+    let saved = engine.save(&mut session).unwrap();
+    assert_eq!(saved.report.action, cookietin::SaveAction::NoRoom);
+    assert_eq!(saved.report.budget.unwrap().capacity, 0);
+    assert_eq!(
+        saved.report.shrink.dropped_keys().collect::<Vec<_>>(),
+        ["a"]
+    );
+    // Nothing to expire on this request, and nothing written.
+    assert!(saved.set_cookies.is_empty());
+    assert!(session.is_empty());
+}
+
+#[test]
+fn a_configuration_too_small_for_an_empty_session_is_an_error_and_touches_nothing() {
+    let engine = builder(1)
+        .max_cookie_bytes(30)
+        .max_chunks(1)
+        .build()
+        .unwrap();
+    let mut session = engine.load(Vec::<&str>::new(), Some(CHROME));
+    session.insert("a", &1).unwrap();
     let err = engine.save(&mut session).unwrap_err();
     assert!(
-        matches!(err, cookietin::SaveError::DoesNotFit { capacity: 0, .. }),
+        matches!(err, cookietin::SaveError::DoesNotFit { .. }),
         "{err}"
     );
     assert_eq!(session.get::<u8>("a").unwrap(), Some(1));

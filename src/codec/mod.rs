@@ -130,15 +130,24 @@ impl Header {
 
     /// Reads the header from the start of the first cookie's value.
     pub(crate) fn peek(first_value: &str) -> Result<Header, EmptyReason> {
-        let prefix = first_value
-            .get(..encoded_len(HEADER_LEN))
-            .ok_or(EmptyReason::Malformed)?;
-        let mut bytes = [0u8; HEADER_LEN];
-        URL_SAFE_NO_PAD
-            .decode_slice(prefix, &mut bytes)
-            .map_err(|_| EmptyReason::Malformed)?;
-        Header::parse(&bytes)
+        Header::parse(&raw_header(first_value).ok_or(EmptyReason::Malformed)?)
     }
+}
+
+/// The six header bytes at the start of the first cookie's value, whatever
+/// their version and flags say. Unverified.
+fn raw_header(first_value: &str) -> Option<[u8; HEADER_LEN]> {
+    let prefix = first_value.get(..encoded_len(HEADER_LEN))?;
+    let mut bytes = [0u8; HEADER_LEN];
+    URL_SAFE_NO_PAD.decode_slice(prefix, &mut bytes).ok()?;
+    Some(bytes)
+}
+
+/// The issued-at time a first cookie's header claims, unverified and
+/// whatever its version: bytes 2 to 6 of every format version so far.
+pub(crate) fn claimed_issued_at(first_value: &str) -> Option<u32> {
+    let b = raw_header(first_value)?;
+    Some(u32::from_be_bytes([b[2], b[3], b[4], b[5]]))
 }
 
 /// An envelope under construction: the header slot, then the payload.

@@ -15,14 +15,24 @@ use crate::browser::limits::{BrowserLimits, Counted};
 use crate::codec::{encoded_len, HEADER_LEN};
 use crate::fit::chunk::{chunk_name, IndexSet, MAX_CHUNKS};
 
-/// The default budget for the Cookie header's value, in bytes.
+/// The default hard limit on the Cookie header's value, in bytes: what
+/// the server in front refuses.
 ///
-/// A default nginx holds a header line in an 8 KB buffer, so the longest
-/// Cookie value it accepts is 8182 bytes (`Cookie: ` + value + CRLF);
-/// Apache and Gunicorn refuse a field over 8190. This default stays 1014
-/// bytes under nginx's figure because cookies that other code sets between
-/// two saves (consent banners, analytics) add to the header, and a request
-/// that nginx refuses never reaches the app that could shrink the session.
+/// A default nginx holds a header line in an 8 KB buffer
+/// (`large_client_header_buffers 4 8k`), so the longest Cookie value it
+/// accepts is 8182 bytes (`Cookie: ` + value + CRLF); Apache and Gunicorn
+/// refuse a field over 8190.
+pub const DEFAULT_HEADER_LIMIT: usize = 8182;
+
+/// The default soft budget for the Cookie header's value, in bytes: what
+/// the session is fitted into, counting the request's other cookies.
+///
+/// It stays 1014 bytes under [`DEFAULT_HEADER_LIMIT`]. That slack is for
+/// cookies that other code sets or grows between two requests (consent
+/// banners, analytics): a request that nginx refuses never reaches the app
+/// that could shrink the session. When the other cookies grow by more than
+/// the slack in one gap between two requests, no budget can help: raise
+/// the proxy's limit or lower the budget (see the README).
 pub const DEFAULT_HEADER_BUDGET: usize = 7168;
 
 /// Which limit caps the room for the session.
@@ -45,6 +55,8 @@ pub enum Binding {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct BudgetConfig {
     pub header_budget: Option<usize>,
+    /// The hard limit the header budget protects, for the report.
+    pub header_limit: Option<usize>,
     pub max_cookie_bytes: Option<usize>,
     pub max_chunks: Option<usize>,
     pub reserved_cookies: usize,
@@ -54,6 +66,36 @@ pub(crate) struct BudgetConfig {
     pub line_overhead: usize,
     /// Bytes of a removal Set-Cookie value besides `name=`.
     pub removal_overhead: usize,
+}
+
+impl BudgetConfig {
+    /// Whether the cookies a request carried call for a re-fit: they no
+    /// longer fit, although the request's other cookies alone are within the
+    /// hard limits, so that a smaller session (or none) would help.
+    ///
+    /// They fit when the whole Cookie header (`header_bytes`) is within the
+    /// header budget, and the site's cookies (`other_cookies` and the
+    /// session's `chunks`) within the browser's per-site count less the
+    /// reserved cookies, and the chunks within the chunk cap. Other cookies
+    /// past the hard header limit or the per-site count mean that nothing
+    /// in front of the app enforces them (the request got here), so
+    /// expelling the session would help nothing.
+    pub(crate) fn needs_refit(
+        &self,
+        limits: &BrowserLimits,
+        header_bytes: usize,
+        other: (usize, usize),
+        chunks: usize,
+    ) -> bool {
+        let (other_cookies, other_bytes) = other;
+        let site = limits.max_cookies_per_site;
+        let header = self.header_budget.map_or(true, |b| header_bytes <= b);
+        let count = other_cookies + chunks <= site.saturating_sub(self.reserved_cookies);
+        let cap = chunks <= self.max_chunks.unwrap_or(MAX_CHUNKS).min(MAX_CHUNKS);
+        let others_within =
+            self.header_limit.map_or(true, |l| other_bytes <= l) && other_cookies <= site;
+        !(header && count && cap) && others_within
+    }
 }
 
 /// Bytes of a response header line besides the `Set-Cookie` value:
@@ -86,8 +128,12 @@ pub struct Budget {
     pub per_cookie_overhead: usize,
     /// How many cookies the session may use.
     pub cookies: usize,
-    /// Cookie header bytes left for the session, or `None` with no server limit.
+    /// Cookie header bytes left for the session under the soft budget, or
+    /// `None` with no server limit.
     pub header_bytes: Option<usize>,
+    /// The hard limit on the whole Cookie header that the soft budget
+    /// protects (see [`DEFAULT_HEADER_LIMIT`]), or `None` with no server limit.
+    pub header_limit: Option<usize>,
     /// Bytes of `Set-Cookie` header lines left for the session's chunks
     /// (after expiring the request's other chunks), or `None` with no limit.
     pub response_bytes: Option<usize>,
@@ -146,6 +192,7 @@ impl Budget {
             per_cookie_overhead,
             cookies,
             header_bytes,
+            header_limit: config.header_limit,
             response_bytes,
             line_overhead: config.line_overhead,
             other_cookies,
@@ -287,6 +334,7 @@ mod tests {
     fn config(header: Option<usize>) -> BudgetConfig {
         BudgetConfig {
             header_budget: header,
+            header_limit: header,
             max_cookie_bytes: None,
             max_chunks: None,
             reserved_cookies: 0,

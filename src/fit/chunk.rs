@@ -68,6 +68,9 @@ impl IndexSet {
     pub(crate) fn insert(&mut self, i: u8) {
         self.0[usize::from(i / 64)] |= 1 << (i % 64);
     }
+    pub(crate) fn contains(&self, i: u8) -> bool {
+        self.0[usize::from(i / 64)] & (1 << (i % 64)) != 0
+    }
     pub(crate) fn len(&self) -> usize {
         self.0.iter().map(|w| w.count_ones() as usize).sum()
     }
@@ -126,6 +129,16 @@ impl<'a> Gathered<'a> {
             self.total_len += value.len();
             self.pieces.push((index, value));
         }
+    }
+
+    /// The latest issued-at time that a copy of the first chunk claims,
+    /// unverified.
+    pub(crate) fn claimed_issued_at(&self) -> Option<u32> {
+        self.pieces
+            .iter()
+            .filter(|(index, _)| *index == 0)
+            .filter_map(|(_, value)| codec::claimed_issued_at(value))
+            .max()
     }
 
     /// Decodes and verifies the value, trying copies in order. On success,

@@ -293,3 +293,17 @@ fn drop_until_fit(
     }
     false
 }
+
+/// Drops every key, largest first, for a session that has no room at all;
+/// the report lists each one.
+pub(crate) fn drop_all(data: &mut SessionData) -> ShrinkReport {
+    let steps = largest_first(data, |_| true)
+        .into_iter()
+        .map(|(key, json_bytes)| ShrinkStep::Dropped { key, json_bytes })
+        .collect();
+    data.clear();
+    ShrinkReport {
+        steps,
+        full_encodes: 0,
+    }
+}

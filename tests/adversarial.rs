@@ -100,7 +100,6 @@ fn carried_names<H: AsRef<[u8]>>(headers: &[H]) -> Vec<String> {
         .iter()
         .flat_map(|h| {
             String::from_utf8_lossy(h.as_ref())
-                .into_owned()
                 .split(';')
                 .map(str::to_owned)
                 .collect::<Vec<_>>()

@@ -3,6 +3,7 @@
 //! the demo server and plain HTTP requests to it.
 #![allow(dead_code)]
 
+pub mod browser_model;
 pub mod demo;
 
 use std::cell::Cell;

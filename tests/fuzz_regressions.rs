@@ -18,6 +18,7 @@ use serde_json::json;
 use logic::budget_shrink::{self as shrink, Callback, Caps, KeyRef, Kind, Limits, Numbers};
 use logic::chunk_roundtrip::{self as chunk, Edit};
 use logic::common::{key, noise, now, Agent, EngineCfg, Json, Text, NAMES};
+use logic::concurrent_saves as concurrent;
 use logic::decode::{self, CLEAR, INSERT, NO_COMPRESS, ROTATED, SMALL, UA};
 use logic::enc::{arr, entry, obj, s};
 
@@ -491,7 +492,57 @@ fn all_seeds() -> Vec<(&'static str, &'static str, Vec<u8>)> {
     for (n, input) in shrink_seeds() {
         seeds.push(("budget_shrink", n, input.encode()));
     }
+    for (n, input) in concurrent_seeds() {
+        seeds.push(("concurrent_saves", n, input.encode()));
+    }
     seeds
+}
+
+/// Two tabs over one session: the races of issue 9.
+fn concurrent_seeds() -> Vec<(&'static str, concurrent::Input)> {
+    let mut big = realistic();
+    big.push(entry("blob", Json::Noise(5, 4000)));
+    let base = concurrent::Input {
+        cfg: cfg(0),
+        max_cookie_bytes: 4096 - 64,
+        header_budget: Some(7168),
+        agent: Agent::Chrome,
+        others: vec![text("theme=dark")],
+        entries: realistic(),
+        leftover: true,
+        a: vec![Edit::Insert(entry("big", Json::Noise(6, 4000)))],
+        b: vec![],
+    };
+    vec![
+        // A reader and a writer over a leftover chunk (story 1).
+        ("reader_and_writer_over_a_leftover", base.clone()),
+        (
+            "two_writers_different_sizes",
+            concurrent::Input {
+                b: vec![Edit::Insert(entry("theme", s("light")))],
+                leftover: false,
+                ..base.clone()
+            },
+        ),
+        (
+            "shrink_to_one_against_a_clear",
+            concurrent::Input {
+                entries: big,
+                a: vec![Edit::Remove(0), Edit::Remove(0)],
+                b: vec![Edit::Clear],
+                ..base.clone()
+            },
+        ),
+        (
+            "renew_against_a_write_small_cookies",
+            concurrent::Input {
+                max_cookie_bytes: 700 - 64,
+                a: vec![Edit::Renew],
+                b: vec![Edit::Insert(entry("blob", Json::Noise(7, 2500)))],
+                ..base
+            },
+        ),
+    ]
 }
 
 #[test]
@@ -505,6 +556,11 @@ fn structured_seeds_read_back_as_written() {
         let bytes = input.encode();
         let read = shrink::Input::arbitrary(&mut Unstructured::new(&bytes)).unwrap();
         assert_eq!(read, input, "budget_shrink seed {name}");
+    }
+    for (name, input) in concurrent_seeds() {
+        let bytes = input.encode();
+        let read = concurrent::Input::arbitrary(&mut Unstructured::new(&bytes)).unwrap();
+        assert_eq!(read, input, "concurrent_saves seed {name}");
     }
 }
 

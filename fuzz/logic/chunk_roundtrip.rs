@@ -83,9 +83,15 @@ pub fn exec(input: &Input) {
 
     // Second request: edit and write again over the first one's cookies.
     let mut session = load(&engine, &jar, agent, input);
-    for edit in &input.edits {
-        match edit {
-            Edit::Insert(e) => insert(&mut session, e),
+    input.edits.iter().for_each(|edit| edit.apply(&mut session));
+    save(&engine, &mut session, &mut jar, agent, header_budget);
+}
+
+impl Edit {
+    /// Does the edit as a handler would.
+    pub fn apply(&self, session: &mut Session) {
+        match self {
+            Edit::Insert(e) => insert(session, e),
             Edit::Remove(i) => {
                 let keys: Vec<String> = session.data().keys().map(str::to_owned).collect();
                 if !keys.is_empty() {
@@ -96,7 +102,24 @@ pub fn exec(input: &Input) {
             Edit::Renew => session.renew(),
         }
     }
-    save(&engine, &mut session, &mut jar, agent, header_budget);
+
+    /// Writes the bytes that read back as this edit.
+    pub fn encode(&self, e: &mut Enc) {
+        match self {
+            Edit::Insert(entry) => {
+                e.variant(0, EDITS).entry(entry);
+            }
+            Edit::Remove(i) => {
+                e.variant(1, EDITS).u8(*i);
+            }
+            Edit::Clear => {
+                e.variant(2, EDITS);
+            }
+            Edit::Renew => {
+                e.variant(3, EDITS);
+            }
+        }
+    }
 }
 
 fn load(engine: &Engine, jar: &Jar, agent: Option<&str>, input: &Input) -> Session {
@@ -149,20 +172,7 @@ impl Input {
                 e.text(&t.0);
             })
             .entries(&self.entries)
-            .vec(&self.edits, |e, edit| match edit {
-                Edit::Insert(entry) => {
-                    e.variant(0, EDITS).entry(entry);
-                }
-                Edit::Remove(i) => {
-                    e.variant(1, EDITS).u8(*i);
-                }
-                Edit::Clear => {
-                    e.variant(2, EDITS);
-                }
-                Edit::Renew => {
-                    e.variant(3, EDITS);
-                }
-            });
+            .vec(&self.edits, |e, edit| edit.encode(e));
         e.0
     }
 }

@@ -400,8 +400,25 @@ pub fn check_saved(
             assert!(session.is_empty());
             assert!(ours.is_empty(), "{jar:?}");
         }
-        cookietin::SaveAction::Unchanged => assert!(written.is_empty()),
+        cookietin::SaveAction::NoRoom => {
+            assert!(written.is_empty());
+            assert!(session.is_empty());
+            assert!(ours.is_empty(), "{jar:?}");
+            let budget = report.budget.as_ref().expect("no room reports its budget");
+            assert_eq!(budget.capacity, 0, "{budget:?}");
+        }
+        cookietin::SaveAction::Unchanged => assert!(saved.set_cookies.is_empty()),
         _ => {}
+    }
+    // Removals come first.
+    if let Some(first_write) = saved.set_cookies.iter().position(|l| !is_removal(l)) {
+        assert!(
+            saved.set_cookies[first_write..]
+                .iter()
+                .all(|l| !is_removal(l)),
+            "a removal after a write: {:?}",
+            saved.set_cookies
+        );
     }
     // The next request sees exactly what was saved.
     let next = engine.load([jar.header()], agent);

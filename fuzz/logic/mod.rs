@@ -7,6 +7,7 @@
 pub mod budget_shrink;
 pub mod chunk_roundtrip;
 pub mod common;
+pub mod concurrent_saves;
 pub mod decode;
 pub mod enc;
 pub mod ua_lookup;
@@ -16,9 +17,10 @@ pub type Target = fn(&[u8]);
 
 /// The targets, by name, as `fuzz/seeds/<name>/` and
 /// `fuzz/regressions/<name>/` name them.
-pub const TARGETS: [(&str, Target); 4] = [
+pub const TARGETS: [(&str, Target); 5] = [
     ("decode", decode::run),
     ("chunk_roundtrip", chunk_roundtrip::run),
     ("ua_lookup", ua_lookup::run),
     ("budget_shrink", budget_shrink::run),
+    ("concurrent_saves", concurrent_saves::run),
 ];

@@ -20,7 +20,7 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use cookietin::{Engine, Key, SaveError, SaveReport, Session, DEFAULT_HEADER_BUDGET};
+use cookietin::{Engine, Key, SaveAction, SaveError, SaveReport, Session, DEFAULT_HEADER_BUDGET};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{CACHE_CONTROL, CONTENT_TYPE};
@@ -237,6 +237,15 @@ async fn handle(
             }
             let mut response = json_response(StatusCode::OK, &json!(null));
             return Ok(match save(&engine, &mut session, &mut response) {
+                Ok(report) if report.action == SaveAction::NoRoom => {
+                    // The other cookies leave no room: the session's cookies
+                    // are expired (the Set-Cookie stays), and the change is lost.
+                    *response.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+                    let body =
+                        json!({ "error": "the other cookies leave no room for the session" });
+                    *response.body_mut() = Full::new(Bytes::from(body.to_string()));
+                    response
+                }
                 Ok(_) => {
                     // The body is the session exactly as saved, after any shrinking.
                     *response.body_mut() =

@@ -100,6 +100,34 @@ mod tests {
     }
 
     #[test]
+    fn removals_go_out_before_the_cookies_written() {
+        let engine = Engine::builder(Key::try_from_bytes(&[3; 32]).unwrap())
+            .build()
+            .unwrap();
+        let mut session = engine.load_headers(&HeaderMap::new());
+        session.insert("a", &1).unwrap();
+        let saved = engine.save(&mut session).unwrap();
+        let pair = saved.set_cookies[0].split(';').next().unwrap();
+        // The request also carries a leftover chunk from a larger session.
+        let mut request = HeaderMap::new();
+        let header = format!("{pair}; session.1=leftover; session.2=leftover");
+        request.append(COOKIE, HeaderValue::try_from(header).unwrap());
+        let mut session = engine.load_headers(&request);
+        session.insert("b", &2).unwrap();
+        let mut out = HeaderMap::new();
+        engine.save_headers(&mut session, &mut out).unwrap();
+        let lines: Vec<&str> = out
+            .get_all(SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap())
+            .collect();
+        assert_eq!(lines.len(), 3);
+        assert!(lines[0].starts_with("session.1=;"), "{lines:?}");
+        assert!(lines[1].starts_with("session.2=;"), "{lines:?}");
+        assert!(lines[2].starts_with("session=") && !lines[2].starts_with("session=;"));
+    }
+
+    #[test]
     fn untouched_session_adds_no_headers() {
         let engine = Engine::builder(Key::try_from_bytes(&[3; 32]).unwrap())
             .build()

@@ -74,7 +74,7 @@ pub use engine::{Engine, EngineBuilder, SaveAction, SaveReason, SaveReport, Save
 pub use error::{ConfigError, EmptyReason, SaveError, ValueError};
 pub use fit::budget::{Binding, Budget, DEFAULT_HEADER_BUDGET, DEFAULT_HEADER_LIMIT};
 pub use fit::shrink::{ShrinkFn, ShrinkReport, ShrinkStep};
-pub use session::{Session, SessionData};
+pub use session::{SavePreview, Session, SessionData, SessionHandle};
 
 /// The README's examples, compiled and run as doctests.
 #[doc = include_str!("../README.md")]

@@ -1,13 +1,12 @@
-//! The session: string keys to JSON values, with change tracking.
+//! The session's data: string keys to raw JSON values.
 //!
 //! Values are kept as raw JSON text ([`RawValue`]) from the moment they are
 //! read off the wire until a handler asks for one. A load therefore only
 //! splits the top-level object; nested values are parsed by the typed
-//! [`Session::get`] that reads them, straight into the caller's type. The
-//! same raw text is written back verbatim on save, and its length makes the
-//! session's JSON size a sum that costs nothing to keep.
+//! [`SessionData::get`] that reads them, straight into the caller's type.
+//! The same raw text is written back verbatim on save, and its length makes
+//! the session's JSON size a sum that costs nothing to keep.
 
-use std::cell::Cell;
 use std::collections::BTreeMap;
 
 use serde::de::DeserializeOwned;
@@ -15,8 +14,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use crate::engine::request::RequestState;
-use crate::{EmptyReason, ValueError};
+use crate::ValueError;
 
 /// The key-value data of a session, without change tracking.
 ///
@@ -208,185 +206,6 @@ fn json_string_len(s: &str) -> usize {
     s.len() + 2 + escapes
 }
 
-/// A web session: the data plus what the request said about it.
-///
-/// Obtain one from [`Engine::load`](crate::Engine::load) (or
-/// [`Session::new`] for a request with no cookies), read and change it in the
-/// handler, and give it to [`Engine::save`](crate::Engine::save). The session
-/// remembers whether it was read and changed, so that a response carries
-/// `Set-Cookie` only when needed.
-///
-/// # Example
-/// ```
-/// let mut session = cookietin::Session::new();
-/// assert!(!session.is_modified());
-/// session.insert("user_id", &42)?;
-/// assert!(session.is_modified());
-/// assert_eq!(session.get::<u32>("user_id")?, Some(42));
-/// assert!(session.is_accessed());
-/// # Ok::<(), cookietin::ValueError>(())
-/// ```
-#[derive(Debug, Default)]
-pub struct Session {
-    data: SessionData,
-    accessed: Cell<bool>,
-    modified: bool,
-    renew: bool,
-    compression: Option<bool>,
-    pub(crate) request: RequestState,
-}
-
-impl Session {
-    /// A new, empty session, as for a request that carried no cookies.
-    pub fn new() -> Session {
-        Session::default()
-    }
-
-    pub(crate) fn loaded(data: SessionData, request: RequestState) -> Session {
-        Session {
-            data,
-            request,
-            ..Session::default()
-        }
-    }
-
-    /// The value at `key`, converted to `T`. Marks the session accessed.
-    pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, ValueError> {
-        self.accessed.set(true);
-        self.data.get(key)
-    }
-
-    /// The value at `key` as a [`serde_json::Value`]. Marks the session accessed.
-    pub fn get_value(&self, key: &str) -> Option<Value> {
-        self.accessed.set(true);
-        self.data.get_value(key)
-    }
-
-    /// Sets `key` to `value`. Marks the session modified when the stored JSON
-    /// changed.
-    pub fn insert<T: Serialize + ?Sized>(
-        &mut self,
-        key: &str,
-        value: &T,
-    ) -> Result<(), ValueError> {
-        let changed = self.data.insert(key, value)?;
-        self.modified |= changed;
-        Ok(())
-    }
-
-    /// Removes `key`, marking the session modified if it was present.
-    pub fn remove(&mut self, key: &str) -> bool {
-        let removed = self.data.remove(key);
-        self.modified |= removed;
-        removed
-    }
-
-    /// Destroys the session: every key goes, and the next save expires every
-    /// session cookie the request carried.
-    pub fn clear(&mut self) {
-        self.modified |= !self.data.is_empty() || self.request.carried_cookies();
-        self.data.clear();
-    }
-
-    /// Forces the next save to re-issue the cookies (with a new issued-at
-    /// time) even though nothing changed.
-    pub fn renew(&mut self) {
-        self.renew = true;
-    }
-
-    /// Whether `key` is present. Marks the session accessed.
-    pub fn contains_key(&self, key: &str) -> bool {
-        self.accessed.set(true);
-        self.data.contains_key(key)
-    }
-
-    /// How many keys the session holds.
-    pub fn len(&self) -> usize {
-        self.data.len()
-    }
-
-    /// Whether the session holds no keys.
-    pub fn is_empty(&self) -> bool {
-        self.data.is_empty()
-    }
-
-    /// Read access to the data. Marks the session accessed.
-    pub fn data(&self) -> &SessionData {
-        self.accessed.set(true);
-        &self.data
-    }
-
-    /// Write access to the data. Marks the session modified.
-    pub fn data_mut(&mut self) -> &mut SessionData {
-        self.modified = true;
-        &mut self.data
-    }
-
-    /// Whether any value was read since the session was loaded.
-    pub fn is_accessed(&self) -> bool {
-        self.accessed.get()
-    }
-
-    /// Whether any value changed since the session was loaded.
-    pub fn is_modified(&self) -> bool {
-        self.modified
-    }
-
-    /// Overrides the engine's compression setting for this session's saves.
-    ///
-    /// Compressed length can reveal a secret when attacker-chosen data sits
-    /// beside it in the same session (see `SECURITY.md`); turn compression
-    /// off for sessions that hold both.
-    pub fn set_compression(&mut self, compress: bool) {
-        self.compression = Some(compress);
-    }
-
-    pub(crate) fn compression(&self) -> Option<bool> {
-        self.compression
-    }
-
-    /// Whether a save was forced with [`Session::renew`].
-    pub fn is_renew_requested(&self) -> bool {
-        self.renew
-    }
-
-    /// Why the request's session cookies were rejected, if they were.
-    pub fn empty_reason(&self) -> Option<&EmptyReason> {
-        self.request.empty_reason.as_ref()
-    }
-
-    /// How many session cookies (chunks) the request carried, counting only
-    /// distinct chunk names.
-    pub fn request_chunks(&self) -> usize {
-        self.request.chunk_names_seen()
-    }
-
-    /// The bytes of the session cookies' values on the request.
-    pub fn request_value_bytes(&self) -> usize {
-        self.request.value_bytes
-    }
-
-    /// The browser identified from the request's User-Agent, with the limits
-    /// the engine applies to it.
-    pub fn browser(&self) -> Option<&crate::Browser> {
-        self.request.browser.as_deref()
-    }
-
-    /// When the loaded session was issued, in seconds since the Unix epoch.
-    pub fn issued_at(&self) -> Option<u64> {
-        self.request.issued_at
-    }
-
-    pub(crate) fn data_for_save(&mut self) -> &mut SessionData {
-        &mut self.data
-    }
-
-    pub(crate) fn mark_saved(&mut self) {
-        self.modified = false;
-        self.renew = false;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -414,45 +233,6 @@ mod tests {
         assert_eq!(data.entry_json_len("a"), r#""a":"longer value","#.len());
         data.clear();
         assert_eq!(data.json_len(), 2);
-    }
-
-    #[test]
-    fn insert_same_value_is_not_a_modification() {
-        let mut s = Session::new();
-        s.insert("k", &"v").unwrap();
-        s.mark_saved();
-        s.insert("k", &"v").unwrap();
-        assert!(!s.is_modified());
-        s.insert("k", &"w").unwrap();
-        assert!(s.is_modified());
-    }
-
-    #[test]
-    fn reads_mark_accessed_only() {
-        let s = Session::new();
-        assert!(!s.is_accessed());
-        assert_eq!(s.get::<u8>("missing").unwrap(), None);
-        assert!(s.is_accessed());
-        assert!(!s.is_modified());
-    }
-
-    #[test]
-    fn clearing_an_empty_fresh_session_changes_nothing() {
-        let mut s = Session::new();
-        s.clear();
-        assert!(!s.is_modified());
-        s.insert("a", &1).unwrap();
-        s.clear();
-        assert!(s.is_modified());
-        assert!(s.is_empty());
-    }
-
-    #[test]
-    fn typed_get_reports_the_key_on_mismatch() {
-        let mut s = Session::new();
-        s.insert("n", &5).unwrap();
-        let err = s.get::<Vec<u8>>("n").unwrap_err();
-        assert_eq!(err.key(), "n");
     }
 
     #[test]

@@ -1,0 +1,279 @@
+//! A session handle that frameworks can carry: `Clone + Send + Sync`,
+//! cheap to clone, with `&self` methods.
+//!
+//! The layers ([`integrations`](crate::integrations)) load the session on
+//! the way in, put a handle in the request, and save it on the way out.
+//! Every method locks the session only for its own duration, so no guard
+//! is ever held across an `.await` in a handler.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::{EmptyReason, Engine, SaveError, SaveReport, Saved, Session, SessionData, ValueError};
+
+/// A shareable session: what a handler receives from the tower, axum or
+/// actix-web layers.
+///
+/// Clones share one session. It keeps the [`Session`]'s tracking: reads
+/// mark it accessed (so the response gets `Vary: Cookie`), changes mark it
+/// modified (so the response writes it).
+///
+/// # Example
+/// ```
+/// use std::sync::Arc;
+/// use cookietin::{Engine, Key, SessionHandle};
+///
+/// let engine = Arc::new(Engine::builder(Key::try_from_bytes(&[1; 32])?).build()?);
+/// let session = SessionHandle::new(engine.clone(), engine.load(["theme=dark"], None));
+/// let shared = session.clone();
+/// std::thread::spawn(move || shared.insert("visits", &1)).join().unwrap()?;
+/// assert_eq!(session.get::<u32>("visits")?, Some(1));
+/// assert!(session.is_modified());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct SessionHandle {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    engine: Arc<Engine>,
+    session: Mutex<Session>,
+}
+
+impl std::fmt::Debug for SessionHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionHandle")
+            .field("session", &*self.lock())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What saving the session now would do, without doing it: see
+/// [`SessionHandle::preview`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SavePreview {
+    /// The report the save would give: chunks, budget, and every shrink
+    /// callback run and key dropped.
+    pub report: SaveReport,
+    /// The data as the save would write it, after any shrinking.
+    pub data: SessionData,
+}
+
+impl SessionHandle {
+    /// A handle over a loaded session, saved later by `engine`.
+    pub fn new(engine: Arc<Engine>, session: Session) -> SessionHandle {
+        SessionHandle {
+            inner: Arc::new(Inner {
+                engine,
+                session: Mutex::new(session),
+            }),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Session> {
+        // A panic in another holder leaves the session as consistent as any
+        // single method call made it: keep using it.
+        self.inner
+            .session
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The engine that loaded the session and will save it.
+    pub fn engine(&self) -> &Arc<Engine> {
+        &self.inner.engine
+    }
+
+    /// The value at `key`, converted to `T`. Marks the session accessed.
+    ///
+    /// # Errors
+    /// [`ValueError`] when the stored JSON is not a `T`.
+    pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, ValueError> {
+        self.lock().get(key)
+    }
+
+    /// The value at `key` as a [`serde_json::Value`]. Marks the session accessed.
+    pub fn get_value(&self, key: &str) -> Option<Value> {
+        self.lock().get_value(key)
+    }
+
+    /// Sets `key` to `value`, marking the session modified when the stored
+    /// JSON changed.
+    ///
+    /// # Errors
+    /// [`ValueError`] when `value` does not serialize.
+    pub fn insert<T: Serialize + ?Sized>(&self, key: &str, value: &T) -> Result<(), ValueError> {
+        self.lock().insert(key, value)
+    }
+
+    /// Removes `key`, returning whether it was present.
+    pub fn remove(&self, key: &str) -> bool {
+        self.lock().remove(key)
+    }
+
+    /// Whether `key` is present. Marks the session accessed.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.lock().contains_key(key)
+    }
+
+    /// How many keys the session holds.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether the session holds no keys.
+    pub fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+
+    /// Destroys the session: every key goes, and the save expires every
+    /// session cookie the request carried.
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
+    /// Re-issues the cookies on save even though nothing changed.
+    pub fn renew(&self) {
+        self.lock().renew();
+    }
+
+    /// Why the request's session cookies were rejected, if they were.
+    pub fn empty_reason(&self) -> Option<EmptyReason> {
+        self.lock().empty_reason().cloned()
+    }
+
+    /// Whether any value was read.
+    pub fn is_accessed(&self) -> bool {
+        self.lock().is_accessed()
+    }
+
+    /// Whether any value changed since the session was loaded or saved.
+    pub fn is_modified(&self) -> bool {
+        self.lock().is_modified()
+    }
+
+    /// The whole session as a JSON object. Marks the session accessed.
+    pub fn to_value(&self) -> Value {
+        self.lock().data().to_value()
+    }
+
+    /// Runs `f` on the session under one lock, for several reads or changes
+    /// that belong together. `f` must not use this handle (or a clone): the
+    /// lock is not reentrant.
+    pub fn with<R>(&self, f: impl FnOnce(&mut Session) -> R) -> R {
+        f(&mut self.lock())
+    }
+
+    /// What saving the session now would do, without changing it: which
+    /// keys shrinking would change or drop, the chunks and the budget, and
+    /// the data as it would be written. A handler can tell its user the
+    /// truth before answering (a cart of 7 items that only 4 survive).
+    ///
+    /// The save at the end of the request may still differ if the session
+    /// changes in between.
+    ///
+    /// # Example
+    /// ```
+    /// use std::sync::Arc;
+    /// use cookietin::{Engine, Key, SessionHandle};
+    ///
+    /// let engine = Engine::builder(Key::try_from_bytes(&[1; 32])?)
+    ///     .max_cookie_bytes(200)
+    ///     .max_chunks(1)
+    ///     .on_shrink(["cart"], |data, _last| {
+    ///         let mut cart: Vec<String> = data.get("cart").ok().flatten().unwrap_or_default();
+    ///         cart.pop();
+    ///         let _ = data.insert("cart", &cart);
+    ///     })
+    ///     .build()?;
+    /// let engine = Arc::new(engine);
+    /// let session = SessionHandle::new(engine.clone(), engine.load(Vec::<&str>::new(), None));
+    /// // Seven SKUs that don't compress much.
+    /// let cart: Vec<String> = (1..=7u64)
+    ///     .map(|i| format!("{:016x}", i.wrapping_mul(0x9E37_79B9_7F4A_7C15)))
+    ///     .collect();
+    /// session.insert("cart", &cart)?;
+    /// let preview = session.preview()?;
+    /// let kept: Vec<String> = preview.data.get("cart")?.unwrap_or_default();
+    /// assert!(kept.len() < 7);
+    /// assert!(!preview.report.shrink.is_untouched());
+    /// // The session itself is unchanged until the real save.
+    /// assert_eq!(session.get::<Vec<String>>("cart")?.unwrap().len(), 7);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`SaveError`] as [`Engine::save`] would return it.
+    pub fn preview(&self) -> Result<SavePreview, SaveError> {
+        let mut copy = self.lock().clone();
+        let saved = self.inner.engine.save(&mut copy)?;
+        Ok(SavePreview {
+            report: saved.report,
+            data: copy.data().clone(),
+        })
+    }
+
+    /// Saves the session now with its engine ([`Engine::save`]): the layers
+    /// call this once the handler has answered.
+    ///
+    /// # Errors
+    /// [`SaveError`] as [`Engine::save`] returns it.
+    pub fn save(&self) -> Result<Saved, SaveError> {
+        self.inner.engine.save(&mut self.lock())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Key;
+
+    fn handle() -> SessionHandle {
+        let engine = Arc::new(
+            Engine::builder(Key::try_from_bytes(&[2; 32]).unwrap())
+                .build()
+                .unwrap(),
+        );
+        let session = engine.load(Vec::<&str>::new(), None);
+        SessionHandle::new(engine, session)
+    }
+
+    #[test]
+    fn is_send_sync_and_clones_share_one_session() {
+        fn assert_send_sync<T: Send + Sync + Clone + 'static>() {}
+        assert_send_sync::<SessionHandle>();
+        let a = handle();
+        let b = a.clone();
+        b.insert("k", &1).unwrap();
+        assert_eq!(a.get::<u8>("k").unwrap(), Some(1));
+        assert!(a.is_modified() && a.is_accessed());
+    }
+
+    #[test]
+    fn save_writes_and_resets_modified() {
+        let h = handle();
+        h.insert("k", &"v").unwrap();
+        let saved = h.save().unwrap();
+        assert_eq!(saved.report.chunks, 1);
+        assert!(!h.is_modified());
+        assert!(h.save().unwrap().set_cookies.is_empty());
+    }
+
+    #[test]
+    fn preview_leaves_the_session_as_it_was() {
+        let h = handle();
+        h.insert("k", &"v").unwrap();
+        let preview = h.preview().unwrap();
+        assert_eq!(preview.report.chunks, 1);
+        assert!(h.is_modified(), "a preview is not a save");
+        assert_eq!(
+            preview.data.get::<String>("k").unwrap().as_deref(),
+            Some("v")
+        );
+    }
+}

@@ -17,10 +17,31 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use http::header::{COOKIE, SET_COOKIE, USER_AGENT, VARY};
+use http::header::{CACHE_CONTROL, COOKIE, SET_COOKIE, USER_AGENT, VARY};
 use http::{HeaderMap, HeaderValue, Request, Response};
 
+use crate::integrations::response::{private_cache_control, varies_on_cookie};
 use crate::{Engine, SaveError, SaveReport, Session};
+
+/// Adds a save's `Set-Cookie` values, in order, and the caching headers
+/// (see [`response`](crate::integrations::response)).
+pub(crate) fn apply(headers: &mut HeaderMap, set_cookies: Vec<String>, vary: bool) {
+    let sets = !set_cookies.is_empty();
+    for value in set_cookies {
+        let value = HeaderValue::try_from(value).expect("Set-Cookie values are ASCII");
+        headers.append(SET_COOKIE, value);
+    }
+    if vary && !varies_on_cookie(headers.get_all(VARY).iter().map(HeaderValue::as_bytes)) {
+        headers.append(VARY, HeaderValue::from_static("Cookie"));
+    }
+    if sets {
+        let existing = headers.get(CACHE_CONTROL).map(HeaderValue::as_bytes);
+        if let Some(value) = private_cache_control(existing) {
+            let value = HeaderValue::try_from(value).expect("directives from a header value");
+            headers.insert(CACHE_CONTROL, value);
+        }
+    }
+}
 
 impl Engine {
     /// [`Engine::load`] from a request's headers: every `Cookie` header and
@@ -36,8 +57,14 @@ impl Engine {
     }
 
     /// [`Engine::save`] into response headers: appends one `Set-Cookie` per
-    /// cookie, and `Vary: Cookie` when the session was read or written, so
-    /// that shared caches don't serve one user's page to another.
+    /// cookie (removals first), `Vary: Cookie` when the session was read or
+    /// written, so that shared caches don't serve one user's page to
+    /// another, and `Cache-Control: private` when session cookies are set
+    /// and nothing stricter is there.
+    ///
+    /// # Errors
+    /// [`SaveError`] as [`Engine::save`] returns it; the headers are then
+    /// left as they were.
     pub fn save_headers(
         &self,
         session: &mut Session,
@@ -45,21 +72,8 @@ impl Engine {
     ) -> Result<SaveReport, SaveError> {
         let personal = session.is_accessed() || session.is_modified();
         let saved = self.save(session)?;
-        for value in saved.set_cookies {
-            let value = HeaderValue::try_from(value).expect("Set-Cookie values are ASCII");
-            headers.append(SET_COOKIE, value);
-        }
-        if personal || !saved.report.expired.is_empty() || saved.report.chunks > 0 {
-            let varies = headers.get_all(VARY).iter().any(|v| {
-                v.to_str().is_ok_and(|s| {
-                    s.split(',')
-                        .any(|t| t.trim().eq_ignore_ascii_case("cookie"))
-                })
-            });
-            if !varies {
-                headers.append(VARY, HeaderValue::from_static("Cookie"));
-            }
-        }
+        let vary = personal || !saved.set_cookies.is_empty();
+        apply(headers, saved.set_cookies, vary);
         Ok(saved.report)
     }
 

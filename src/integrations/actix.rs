@@ -1,0 +1,201 @@
+//! actix-web 4: [`SessionMiddleware`], the session as an extractor, and the
+//! crate's errors as [`ResponseError`]s (feature `actix`).
+//!
+//! The middleware does what the tower layer does (see
+//! [`tower`](crate::integrations::tower) for the rules), over actix-web's
+//! own types (its `http` 0.2 headers): it loads the session with the
+//! `User-Agent`, gives handlers a [`SessionHandle`], and on the way out
+//! saves it (not after a 5xx, nor when the inner service returned an
+//! error), appends the `Set-Cookie` values removals first, adds
+//! `Vary: Cookie` and `Cache-Control: private`, and leaves a
+//! [`SaveOutcome`](crate::integrations::SaveOutcome) in the response's
+//! extensions.
+//!
+//! # Example
+//! ```
+//! use actix_web::{web, App, HttpResponse};
+//! use cookietin::integrations::actix::SessionMiddleware;
+//! use cookietin::{Engine, Key, SessionHandle, ValueError};
+//!
+//! async fn visits(session: SessionHandle) -> Result<HttpResponse, ValueError> {
+//!     let n: u64 = session.get("visits")?.unwrap_or(0) + 1;
+//!     session.insert("visits", &n)?;
+//!     Ok(HttpResponse::Ok().body(format!("visit number {n}")))
+//! }
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let engine = Engine::builder(Key::try_from_bytes(&[1; 32])?).build()?;
+//! let middleware = SessionMiddleware::new(engine);
+//! let app = App::new().wrap(middleware).route("/", web::get().to(visits));
+//! # let _ = app;
+//! # Ok(()) }
+//! ```
+
+use std::future::{ready, Future, Ready};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use actix_web::dev::{forward_ready, Payload, Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::http::header::{
+    HeaderMap, HeaderValue, CACHE_CONTROL, COOKIE, SET_COOKIE, USER_AGENT, VARY,
+};
+use actix_web::http::StatusCode;
+use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
+
+use crate::integrations::response::{finish, private_cache_control, varies_on_cookie};
+use crate::integrations::SaveOutcome;
+use crate::{Engine, SaveError, SessionHandle, ValueError};
+
+/// Loads and saves sessions around the app's services.
+#[derive(Debug, Clone)]
+pub struct SessionMiddleware {
+    engine: Arc<Engine>,
+}
+
+impl SessionMiddleware {
+    /// Middleware over `engine`.
+    pub fn new(engine: Engine) -> SessionMiddleware {
+        SessionMiddleware::shared(Arc::new(engine))
+    }
+
+    /// Middleware over an engine shared with other code (each actix-web
+    /// worker builds its own app, so share one engine among them).
+    pub fn shared(engine: Arc<Engine>) -> SessionMiddleware {
+        SessionMiddleware { engine }
+    }
+}
+
+impl<S, B> Transform<S, ServiceRequest> for SessionMiddleware
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    S::Future: 'static,
+    B: 'static,
+{
+    type Response = ServiceResponse<B>;
+    type Error = Error;
+    type Transform = SessionService<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(SessionService {
+            service: Rc::new(service),
+            engine: self.engine.clone(),
+        }))
+    }
+}
+
+/// The service [`SessionMiddleware`] makes.
+#[derive(Debug)]
+pub struct SessionService<S> {
+    service: Rc<S>,
+    engine: Arc<Engine>,
+}
+
+impl<S, B> Service<ServiceRequest> for SessionService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    S::Future: 'static,
+    B: 'static,
+{
+    type Response = ServiceResponse<B>;
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>>>>;
+
+    forward_ready!(service);
+
+    fn call(&self, request: ServiceRequest) -> Self::Future {
+        let headers = request.headers();
+        let user_agent = headers.get(USER_AGENT).and_then(|v| v.to_str().ok());
+        let loaded = self.engine.load(
+            headers.get_all(COOKIE).map(HeaderValue::as_bytes),
+            user_agent,
+        );
+        let session = SessionHandle::new(self.engine.clone(), loaded);
+        request.extensions_mut().insert(session.clone());
+        let response = self.service.call(request);
+        Box::pin(async move {
+            let mut response = response.await?;
+            let done = finish(&session, response.status().is_server_error());
+            apply(response.headers_mut(), done.set_cookies, done.vary);
+            response
+                .response_mut()
+                .extensions_mut()
+                .insert::<SaveOutcome>(done.outcome);
+            Ok(response)
+        })
+    }
+}
+
+/// The rules of [`response`](crate::integrations::response), over
+/// actix-web's header map.
+fn apply(headers: &mut HeaderMap, set_cookies: Vec<String>, vary: bool) {
+    let sets = !set_cookies.is_empty();
+    for value in set_cookies {
+        let value = HeaderValue::try_from(value).expect("Set-Cookie values are ASCII");
+        headers.append(SET_COOKIE, value);
+    }
+    if vary && !varies_on_cookie(headers.get_all(VARY).map(HeaderValue::as_bytes)) {
+        headers.append(VARY, HeaderValue::from_static("Cookie"));
+    }
+    if sets {
+        let existing = headers.get(CACHE_CONTROL).map(HeaderValue::as_bytes);
+        if let Some(value) = private_cache_control(existing) {
+            let value = HeaderValue::try_from(value).expect("directives from a header value");
+            headers.insert(CACHE_CONTROL, value);
+        }
+    }
+}
+
+/// The error when a handler asks for a [`SessionHandle`] in an app that
+/// [`SessionMiddleware`] does not wrap: a 500, since it is a wiring mistake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MissingSessionMiddleware;
+
+impl std::fmt::Display for MissingSessionMiddleware {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the cookietin session middleware is not installed on this app")
+    }
+}
+
+impl std::error::Error for MissingSessionMiddleware {}
+
+impl ResponseError for MissingSessionMiddleware {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::INTERNAL_SERVER_ERROR
+    }
+}
+
+impl FromRequest for SessionHandle {
+    type Error = Error;
+    type Future = Ready<Result<SessionHandle, Error>>;
+
+    fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let found = request.extensions().get::<SessionHandle>().cloned();
+        ready(found.ok_or_else(|| MissingSessionMiddleware.into()))
+    }
+}
+
+impl ResponseError for ValueError {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::INTERNAL_SERVER_ERROR
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::InternalServerError().body(format!(
+            "session value {:?} has an unexpected type",
+            self.key()
+        ))
+    }
+}
+
+impl ResponseError for SaveError {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::INTERNAL_SERVER_ERROR
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::InternalServerError().body("the session could not be saved")
+    }
+}

@@ -1,0 +1,81 @@
+//! axum: the session as an extractor, and the crate's errors as responses
+//! (feature `axum`).
+//!
+//! Install [`SessionLayer`](crate::integrations::tower::SessionLayer) on
+//! the router, then take a [`SessionHandle`] in any handler. The errors
+//! implement [`IntoResponse`], so `?` works in handlers: a [`ValueError`]
+//! (a stored value that is not of the type asked for) and a [`SaveError`]
+//! are 500s with a short plain-text body that names no value.
+//!
+//! # Example
+//! ```
+//! use axum::{routing::get, Router};
+//! use cookietin::integrations::tower::SessionLayer;
+//! use cookietin::{Engine, Key, SessionHandle, ValueError};
+//!
+//! async fn visits(session: SessionHandle) -> Result<String, ValueError> {
+//!     let n: u64 = session.get("visits")?.unwrap_or(0) + 1;
+//!     session.insert("visits", &n)?;
+//!     Ok(format!("visit number {n}"))
+//! }
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let engine = Engine::builder(Key::try_from_bytes(&[1; 32])?).build()?;
+//! let app: Router = Router::new().route("/", get(visits)).layer(SessionLayer::new(engine));
+//! # Ok(()) }
+//! ```
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use crate::{SaveError, SessionHandle, ValueError};
+
+/// The rejection when a handler asks for a [`SessionHandle`] on a route
+/// the session layer does not wrap: a 500, since it is a wiring mistake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MissingSessionLayer;
+
+impl std::fmt::Display for MissingSessionLayer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the cookietin session layer is not installed on this route")
+    }
+}
+
+impl std::error::Error for MissingSessionLayer {}
+
+impl IntoResponse for MissingSessionLayer {
+    fn into_response(self) -> Response {
+        (StatusCode::INTERNAL_SERVER_ERROR, self.to_string()).into_response()
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for SessionHandle {
+    type Rejection = MissingSessionLayer;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<SessionHandle>()
+            .cloned()
+            .ok_or(MissingSessionLayer)
+    }
+}
+
+impl IntoResponse for ValueError {
+    fn into_response(self) -> Response {
+        let body = format!("session value {:?} has an unexpected type", self.key());
+        (StatusCode::INTERNAL_SERVER_ERROR, body).into_response()
+    }
+}
+
+impl IntoResponse for SaveError {
+    fn into_response(self) -> Response {
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the session could not be saved",
+        )
+            .into_response()
+    }
+}

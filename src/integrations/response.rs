@@ -1,0 +1,142 @@
+//! The rules every layer applies to a response that carries a session,
+//! written once over plain bytes so that adapters for `http` 1 (hyper,
+//! tower, axum) and actix-web's `http` 0.2 types share them.
+//!
+//! - the `Set-Cookie` values go out in the order the engine gave them
+//!   (removals first);
+//! - a response that read or wrote the session varies on `Cookie`, so that
+//!   a shared cache never serves one user's page to another;
+//! - a response that sets session cookies is never stored by a shared
+//!   cache: it gets `Cache-Control: private` unless it already says
+//!   `private` or `no-store`.
+
+#[cfg(any(feature = "tower", feature = "actix"))]
+use crate::SessionHandle;
+use crate::{SaveError, SaveReport};
+
+/// What a layer did with the session as the response went out. The tower
+/// and actix-web layers leave it in the response's extensions, so that
+/// outer middleware can log it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SaveOutcome {
+    /// The session was saved; the report says whether anything was written.
+    Saved(SaveReport),
+    /// The save failed (see [`SaveError`]): the response went out without
+    /// session cookies, and the request's cookies are as they were.
+    Failed(SaveError),
+    /// The handler answered with a server error (5xx), so its changes were
+    /// not saved: a half-done change is not persisted.
+    SkippedServerError,
+}
+
+/// What to add to a response.
+#[cfg(any(feature = "tower", feature = "actix"))]
+pub(crate) struct Finish {
+    pub set_cookies: Vec<String>,
+    /// Whether the response must vary on `Cookie`.
+    pub vary: bool,
+    pub outcome: SaveOutcome,
+}
+
+/// Saves the session of a finished request, unless it answered with a
+/// server error.
+#[cfg(any(feature = "tower", feature = "actix"))]
+pub(crate) fn finish(session: &SessionHandle, server_error: bool) -> Finish {
+    let personal = session.is_accessed() || session.is_modified();
+    if server_error {
+        return Finish {
+            set_cookies: Vec::new(),
+            vary: personal,
+            outcome: SaveOutcome::SkippedServerError,
+        };
+    }
+    match session.save() {
+        Ok(saved) => Finish {
+            vary: personal || !saved.set_cookies.is_empty(),
+            set_cookies: saved.set_cookies,
+            outcome: SaveOutcome::Saved(saved.report),
+        },
+        Err(e) => Finish {
+            set_cookies: Vec::new(),
+            vary: personal,
+            outcome: SaveOutcome::Failed(e),
+        },
+    }
+}
+
+/// Whether the response's `Vary` values already cover `Cookie`.
+pub(crate) fn varies_on_cookie<'a>(values: impl IntoIterator<Item = &'a [u8]>) -> bool {
+    values.into_iter().any(|v| {
+        v.split(|&b| b == b',').any(|token| {
+            let token = token.trim_ascii();
+            token == b"*" || token.eq_ignore_ascii_case(b"cookie")
+        })
+    })
+}
+
+/// The `Cache-Control` value a response that sets session cookies needs,
+/// given the one it has; `None` when it already keeps shared caches out.
+pub(crate) fn private_cache_control(existing: Option<&[u8]>) -> Option<String> {
+    let Some(existing) = existing else {
+        return Some("private".to_owned());
+    };
+    let existing = String::from_utf8_lossy(existing);
+    let directives: Vec<&str> = existing
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .collect();
+    let name = |d: &str| {
+        d.split('=')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase()
+    };
+    if directives
+        .iter()
+        .any(|d| matches!(name(d).as_str(), "private" | "no-store"))
+    {
+        return None;
+    }
+    // `public` is the one directive `private` contradicts.
+    let rest = directives.into_iter().filter(|d| name(d) != "public");
+    Some(
+        std::iter::once("private")
+            .chain(rest)
+            .collect::<Vec<_>>()
+            .join(", "),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vary_tokens_are_matched_case_insensitively_and_star_covers_cookie() {
+        assert!(varies_on_cookie([b"Accept-Encoding, cookie".as_slice()]));
+        assert!(varies_on_cookie([b"*".as_slice()]));
+        assert!(!varies_on_cookie([
+            b"Accept-Encoding".as_slice(),
+            b"Cookies".as_slice()
+        ]));
+        assert!(!varies_on_cookie(std::iter::empty()));
+    }
+
+    #[test]
+    fn cache_control_becomes_private_unless_already_stricter() {
+        assert_eq!(private_cache_control(None).as_deref(), Some("private"));
+        assert_eq!(private_cache_control(Some(b"no-store")), None);
+        assert_eq!(private_cache_control(Some(b"Private, max-age=60")), None);
+        assert_eq!(
+            private_cache_control(Some(b"public, max-age=60")).as_deref(),
+            Some("private, max-age=60")
+        );
+        assert_eq!(
+            private_cache_control(Some(b"max-age=0, must-revalidate")).as_deref(),
+            Some("private, max-age=0, must-revalidate")
+        );
+    }
+}

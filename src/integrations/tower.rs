@@ -1,0 +1,124 @@
+//! A tower [`Layer`] that loads the session on the way in and saves it on
+//! the way out (feature `tower`).
+//!
+//! The layer reads every `Cookie` header and the `User-Agent`, puts a
+//! [`SessionHandle`] in the request's extensions, and once the inner
+//! service has answered:
+//!
+//! - saves the session, appending its `Set-Cookie` values in the engine's
+//!   order (removals first), only when something needs writing;
+//! - adds `Vary: Cookie` when the session was read or written, and
+//!   `Cache-Control: private` when session cookies are set and the response
+//!   says neither `private` nor `no-store`;
+//! - saves nothing when the handler answered with a server error (5xx): a
+//!   change half made before the failure is not persisted (4xx responses
+//!   are saved as usual);
+//! - leaves a [`SaveOutcome`] in the response's extensions, for logging.
+//!
+//! A save that fails never fails the request: the response goes out without
+//! session cookies and the outcome says why.
+//!
+//! # Example
+//! ```
+//! use std::convert::Infallible;
+//! use cookietin::integrations::tower::SessionLayer;
+//! use cookietin::{Engine, Key, SessionHandle};
+//! use http::{Request, Response};
+//! use tower::{service_fn, Layer, Service};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let engine = Engine::builder(Key::try_from_bytes(&[1; 32])?).build()?;
+//! let mut service = SessionLayer::new(engine).layer(service_fn(|request: Request<()>| async move {
+//!     let session = request.extensions().get::<SessionHandle>().expect("the layer is installed");
+//!     session.insert("visits", &1)?;
+//!     Ok::<_, cookietin::ValueError>(Response::new(()))
+//! }));
+//! let response = service.call(Request::new(())).await?;
+//! assert!(response.headers().contains_key("set-cookie"));
+//! assert_eq!(response.headers()["cache-control"], "private");
+//! # Ok(()) }
+//! # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+//! ```
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use http::{Request, Response};
+use tower::{Layer, Service};
+
+use crate::integrations::http::apply;
+use crate::integrations::response::{finish, SaveOutcome};
+use crate::{Engine, SessionHandle};
+
+/// Loads and saves sessions around an inner service; see the
+/// [module](self) for what it does.
+#[derive(Debug, Clone)]
+pub struct SessionLayer {
+    engine: Arc<Engine>,
+}
+
+impl SessionLayer {
+    /// A layer over `engine`.
+    pub fn new(engine: Engine) -> SessionLayer {
+        SessionLayer::shared(Arc::new(engine))
+    }
+
+    /// A layer over an engine shared with other code.
+    pub fn shared(engine: Arc<Engine>) -> SessionLayer {
+        SessionLayer { engine }
+    }
+}
+
+impl<S> Layer<S> for SessionLayer {
+    type Service = SessionService<S>;
+
+    fn layer(&self, inner: S) -> SessionService<S> {
+        SessionService {
+            inner,
+            engine: self.engine.clone(),
+        }
+    }
+}
+
+/// The service [`SessionLayer`] makes.
+#[derive(Debug, Clone)]
+pub struct SessionService<S> {
+    inner: S,
+    engine: Arc<Engine>,
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for SessionService<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    ReqBody: Send + 'static,
+    ResBody: Send + 'static,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
+        let session = SessionHandle::new(self.engine.clone(), self.engine.load_request(&request));
+        request.extensions_mut().insert(session.clone());
+        // The clone that was driven to readiness serves this request; a
+        // fresh clone waits for the next one (tower's advice).
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        Box::pin(async move {
+            let mut response = inner.call(request).await?;
+            let done = finish(&session, response.status().is_server_error());
+            apply(response.headers_mut(), done.set_cookies, done.vary);
+            response
+                .extensions_mut()
+                .insert::<SaveOutcome>(done.outcome);
+            Ok(response)
+        })
+    }
+}

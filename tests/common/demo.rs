@@ -45,13 +45,32 @@ impl Drop for Demo {
 
 /// The demo example's binary, built by `cargo test` next to the tests.
 pub fn demo_binary() -> PathBuf {
+    example_binary("demo")
+}
+
+/// An example's binary, built by `cargo test` next to the tests (the axum
+/// and actix examples only with their features).
+pub fn example_binary(name: &str) -> PathBuf {
     let mut dir = std::env::current_exe().unwrap();
     dir.pop();
     if dir.ends_with("deps") {
         dir.pop();
     }
     dir.join("examples")
-        .join(format!("demo{}", std::env::consts::EXE_SUFFIX))
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+}
+
+/// The servers that serve the demo's HTTP contract in this build: the
+/// hyper demo, and the axum and actix examples when their features are on.
+pub fn contract_servers() -> Vec<&'static str> {
+    let mut servers = vec!["demo"];
+    if cfg!(feature = "axum") {
+        servers.push("axum");
+    }
+    if cfg!(feature = "actix") {
+        servers.push("actix");
+    }
+    servers
 }
 
 /// A free TCP port on 127.0.0.1 (bound, then released).
@@ -66,15 +85,21 @@ pub fn free_port() -> u16 {
 /// Starts the demo on a free port with these extra arguments, and waits
 /// until it listens.
 pub fn start(args: &[&str]) -> Demo {
+    start_example("demo", args)
+}
+
+/// Starts one of the contract's servers (see [`contract_servers`]) on a
+/// free port with these extra arguments, and waits until it listens.
+pub fn start_example(name: &str, args: &[&str]) -> Demo {
     let addr = format!("127.0.0.1:{}", free_port());
-    let mut child = Command::new(demo_binary())
+    let mut child = Command::new(example_binary(name))
         .args(["--listen", &addr])
         .args(args)
         .env("COOKIETIN_SECRET", SECRET)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .expect("the demo example is built by cargo test");
+        .unwrap_or_else(|e| panic!("the {name} example is built by cargo test: {e}"));
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)

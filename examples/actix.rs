@@ -1,0 +1,108 @@
+//! The demo's HTTP contract (see `demo/app.rs`) on actix-web 4, with
+//! cookietin's `SessionMiddleware` and the `SessionHandle` extractor.
+//!
+//! ```text
+//! cargo run --features actix --example actix -- [--listen 127.0.0.1:8080] [--header-budget BYTES|off]
+//! ```
+
+#[path = "demo/app.rs"]
+mod app;
+
+use std::sync::Arc;
+
+use actix_web::dev::Service as _;
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{web, App, HttpResponse, HttpServer};
+use cookietin::integrations::actix::SessionMiddleware;
+use cookietin::integrations::SaveOutcome;
+use cookietin::{SaveAction, SessionHandle};
+use serde_json::json;
+
+async fn page() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(app::PAGE)
+}
+
+async fn session(session: SessionHandle) -> HttpResponse {
+    HttpResponse::Ok().json(session.to_value())
+}
+
+async fn meta(session: SessionHandle) -> HttpResponse {
+    HttpResponse::Ok().json(session.with(|s| app::meta(session.engine(), s)))
+}
+
+async fn clear(session: SessionHandle) -> HttpResponse {
+    session.clear();
+    HttpResponse::Ok().json(json!({}))
+}
+
+fn error(status: StatusCode, message: impl std::fmt::Display) -> HttpResponse {
+    HttpResponse::build(status).json(app::error_body(message))
+}
+
+async fn patch(session: SessionHandle, body: web::Bytes) -> HttpResponse {
+    let patch = match app::parse_patch(&body) {
+        Ok(patch) => patch,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e),
+    };
+    if let Err(e) = session.with(|s| app::apply_patch(s, patch)) {
+        return error(StatusCode::BAD_REQUEST, e);
+    }
+    // Answer with the session exactly as the middleware will save it.
+    match session.preview() {
+        Ok(p) if p.report.action == SaveAction::NoRoom => error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "the other cookies leave no room for the session",
+        ),
+        Ok(p) => HttpResponse::Ok().json(p.data.to_value()),
+        Err(e) => error(StatusCode::PAYLOAD_TOO_LARGE, e),
+    }
+}
+
+fn main() -> std::io::Result<()> {
+    let (options, engine) = app::setup();
+    let engine = Arc::new(engine);
+    actix_web::rt::System::new().block_on(async move {
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(web::PayloadConfig::new(app::MAX_BODY))
+                .wrap(SessionMiddleware::shared(engine.clone()))
+                // Outside the session middleware: the report header.
+                .wrap_fn(|request, service| {
+                    let response = service.call(request);
+                    async move {
+                        let mut response = response.await?;
+                        let report = match response.response().extensions().get::<SaveOutcome>() {
+                            Some(SaveOutcome::Saved(report)) => Some(app::compact(report)),
+                            _ => None,
+                        };
+                        if let Some(Ok(value)) = report.map(HeaderValue::try_from) {
+                            let name = HeaderName::from_static(app::REPORT_HEADER);
+                            response.headers_mut().insert(name, value);
+                        }
+                        Ok(response)
+                    }
+                })
+                .route("/", web::get().to(page))
+                .service(
+                    web::resource("/api/session")
+                        .get(session)
+                        .patch(patch)
+                        .delete(clear)
+                        .default_service(web::to(|| async {
+                            error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed")
+                        })),
+                )
+                .route("/api/session/meta", web::get().to(meta))
+                .default_service(web::to(|| async {
+                    error(StatusCode::NOT_FOUND, "not found")
+                }))
+        })
+        .workers(2)
+        .bind(options.listen)?;
+        println!("listening on http://{}", server.addrs()[0]);
+        server.run().await
+    })
+}

@@ -53,7 +53,15 @@
 //! ```
 //!
 //! # Crate features
-//! None yet: every part is always built.
+//!
+//! All off by default; the core needs none of them.
+//!
+//! - `tower`: `integrations::tower::SessionLayer`, a tower `Layer` over
+//!   `http::Request`/`http::Response` (pulls in `tower`);
+//! - `axum`: `tower`, plus [`SessionHandle`] as an axum extractor and the
+//!   errors as axum responses (pulls in `axum`);
+//! - `actix`: actix-web 4 middleware, extractor and `ResponseError`s
+//!   (pulls in `actix-web`).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -76,7 +84,8 @@ pub use fit::budget::{Binding, Budget, DEFAULT_HEADER_BUDGET, DEFAULT_HEADER_LIM
 pub use fit::shrink::{ShrinkFn, ShrinkReport, ShrinkStep};
 pub use session::{SavePreview, Session, SessionData, SessionHandle};
 
-/// The README's examples, compiled and run as doctests.
+/// The README's examples, compiled and run as doctests (they use the axum
+/// and actix layers, so with the README's `cargo test --all-features`).
 #[doc = include_str!("../README.md")]
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "axum", feature = "actix"))]
 pub struct ReadmeDoctests;

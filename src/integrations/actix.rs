@@ -8,7 +8,7 @@
 //! saves it (not after a 5xx, nor when the inner service returned an
 //! error), appends the `Set-Cookie` values removals first, adds
 //! `Vary: Cookie` and `Cache-Control: private`, and leaves a
-//! [`SaveOutcome`](crate::integrations::SaveOutcome) in the response's
+//! [`SaveOutcome`] in the response's
 //! extensions.
 //!
 //! # Example

@@ -18,7 +18,7 @@ use crate::ValueError;
 
 /// The key-value data of a session, without change tracking.
 ///
-/// This is what shrink callbacks receive, and what [`Session`] wraps.
+/// This is what shrink callbacks receive, and what [`Session`](crate::Session) wraps.
 ///
 /// # Example
 /// ```

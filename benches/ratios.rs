@@ -5,7 +5,7 @@
 //! Complements the criterion bench (`benches/engine.rs`), whose separate
 //! medians can be taken minutes apart.
 //!
-//! `cargo bench --bench ratios [-- ROUNDS]`
+//! `cargo bench --bench ratios [-- ROUNDS] [room]`
 
 #[path = "support/corpus.rs"]
 mod corpus;
@@ -85,6 +85,11 @@ fn main() {
         .skip(1)
         .find_map(|a| a.parse().ok())
         .unwrap_or(31);
+    // `-- room`: only the save cost against the room.
+    if std::env::args().any(|a| a == "room") {
+        room(rounds);
+        return;
+    }
     let engine = setup::engine();
     engine.browsers().resolve(CHROME);
     println!(
@@ -125,6 +130,8 @@ fn main() {
             dec * 1000.0 / tl,
         );
     }
+
+    room(rounds);
 
     println!("\n| UA lookup | ns |\n|---|---|");
     let uncached = Browsers::new(LimitsDb::bundled().clone()).with_cache_entries(0);
@@ -180,4 +187,51 @@ fn shrink_case(rounds: usize, id: &str, engine: &Engine, make: fn(usize) -> Entr
         us(ts),
         us(tp)
     );
+}
+
+/// Save cost against the room: the tiny session saved under the default
+/// header budget, a 64 KB one, none, and for a browser allowed only 50
+/// cookies per site, each against the floor in the same rounds.
+fn room(rounds: usize) {
+    let entries = corpus::ordered().into_iter().next().expect("a corpus").1;
+    let key = || cookietin::Key::try_from_bytes(&setup::SECRET).unwrap();
+    let configs: [(&str, Engine, Option<&str>); 4] = [
+        ("default (7168)", setup::engine(), Some(CHROME)),
+        (
+            "64 KB",
+            Engine::builder(key())
+                .header_budget(Some(65536))
+                .build()
+                .unwrap(),
+            Some(CHROME),
+        ),
+        (
+            "off",
+            Engine::builder(key()).header_budget(None).build().unwrap(),
+            Some(CHROME),
+        ),
+        (
+            "off, unknown client (50 per site)",
+            Engine::builder(key()).header_budget(None).build().unwrap(),
+            None,
+        ),
+    ];
+    println!(
+        "\n| tiny_login save, header budget | save µs | floor µs | save/floor |\n|---|---|---|---|"
+    );
+    for (label, engine, ua) in configs {
+        let header = setup::request_header(&engine, &entries);
+        let mut session = engine.load([header.as_str()], ua);
+        setup::fill(&mut session, &entries);
+        let mut save = saver(&engine, session);
+        let mut floor_save = FloorSave::engine_levels(&setup::SECRET);
+        let (tf, ts, r) = paired(
+            rounds,
+            &mut plain(&mut || {
+                black_box(floor_save.save(black_box(&entries), 1, 1).len());
+            }),
+            &mut plain(&mut save),
+        );
+        println!("| {label} | {} | {} | {r:.2} |", us(ts), us(tf));
+    }
 }

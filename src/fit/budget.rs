@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::browser::limits::{BrowserLimits, Counted};
 use crate::codec::{encoded_len, HEADER_LEN};
-use crate::fit::chunk::{chunk_name, IndexSet, MAX_CHUNKS};
+use crate::fit::chunk::{chunk_name_len, same_length_until, IndexSet, MAX_CHUNKS};
 
 /// The default hard limit on the Cookie header's value, in bytes: what
 /// the server in front refuses.
@@ -179,10 +179,7 @@ impl Budget {
         let removals: usize = seen
             .from(1)
             .map(|i| {
-                SET_COOKIE_LINE
-                    + chunk_name(name, usize::from(i)).len()
-                    + 1
-                    + config.removal_overhead
+                SET_COOKIE_LINE + chunk_name_len(name, usize::from(i)) + 1 + config.removal_overhead
             })
             .sum();
         let response_bytes = config.response_budget.map(|b| b.saturating_sub(removals));
@@ -208,7 +205,7 @@ impl Budget {
     fn chunk_room(&self, name: &str, index: usize) -> usize {
         self.max_cookie_bytes
             .saturating_sub(self.per_cookie_overhead)
-            .saturating_sub(chunk_name(name, index).len())
+            .saturating_sub(chunk_name_len(name, index))
     }
 
     /// Header bytes chunk `index` costs besides its value: name, `=`, and the
@@ -219,12 +216,12 @@ impl Budget {
         } else {
             2
         };
-        chunk_name(name, index).len() + 1 + separator
+        chunk_name_len(name, index) + 1 + separator
     }
 
     /// Set-Cookie line bytes chunk `index` costs besides its value.
     fn response_cost(&self, name: &str, index: usize) -> usize {
-        SET_COOKIE_LINE + chunk_name(name, index).len() + 1 + self.line_overhead
+        SET_COOKIE_LINE + chunk_name_len(name, index) + 1 + self.line_overhead
     }
 
     fn measure(&self, name: &str) -> (usize, Binding) {
@@ -251,12 +248,40 @@ impl Budget {
             ),
         ];
         let mut total = 0;
-        for index in 0..self.cookies {
+        let mut index = 0;
+        while index < self.cookies {
             let room = self.chunk_room(name, index);
             let fixed = [
                 self.header_cost(name, index),
                 self.response_cost(name, index),
             ];
+            let full = room - room % 4;
+            // Chunks cost the same while their names keep their length:
+            // skip over the run of them that no lane can stop, so that the
+            // cost does not grow with the cookies allowed (without a header
+            // budget, up to 180).
+            let run_end = same_length_until(index).min(self.cookies - 1);
+            let clear = lanes
+                .iter()
+                .zip(fixed)
+                .map(|((left, _), cost)| {
+                    // Chunks `j` with `left - j * (cost + full) - cost >= room`.
+                    match left.checked_sub(cost + room) {
+                        None => 0,
+                        Some(spare) => (spare / (cost + full).max(1)).saturating_add(1),
+                    }
+                })
+                .min()
+                .unwrap_or(usize::MAX);
+            let skip = clear.min(run_end.saturating_sub(index));
+            if skip > 0 {
+                total += skip * full;
+                for ((left, _), cost) in lanes.iter_mut().zip(fixed) {
+                    *left = left.saturating_sub(skip * (cost + full));
+                }
+                index += skip;
+                continue;
+            }
             let (mut limit, mut binding) = (room, one_cookie);
             for ((left, lane), cost) in lanes.iter().zip(fixed) {
                 if left.saturating_sub(cost) < limit {
@@ -269,11 +294,11 @@ impl Budget {
             if index + 1 == self.cookies {
                 return (total + room, one_cookie);
             }
-            let full = room - room % 4;
             total += full;
             for ((left, _), cost) in lanes.iter_mut().zip(fixed) {
                 *left = left.saturating_sub(cost + full);
             }
+            index += 1;
         }
         (total, one_cookie)
     }
@@ -378,7 +403,7 @@ mod tests {
         assert!(lens
             .iter()
             .enumerate()
-            .all(|(i, l)| l + chunk_name("sid", i).len() <= 4096));
+            .all(|(i, l)| l + chunk_name_len("sid", i) <= 4096));
     }
 
     #[test]
@@ -419,6 +444,75 @@ mod tests {
         assert_eq!(b.binding, Binding::ResponseBytes);
         let first_line = SET_COOKIE_LINE + "sid".len() + 1 + 40;
         assert_eq!(b.capacity, 3000 - removals - first_line);
+    }
+
+    /// The capacity by walking every chunk, as the budget once did.
+    fn capacity_by_walking(b: &Budget, name: &str) -> usize {
+        let mut left = [
+            b.header_bytes.unwrap_or(usize::MAX),
+            b.response_bytes.unwrap_or(usize::MAX),
+        ];
+        let mut total = 0;
+        for index in 0..b.cookies {
+            let room = b.chunk_room(name, index);
+            let fixed = [b.header_cost(name, index), b.response_cost(name, index)];
+            let limit = left
+                .iter()
+                .zip(fixed)
+                .map(|(l, c)| l.saturating_sub(c))
+                .fold(room, usize::min);
+            if limit < room || index + 1 == b.cookies {
+                return total + limit;
+            }
+            let full = room - room % 4;
+            total += full;
+            for (l, c) in left.iter_mut().zip(fixed) {
+                *l = l.saturating_sub(c + full);
+            }
+        }
+        total
+    }
+
+    #[test]
+    fn skipping_runs_of_chunks_measures_what_walking_every_chunk_does() {
+        let mut seen = IndexSet::default();
+        (0..12).for_each(|i| seen.insert(i));
+        for per_site in [1, 2, 9, 10, 11, 50, 100, 101, 180, 255] {
+            for header in [
+                None,
+                Some(0),
+                Some(40),
+                Some(4000),
+                Some(7168),
+                Some(40_000),
+                Some(65536),
+                Some(1 << 20),
+            ] {
+                for response in [None, Some(3000), Some(100_000)] {
+                    for others in [0, 1, 3] {
+                        let mut limits = chromium();
+                        limits.max_cookies_per_site = per_site;
+                        let config = BudgetConfig {
+                            response_budget: response,
+                            ..config(header)
+                        };
+                        let b = Budget::new("sid", &limits, &config, others, others * 20, &seen);
+                        if b.cookies > 0 && b.chunk_room("sid", 0) < encoded_len(HEADER_LEN) {
+                            continue;
+                        }
+                        assert_eq!(
+                            b.capacity,
+                            capacity_by_walking(&b, "sid"),
+                            "{per_site} per site, header {header:?}, response {response:?}, {others} others"
+                        );
+                        if b.capacity > 0 {
+                            assert!(b.plan("sid", b.capacity).is_some(), "{b:?}");
+                        }
+                        assert!(b.plan("sid", b.capacity + 1).is_none());
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -42,6 +42,28 @@ pub(crate) fn chunk_name(base: &str, index: usize) -> Cow<'_, str> {
     }
 }
 
+/// The length of chunk `index`'s cookie name, without building it.
+pub(crate) fn chunk_name_len(base: &str, index: usize) -> usize {
+    base.len()
+        + match index {
+            0 => 0,
+            1..=9 => 2,
+            10..=99 => 3,
+            _ => 4,
+        }
+}
+
+/// The first index after `index` whose name is longer: chunk names keep
+/// their length within each of these runs.
+pub(crate) fn same_length_until(index: usize) -> usize {
+    match index {
+        0 => 1,
+        1..=9 => 10,
+        10..=99 => 100,
+        _ => MAX_CHUNKS,
+    }
+}
+
 /// The chunk index a cookie name stands for, if it is one of ours.
 pub(crate) fn chunk_index(base: &str, name: &str) -> Option<u8> {
     let rest = name.strip_prefix(base)?;
@@ -243,6 +265,16 @@ mod tests {
         for i in 0..MAX_CHUNKS {
             let name = chunk_name("sid", i);
             assert_eq!(chunk_index("sid", &name), Some(i as u8));
+        }
+    }
+
+    #[test]
+    fn name_lengths_are_computed_and_constant_within_runs() {
+        for i in 0..MAX_CHUNKS {
+            assert_eq!(chunk_name_len("sid", i), chunk_name("sid", i).len(), "{i}");
+            let end = same_length_until(i);
+            assert!(end > i);
+            assert!((i..end).all(|j| chunk_name_len("sid", j) == chunk_name_len("sid", i)));
         }
     }
 

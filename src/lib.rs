@@ -53,7 +53,17 @@
 //! ```
 //!
 //! # Crate features
-//! None yet: every part is always built.
+//! None is on by default: the client-side session needs none of them, and
+//! a build without features pulls in none of their dependencies.
+//!
+//! - `store`: server-side stores: the `store::Store` trait and its
+//!   contract kit, `store::MemoryStore` and the `store::Deadline` wrapper
+//!   (adds `tokio` with its `time` and `sync` features);
+//! - `redb` (implies `store`): `store::RedbStore`, an embedded, persistent
+//!   store with group commit, on the `redb` crate (which needs Rust 1.90);
+//! - `redis` (implies `store`): `store::RedisStore`, for Redis 6.2+ and
+//!   Redis Cluster, on the `redis` crate with its connection manager (which
+//!   needs Rust 1.88).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -64,6 +74,8 @@ pub mod error;
 pub mod fit;
 pub mod integrations;
 pub mod session;
+#[cfg(feature = "store")]
+pub mod store;
 
 pub use browser::agent::{identify, Identity};
 pub use browser::limits::{BrowserLimits, Counted, LimitsDb};

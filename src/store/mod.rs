@@ -44,6 +44,7 @@
 //! | `m:e` | `expires_at`, also set as the key's `EXPIREAT` |
 //! | `m:s` | the record's size, kept by the scripts for the cap |
 //! | `m:t` | on a record written by a regenerate, that move's token |
+//! | `m:f`, `m:fu` | on a record a regenerate is moving away: the move's token and the end of its freeze (ms) |
 //!
 //! Session keys always get the `k:` prefix, so no session key can collide
 //! with the `m:` metadata. One key per session means every script touches
@@ -63,13 +64,20 @@
 //! 3. on the old key, delete it only if its version is still the
 //!    snapshot's. If an update came in between (the version moved),
 //!    take a new snapshot and overwrite the copy (only while it still
-//!    carries this move's token), then try again (at most 32 times). If the
-//!    old record is gone (a concurrent delete or regenerate), delete the
-//!    copy and answer `Missing`.
+//!    carries this move's token), then try again. If the old record is
+//!    gone (a concurrent delete or regenerate), delete the copy and answer
+//!    `Missing`.
+//! 4. Under a stream of updates, step 3 could go on failing: from the third
+//!    round on, the new snapshot is taken by a script that also freezes the
+//!    old record (`m:f`, the move's token, and `m:fu`, a lease of 2 s).
+//!    While frozen, an update of it answers [`Updated::Missing`] and writes
+//!    nothing, as it would once the move is done; so the next round
+//!    succeeds. A move that stops midway leaves the freeze to lapse with
+//!    its lease; a move that finds the new key taken lifts it.
 //!
-//! Every update of the old key either happened before step 3's delete, so
-//! its version is in the snapshot that was copied, or after it, so it found
-//! no record and answered [`Updated::Missing`] having written nothing. No
+//! Every update of the old key either happened before step 3's delete (and
+//! before any freeze), so its version is in the snapshot that was copied,
+//! or after, so it answered [`Updated::Missing`] having written nothing. No
 //! acknowledged update is lost and none resurrects the old key. If a call
 //! fails midway (a timeout, a dropped connection), the old record is intact
 //! unless the move completed: after an error, the data is under the old key

@@ -204,6 +204,19 @@ async fn redis_dropped_connection_reconnects() {
         assert!(failures.len() <= 2, "round {round}: {failures:?}");
         all_there(&store, &keys, 0).await;
     }
+    // A connection the server closes after it idled (`timeout 1`), the way
+    // proxies and servers drop idle connections.
+    assert_eq!(server.cli(&["config", "set", "timeout", "1"]).trim(), "OK");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let clients = server.cli(&["client", "list"]);
+    assert_eq!(
+        clients.lines().count(),
+        1,
+        "the idle connection is still open:\n{clients}"
+    );
+    let failures = until_available(&store, keys[0], 20).await;
+    assert!(failures.len() <= 2, "after idling: {failures:?}");
+    all_there(&store, &keys, 0).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

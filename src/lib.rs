@@ -54,14 +54,23 @@
 //!
 //! # Crate features
 //!
-//! All off by default; the core needs none of them.
+//! None is on by default: the client-side session needs none of them, and
+//! a build without features pulls in none of their dependencies.
 //!
 //! - `tower`: `integrations::tower::SessionLayer`, a tower `Layer` over
 //!   `http::Request`/`http::Response` (pulls in `tower`);
 //! - `axum`: `tower`, plus [`SessionHandle`] as an axum extractor and the
 //!   errors as axum responses (pulls in `axum`);
 //! - `actix`: actix-web 4 middleware, extractor and `ResponseError`s
-//!   (pulls in `actix-web`).
+//!   (pulls in `actix-web`);
+//! - `store`: server-side stores: the `store::Store` trait and its
+//!   contract kit, `store::MemoryStore` and the `store::Deadline` wrapper
+//!   (adds `tokio` with its `time` and `sync` features);
+//! - `redb` (implies `store`): `store::RedbStore`, an embedded, persistent
+//!   store with group commit, on the `redb` crate (which needs Rust 1.90);
+//! - `redis` (implies `store`): `store::RedisStore`, for Redis 6.2+ and
+//!   Redis Cluster, on the `redis` crate with its connection manager (which
+//!   needs Rust 1.88).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -72,6 +81,8 @@ pub mod error;
 pub mod fit;
 pub mod integrations;
 pub mod session;
+#[cfg(feature = "store")]
+pub mod store;
 
 pub use browser::agent::{identify, Identity};
 pub use browser::limits::{BrowserLimits, Counted, LimitsDb};

@@ -1,10 +1,12 @@
 //! Helpers shared by the integration tests: a cookie jar that behaves like a
-//! browser's for one host and path, deterministic data, and (in [`demo`])
-//! the demo server and plain HTTP requests to it.
+//! browser's for one host and path, deterministic data, (in [`demo`])
+//! the demo server and plain HTTP requests to it, and (in
+//! [`redis_server`]) real Redis nodes and clusters for the store tests.
 #![allow(dead_code)]
 
 pub mod browser_model;
 pub mod demo;
+pub mod redis_server;
 
 use std::cell::Cell;
 

@@ -1,0 +1,433 @@
+//! Every backend against the store contract kit, and against real
+//! concurrency: many tokio tasks on a multi-thread runtime, each with its
+//! own calls in flight. Redis runs as a real `redis-server` (one node, and a
+//! three-node cluster) started by these tests; see `common/redis_server.rs`
+//! for when they skip.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::redis_server::{Options, RedisCluster, RedisServer};
+use cookietin::store::{
+    contract, system_clock, Changes, Created, Entries, MemoryStore, RecordKey, RedbStore,
+    RedisStore, Regenerated, Store, StoreExt, Updated,
+};
+
+/// A key unique to this process and call.
+fn key(tag: &str) -> RecordKey {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    use sha2::Digest;
+    let mut hash = sha2::Sha256::new();
+    hash.update(tag.as_bytes());
+    hash.update(std::process::id().to_le_bytes());
+    hash.update(COUNTER.fetch_add(1, Ordering::Relaxed).to_le_bytes());
+    hash.update(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+            .to_le_bytes(),
+    );
+    RecordKey::from_bytes(hash.finalize().into())
+}
+
+fn one(k: &str, v: &str) -> Entries {
+    Entries::from([(k.to_owned(), v.to_owned())])
+}
+
+async fn kit(store: &impl Store, cap_store: &impl Store, cap: usize) {
+    let started = std::time::Instant::now();
+    if let Err(failure) = contract::check(store).await {
+        panic!("{failure}");
+    }
+    if let Err(failure) = contract::check_record_cap(cap_store, cap).await {
+        panic!("{failure}");
+    }
+    // The kit promises to be quick: one expiry wait of about two seconds.
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+/// The concurrency checks, each with many tasks on the runtime's threads.
+async fn concurrency(store: Arc<dyn Store>) {
+    different_keys_from_many_tasks(store.clone()).await;
+    same_key_from_many_tasks(store.clone()).await;
+    delete_is_never_undone(store.clone()).await;
+    regenerate_under_fire(store).await;
+}
+
+/// 64 tasks, each setting 4 keys of its own on one record, one update at a
+/// time: every key persists.
+async fn different_keys_from_many_tasks(store: Arc<dyn Store>) {
+    let far = system_clock() + 600;
+    let record = key("different");
+    assert_eq!(
+        store.create(record, &one("base", "0"), far).await,
+        Ok(Created::Created)
+    );
+    let mut tasks = Vec::new();
+    for t in 0..64 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            for n in 0..4 {
+                let mut changes = Changes::new();
+                changes.set(format!("t{t}.{n}"), format!("{}", t * 10 + n));
+                assert_eq!(
+                    store.update(record, &changes, far).await,
+                    Ok(Updated::Updated)
+                );
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let loaded = store.load(record, None).await.unwrap().unwrap();
+    assert_eq!(loaded.entries.len(), 1 + 64 * 4);
+    for t in 0..64 {
+        for n in 0..4 {
+            assert_eq!(
+                loaded.entries.get(&format!("t{t}.{n}")),
+                Some(&format!("{}", t * 10 + n))
+            );
+        }
+    }
+}
+
+/// 32 tasks writing large values to one key: the key ends with one of them,
+/// whole.
+async fn same_key_from_many_tasks(store: Arc<dyn Store>) {
+    let far = system_clock() + 600;
+    let record = key("same");
+    assert_eq!(
+        store.create(record, &Entries::new(), far).await,
+        Ok(Created::Created)
+    );
+    let value = |t: usize| format!("\"{}\"", format!("{t:02}").repeat(10_000));
+    let mut tasks = Vec::new();
+    for t in 0..32 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut changes = Changes::new();
+            changes.set("same", value(t));
+            assert_eq!(
+                store.update(record, &changes, far).await,
+                Ok(Updated::Updated)
+            );
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let loaded = store.load(record, None).await.unwrap().unwrap();
+    let same = &loaded.entries["same"];
+    assert!((0..32).any(|t| *same == value(t)), "a mixed value");
+}
+
+/// 32 tasks keep saving while another deletes the record: once the delete
+/// is acknowledged, no save brings the record back, and every save after
+/// it answers Missing.
+async fn delete_is_never_undone(store: Arc<dyn Store>) {
+    let far = system_clock() + 600;
+    let record = key("destroy");
+    assert_eq!(
+        store.create(record, &one("user", "\"ada\""), far).await,
+        Ok(Created::Created)
+    );
+    let deleted = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut tasks = Vec::new();
+    for t in 0..32 {
+        let (store, deleted) = (store.clone(), deleted.clone());
+        tasks.push(tokio::spawn(async move {
+            for n in 0..200 {
+                let mut changes = Changes::new();
+                changes.set(format!("t{t}"), n.to_string());
+                let was_deleted = deleted.load(Ordering::SeqCst);
+                let answer = store.update(record, &changes, far).await.unwrap();
+                if was_deleted {
+                    assert_eq!(answer, Updated::Missing, "a save after the delete wrote");
+                }
+                if answer == Updated::Missing {
+                    return n;
+                }
+            }
+            200
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    assert_eq!(store.delete(record).await, Ok(true));
+    deleted.store(true, Ordering::SeqCst);
+    for task in tasks {
+        task.await.unwrap();
+    }
+    assert_eq!(store.load(record, None).await, Ok(None));
+}
+
+/// 32 tasks each update their own key in a loop, one acknowledged update
+/// after another, while the record is regenerated: the moved record holds,
+/// for each task, exactly its last acknowledged value; the old key is gone.
+async fn regenerate_under_fire(store: Arc<dyn Store>) {
+    let far = system_clock() + 600;
+    let (old, new) = (key("old"), key("new"));
+    assert_eq!(
+        store.create(old, &one("user", "\"ada\""), far).await,
+        Ok(Created::Created)
+    );
+    let acknowledged = Arc::new(AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for t in 0..32 {
+        let (store, acknowledged) = (store.clone(), acknowledged.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut last = None;
+            for n in 0..400 {
+                let mut changes = Changes::new();
+                changes.set(format!("t{t}"), n.to_string());
+                match store.update(old, &changes, far).await.unwrap() {
+                    Updated::Updated => {
+                        last = Some(n);
+                        acknowledged.fetch_add(1, Ordering::SeqCst);
+                    }
+                    Updated::Missing => break,
+                }
+            }
+            (t, last)
+        }));
+    }
+    // Regenerate once the updates are well under way.
+    for _ in 0..500 {
+        if acknowledged.load(Ordering::SeqCst) >= 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let before = acknowledged.load(Ordering::SeqCst);
+    assert_eq!(
+        store.regenerate(old, new, far).await,
+        Ok(Regenerated::Regenerated)
+    );
+    let mut lasts = BTreeMap::new();
+    for task in tasks {
+        let (t, last) = task.await.unwrap();
+        lasts.insert(t, last);
+    }
+    assert!(before >= 200, "the updates did not get going ({before})");
+    let moved = store.load(new, None).await.unwrap().expect("moved record");
+    assert_eq!(moved.entries["user"], "\"ada\"");
+    for (t, last) in lasts {
+        assert_eq!(
+            moved.entries.get(&format!("t{t}")),
+            last.map(|n: i32| n.to_string()).as_ref(),
+            "task {t}'s last acknowledged update"
+        );
+    }
+    assert_eq!(store.load(old, None).await, Ok(None));
+    let mut late = Changes::new();
+    late.set("late", "1");
+    assert_eq!(store.update(old, &late, far).await, Ok(Updated::Missing));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn memory_store() {
+    let store = MemoryStore::new();
+    kit(&store, &MemoryStore::new().max_record_bytes(4096), 4096).await;
+    concurrency(Arc::new(store)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn redb_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = RedbStore::open(dir.path().join("sessions.redb")).unwrap();
+    let capped = RedbStore::builder()
+        .max_record_bytes(4096)
+        .open(dir.path().join("capped.redb"))
+        .unwrap();
+    kit(&store, &capped, 4096).await;
+    concurrency(Arc::new(store)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn redb_store_without_group_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = RedbStore::builder()
+        .group_commit(false)
+        .open(dir.path().join("sessions.redb"))
+        .unwrap();
+    kit(&store, &store, cookietin::store::DEFAULT_MAX_RECORD_BYTES).await;
+    concurrency(Arc::new(store)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn redis_store() {
+    let Some(server) = RedisServer::start("redis_store", Options::default()) else {
+        return;
+    };
+    let store = RedisStore::connect(&server.url()).await.unwrap();
+    let capped = store.clone().prefix("capped:").max_record_bytes(4096);
+    kit(&store, &capped, 4096).await;
+    concurrency(Arc::new(
+        store.clone().with_deadline(Duration::from_secs(5)),
+    ))
+    .await;
+
+    // Every key it wrote is a hash under the prefix, with a TTL.
+    let keys = server.cli(&["--scan", "--pattern", "*"]);
+    let keys: Vec<&str> = keys.lines().filter(|l| !l.is_empty()).collect();
+    assert!(keys.len() > 10, "{keys:?}");
+    for name in keys.iter().take(50) {
+        assert!(
+            name.starts_with("cookietin:") || name.starts_with("capped:"),
+            "{name}"
+        );
+        assert_eq!(server.cli(&["type", name]).trim(), "hash", "{name}");
+        let ttl: i64 = server.cli(&["ttl", name]).trim().parse().unwrap();
+        assert!(ttl > 0, "{name} has no TTL ({ttl})");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn redis_store_layout() {
+    let Some(server) = RedisServer::start("redis_store_layout", Options::default()) else {
+        return;
+    };
+    let store = RedisStore::connect(&server.url())
+        .await
+        .unwrap()
+        .prefix("app:");
+    let record = RecordKey::from_bytes([0xab; 32]);
+    let far = system_clock() + 600;
+    let entries = Entries::from([
+        ("user".to_owned(), "\"ada\"".to_owned()),
+        ("m:v".to_owned(), "\"not metadata\"".to_owned()),
+    ]);
+    assert_eq!(
+        store.create(record, &entries, far).await,
+        Ok(Created::Created)
+    );
+    let name = format!("app:{}", "ab".repeat(32));
+    assert_eq!(store.key_name(&record), name);
+    let mut fields: Vec<String> = server
+        .cli(&["hkeys", &name])
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    fields.sort();
+    assert_eq!(fields, ["k:m:v", "k:user", "m:e", "m:s", "m:v"]);
+    assert_eq!(server.cli(&["hget", &name, "m:e"]).trim(), far.to_string());
+    let expire_time: u64 = server.cli(&["expiretime", &name]).trim().parse().unwrap();
+    assert_eq!(expire_time, far);
+
+    // A write with the record gone (here: expired by hand) writes nothing,
+    // where `HSET` or `SET ... XX` would either recreate it or do nothing
+    // silently.
+    assert_eq!(server.cli(&["del", &name]).trim(), "1");
+    let mut changes = Changes::new();
+    changes.set("user", "\"eve\"");
+    assert_eq!(
+        store.update(record, &changes, far).await,
+        Ok(Updated::Missing)
+    );
+    assert_eq!(server.cli(&["exists", &name]).trim(), "0");
+
+    // A hash that isn't a session under the prefix is reported, not used.
+    server.cli(&["hset", &name, "user", "\"mallory\""]);
+    assert!(matches!(
+        store.load(record, None).await,
+        Err(cookietin::store::StoreError::Corrupt(_))
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn redis_cluster_store() {
+    let Some(cluster) = RedisCluster::start("redis_cluster_store") else {
+        return;
+    };
+    let urls = cluster.urls();
+    let nodes: Vec<&str> = urls.iter().map(String::as_str).collect();
+    let store = RedisStore::connect_cluster(&nodes).await.unwrap();
+    let capped = store.clone().prefix("capped:").max_record_bytes(4096);
+    kit(&store, &capped, 4096).await;
+    concurrency(Arc::new(
+        store.clone().with_deadline(Duration::from_secs(5)),
+    ))
+    .await;
+
+    // The records really are spread over the three nodes, so regenerates
+    // crossed slots and nodes.
+    for node in &cluster.nodes {
+        let keys: usize = node.cli(&["dbsize"]).trim().parse().unwrap();
+        assert!(keys >= 1, "node {} holds no key", node.port);
+    }
+    let (old, new) = (key("cross-old"), key("cross-new"));
+    let far = system_clock() + 600;
+    assert_eq!(
+        store.create(old, &one("a", "1"), far).await,
+        Ok(Created::Created)
+    );
+    let slot = |k: &RecordKey| -> u16 {
+        cluster.nodes[0]
+            .cli(&["cluster", "keyslot", &store.key_name(k)])
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    assert_ne!(slot(&old), slot(&new));
+    assert_eq!(
+        store.regenerate(old, new, far).await,
+        Ok(Regenerated::Regenerated)
+    );
+    assert_eq!(
+        store.load(new, None).await.unwrap().unwrap().entries,
+        one("a", "1")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redb_persists_across_reopen_and_sweeps() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sessions.redb");
+    let far = system_clock() + 600;
+    let soon = system_clock() + 1;
+    let keys: Vec<RecordKey> = (0..20).map(|_| key("persist")).collect();
+    {
+        let store = RedbStore::open(&path).unwrap();
+        // A second store on the same file is refused, typed.
+        assert!(matches!(
+            RedbStore::open(&path),
+            Err(cookietin::store::StoreError::Unavailable(_))
+        ));
+        for (i, k) in keys.iter().enumerate() {
+            let at = if i % 2 == 0 { far } else { soon };
+            assert_eq!(
+                store.create(*k, &one("i", &i.to_string()), at).await,
+                Ok(Created::Created)
+            );
+        }
+    }
+    let store = RedbStore::open(&path).unwrap();
+    for (i, k) in keys.iter().enumerate().filter(|(i, _)| i % 2 == 0) {
+        let record = store.load(*k, None).await.unwrap().unwrap();
+        assert_eq!(record.entries, one("i", &i.to_string()));
+        assert_eq!(record.expires_at, far);
+    }
+    // The background sweeper removes the ten that expire, and only them.
+    let sweeper = store.spawn_sweeper(Duration::from_millis(100));
+    for _ in 0..60 {
+        if sweeper.removed() >= 10 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(sweeper.removed(), 10);
+    drop(sweeper);
+    assert_eq!(store.sweep(system_clock()).await, Ok(0));
+    for (i, k) in keys.iter().enumerate() {
+        assert_eq!(store.load(*k, None).await.unwrap().is_some(), i % 2 == 0);
+    }
+}

@@ -10,14 +10,18 @@
 //! | 0 | high 4 bits: format version, `1`; low 4 bits: flags |
 //! | 1 | chunk count, 1 to 255: how many cookies the value is spread over |
 //! | 2..6 | issued-at: seconds since the Unix epoch, u32 big-endian (good until 2106) |
-//! | 6..n-16 | payload: the session as a compact JSON object, raw-deflated when flag `DEFLATE` is set |
+//! | 6..22 | only with flag `ID`: the session id, 16 random bytes |
+//! | 6..n-16 (22..n-16 with `ID`) | payload: the session as a compact JSON object, raw-deflated when flag `DEFLATE` is set |
 //! | n-16..n | tag: HMAC-SHA256 truncated to its first 16 bytes |
 //!
 //! Flags: `0b0001` DEFLATE (RFC 1951 raw deflate, no zlib header, with the
 //! preset dictionary of format version 1, [`DICTIONARY`],
-//! 870 bytes of common session JSON); `0b0010`,
-//! `0b0100` and `0b1000` are reserved (`0b0100` for an encrypted mode) and a
-//! value that sets one is rejected.
+//! 870 bytes of common session JSON); `0b0010` ID: a 128-bit session id
+//! follows the header (a store-backed session keeps its data in a store
+//! under a hash of it, and the payload is then `{}`). `0b0100` and `0b1000`
+//! are reserved (`0b0100` for an encrypted mode) and a value that sets one
+//! is rejected. The id is covered by the tag like every other byte, so a
+//! forged or altered id is rejected before any store is asked.
 //!
 //! The six header bytes are exactly eight base64 characters, so the first
 //! cookie's first eight characters give the version, flags and chunk count
@@ -82,7 +86,11 @@ pub const DICTIONARY: &[u8] = concat!(
 pub(crate) const VERSION: u8 = 1;
 /// The payload is raw deflate.
 pub(crate) const FLAG_DEFLATE: u8 = 0b0001;
-const KNOWN_FLAGS: u8 = FLAG_DEFLATE;
+/// A session id follows the header.
+pub(crate) const FLAG_ID: u8 = 0b0010;
+const KNOWN_FLAGS: u8 = FLAG_DEFLATE | FLAG_ID;
+/// Bytes of a session id.
+pub(crate) const ID_LEN: usize = 16;
 /// Bytes before the payload.
 pub(crate) const HEADER_LEN: usize = 6;
 /// Bytes of the truncated HMAC-SHA256 tag.
@@ -164,28 +172,40 @@ pub(crate) struct Envelope {
 }
 
 impl Envelope {
-    /// Serializes and (when it helps) deflates `data`, replacing any previous
-    /// contents. Returns the base64url length the finished value will have.
-    pub(crate) fn fill(&mut self, data: &SessionData, allow_deflate: bool) -> usize {
+    /// Serializes and (when it helps) deflates `data`, after the session id
+    /// `id` if there is one, replacing any previous contents. Returns the
+    /// base64url length the finished value will have.
+    pub(crate) fn fill(
+        &mut self,
+        data: &SessionData,
+        allow_deflate: bool,
+        id: Option<&[u8; ID_LEN]>,
+    ) -> usize {
         self.json.clear();
         self.json.reserve(data.json_len());
         data.write_json(&mut self.json);
         self.bytes.clear();
         // Room for deflate's worst case (see `compress::deflate`) and the tag.
-        self.bytes
-            .reserve(HEADER_LEN + compress::max_deflated(self.json.len()) + TAG_LEN);
+        self.bytes.reserve(
+            HEADER_LEN + ID_LEN + compress::max_deflated(self.json.len()) + TAG_LEN,
+        );
         self.bytes.resize(HEADER_LEN, 0);
         self.flags = 0;
+        if let Some(id) = id {
+            self.flags = FLAG_ID;
+            self.bytes.extend_from_slice(id);
+        }
+        let payload_start = self.bytes.len();
         self.sealed = false;
         if allow_deflate {
             compress::deflate(&self.json, &mut self.bytes);
-            if self.bytes.len() - HEADER_LEN < self.json.len() {
-                self.flags = FLAG_DEFLATE;
+            if self.bytes.len() - payload_start < self.json.len() {
+                self.flags |= FLAG_DEFLATE;
             } else {
-                self.bytes.truncate(HEADER_LEN);
+                self.bytes.truncate(payload_start);
             }
         }
-        if self.flags == 0 {
+        if self.flags & FLAG_DEFLATE == 0 {
             self.bytes.extend_from_slice(&self.json);
         }
         self.encoded_len()
@@ -297,13 +317,14 @@ pub(crate) fn verify(
 }
 
 /// Checks the time and opens the payload of an envelope that [`verify`]
-/// accepted. `scratch` is reused for the inflated JSON.
+/// accepted: the data, and the session id if the envelope carries one.
+/// `scratch` is reused for the inflated JSON.
 pub(crate) fn open(
     envelope: &[u8],
     header: Header,
     policy: &OpenPolicy,
     scratch: &mut Vec<u8>,
-) -> Result<SessionData, EmptyReason> {
+) -> Result<(SessionData, Option<[u8; ID_LEN]>), EmptyReason> {
     let issued = u64::from(header.issued_at);
     if issued > policy.now.saturating_add(policy.clock_skew) {
         return Err(EmptyReason::IssuedInFuture);
@@ -311,7 +332,14 @@ pub(crate) fn open(
     if policy.now.saturating_sub(issued) > policy.max_age {
         return Err(EmptyReason::Expired);
     }
-    let payload = &envelope[HEADER_LEN..envelope.len() - TAG_LEN];
+    let mut payload = &envelope[HEADER_LEN..envelope.len() - TAG_LEN];
+    let mut id = None;
+    if header.flags & FLAG_ID != 0 {
+        // Only a holder of the key can produce an envelope too short for it.
+        let (bytes, rest) = payload.split_at_checked(ID_LEN).ok_or(EmptyReason::Corrupt)?;
+        id = Some(<[u8; ID_LEN]>::try_from(bytes).expect("split at ID_LEN"));
+        payload = rest;
+    }
     let json = if header.flags & FLAG_DEFLATE != 0 {
         scratch.clear();
         compress::inflate(payload, policy.max_json, scratch).map_err(|e| match e {
@@ -325,7 +353,8 @@ pub(crate) fn open(
         }
         payload
     };
-    SessionData::from_json(json).map_err(|_| EmptyReason::Corrupt)
+    let data = SessionData::from_json(json).map_err(|_| EmptyReason::Corrupt)?;
+    Ok((data, id))
 }
 
 #[cfg(test)]
@@ -348,7 +377,7 @@ mod tests {
 
     fn sealed(data: &SessionData, deflate: bool) -> Vec<u8> {
         let mut env = Envelope::default();
-        let len = env.fill(data, deflate);
+        let len = env.fill(data, deflate, None);
         env.seal("sid", 1, 1_000_000, &ring());
         let value = env.value();
         assert_eq!(value.len(), len);
@@ -370,7 +399,7 @@ mod tests {
             assert_eq!(bytes[0] & FLAG_DEFLATE != 0, deflate);
             let (header, key) = verify(&bytes, "sid", &ring()).unwrap();
             assert_eq!((header.chunks, header.issued_at, key), (1, 1_000_000, 0));
-            let data = open(&bytes, header, &policy(), &mut Vec::new()).unwrap();
+            let (data, _) = open(&bytes, header, &policy(), &mut Vec::new()).unwrap();
             assert_eq!(
                 data.get::<String>("user").unwrap().as_deref(),
                 Some("alice")
@@ -451,7 +480,7 @@ mod tests {
     #[test]
     fn chunks_encode_to_pieces_of_the_whole_value() {
         let mut env = Envelope::default();
-        let len = env.fill(&sample(), false);
+        let len = env.fill(&sample(), false, None);
         env.seal("sid", 3, 77, &ring());
         let lens = [40, 40, len - 80];
         let pieces: Vec<String> = env
@@ -469,7 +498,7 @@ mod tests {
     #[test]
     fn header_is_exactly_eight_characters() {
         let mut env = Envelope::default();
-        env.fill(&sample(), true);
+        env.fill(&sample(), true, None);
         env.seal("sid", 3, 77, &ring());
         let value = env.value();
         let header = Header::peek(&value).unwrap();
@@ -478,5 +507,25 @@ mod tests {
             Header::peek(&value[..7]).unwrap_err(),
             EmptyReason::Malformed
         );
+    }
+
+    #[test]
+    fn a_session_id_rides_after_the_header_under_the_tag() {
+        let id = [0xA5; ID_LEN];
+        let mut env = Envelope::default();
+        let len = env.fill(&SessionData::new(), true, Some(&id));
+        env.seal("sid", 1, 1_000_000, &ring());
+        assert_eq!(len, encoded_len(HEADER_LEN + ID_LEN + 2 + TAG_LEN));
+        let bytes = env.bytes.clone();
+        assert_eq!(bytes[0] & 0x0f, FLAG_ID, "an empty object is not worth deflating");
+        assert_eq!(&bytes[HEADER_LEN..HEADER_LEN + ID_LEN], &id);
+        let (header, _) = verify(&bytes, "sid", &ring()).unwrap();
+        let (data, got) = open(&bytes, header, &policy(), &mut Vec::new()).unwrap();
+        assert!(data.is_empty());
+        assert_eq!(got, Some(id));
+        // Any change to the id fails the tag.
+        let mut forged = bytes.clone();
+        forged[HEADER_LEN] ^= 1;
+        assert_eq!(verify(&forged, "sid", &ring()), Err(EmptyReason::BadSignature));
     }
 }

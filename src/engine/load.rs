@@ -2,7 +2,7 @@
 //! [`Session`], never failing: bad cookies give an empty session and a
 //! reason.
 
-use crate::codec::{self, OpenPolicy};
+use crate::codec::{self, OpenPolicy, ID_LEN};
 use crate::engine::request::RequestState;
 use crate::fit::chunk::{chunk_index, Gathered};
 use crate::{EmptyReason, Engine, Session, SessionData};
@@ -85,7 +85,8 @@ impl Engine {
             return Session::loaded(SessionData::new(), state);
         }
         match self.open(&mut gathered) {
-            Ok((data, header, key_index)) => {
+            Ok((data, header, key_index, id)) => {
+                state.session_id = id;
                 state.loaded_chunks = header.chunks;
                 state.key_index = key_index;
                 state.issued_at = Some(u64::from(header.issued_at));
@@ -157,7 +158,7 @@ impl Engine {
     fn open(
         &self,
         gathered: &mut Gathered,
-    ) -> Result<(SessionData, codec::Header, usize), EmptyReason> {
+    ) -> Result<(SessionData, codec::Header, usize, Option<[u8; ID_LEN]>), EmptyReason> {
         if gathered.total_len > self.max_encoded_bytes {
             return Err(EmptyReason::TooLarge);
         }
@@ -169,8 +170,8 @@ impl Engine {
         };
         with_scratch(|envelope, json| {
             let (header, key_index) = gathered.assemble(&self.name, &self.keys, envelope)?;
-            let data = codec::open(envelope, header, &policy, json)?;
-            Ok((data, header, key_index))
+            let (data, id) = codec::open(envelope, header, &policy, json)?;
+            Ok((data, header, key_index, id))
         })
     }
 }

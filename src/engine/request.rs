@@ -17,6 +17,8 @@ pub(crate) struct RequestState {
     /// Which key verified it (0 is the signing key).
     pub key_index: usize,
     pub issued_at: Option<u64>,
+    /// The session id the verified envelope carried, if any.
+    pub session_id: Option<[u8; crate::codec::ID_LEN]>,
     pub empty_reason: Option<EmptyReason>,
     pub other_cookies: usize,
     pub other_bytes: usize,

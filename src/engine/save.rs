@@ -96,7 +96,7 @@ impl Engine {
         let (shrink, _fits) = self
             .shrinker
             .fit(session.data_for_save(), capacity, &mut |data| {
-                let len = envelope.fill(data, compress);
+                let len = envelope.fill(data, compress, None);
                 // A load refuses JSON or a value over its caps, so such a
                 // session does not fit, however well it deflates.
                 let readable = envelope.json_len() <= max_json && len <= max_encoded;

@@ -186,9 +186,8 @@ impl Envelope {
         data.write_json(&mut self.json);
         self.bytes.clear();
         // Room for deflate's worst case (see `compress::deflate`) and the tag.
-        self.bytes.reserve(
-            HEADER_LEN + ID_LEN + compress::max_deflated(self.json.len()) + TAG_LEN,
-        );
+        self.bytes
+            .reserve(HEADER_LEN + ID_LEN + compress::max_deflated(self.json.len()) + TAG_LEN);
         self.bytes.resize(HEADER_LEN, 0);
         self.flags = 0;
         if let Some(id) = id {
@@ -336,7 +335,9 @@ pub(crate) fn open(
     let mut id = None;
     if header.flags & FLAG_ID != 0 {
         // Only a holder of the key can produce an envelope too short for it.
-        let (bytes, rest) = payload.split_at_checked(ID_LEN).ok_or(EmptyReason::Corrupt)?;
+        let (bytes, rest) = payload
+            .split_at_checked(ID_LEN)
+            .ok_or(EmptyReason::Corrupt)?;
         id = Some(<[u8; ID_LEN]>::try_from(bytes).expect("split at ID_LEN"));
         payload = rest;
     }
@@ -517,7 +518,11 @@ mod tests {
         env.seal("sid", 1, 1_000_000, &ring());
         assert_eq!(len, encoded_len(HEADER_LEN + ID_LEN + 2 + TAG_LEN));
         let bytes = env.bytes.clone();
-        assert_eq!(bytes[0] & 0x0f, FLAG_ID, "an empty object is not worth deflating");
+        assert_eq!(
+            bytes[0] & 0x0f,
+            FLAG_ID,
+            "an empty object is not worth deflating"
+        );
         assert_eq!(&bytes[HEADER_LEN..HEADER_LEN + ID_LEN], &id);
         let (header, _) = verify(&bytes, "sid", &ring()).unwrap();
         let (data, got) = open(&bytes, header, &policy(), &mut Vec::new()).unwrap();
@@ -526,6 +531,9 @@ mod tests {
         // Any change to the id fails the tag.
         let mut forged = bytes.clone();
         forged[HEADER_LEN] ^= 1;
-        assert_eq!(verify(&forged, "sid", &ring()), Err(EmptyReason::BadSignature));
+        assert_eq!(
+            verify(&forged, "sid", &ring()),
+            Err(EmptyReason::BadSignature)
+        );
     }
 }

@@ -33,6 +33,12 @@ pub struct EngineBuilder {
     shrinker: Shrinker,
     browsers: Option<Arc<Browsers>>,
     clock: fn() -> u64,
+    #[cfg(feature = "store")]
+    store: Option<Arc<dyn crate::store::Store>>,
+    #[cfg(feature = "store")]
+    store_deadline: std::time::Duration,
+    #[cfg(feature = "store")]
+    idle_timeout: Option<Duration>,
 }
 
 impl std::fmt::Debug for EngineBuilder {
@@ -258,6 +264,55 @@ impl EngineBuilder {
         self
     }
 
+    /// Keeps sessions in `store` (feature `store`): the cookie then holds
+    /// only a signed random 128-bit id, the data lives in the store under
+    /// a hash of it, and the app loads and saves with
+    /// [`Engine::load_async`] and [`Engine::save_async`] (the layers do).
+    /// Every store call gets the deadline of
+    /// [`store_deadline`](EngineBuilder::store_deadline).
+    ///
+    /// # Example
+    /// ```
+    /// use cookietin::store::MemoryStore;
+    /// use cookietin::{Engine, Key};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().build()?.block_on(async {
+    /// let engine = Engine::builder(Key::try_from_bytes(&[1; 32])?)
+    ///     .server_side(MemoryStore::new())
+    ///     .build()?;
+    /// let mut session = engine.load_async(Vec::<&str>::new(), None).await;
+    /// session.insert("cart", &vec!["apple"; 2000])?; // far more than a cookie holds
+    /// let saved = engine.save_async(&mut session).await?;
+    /// assert!(saved.set_cookies[0].len() < 200);
+    ///
+    /// let pair = saved.set_cookies[0].split(';').next().unwrap();
+    /// let again = engine.load_async([pair], None).await;
+    /// assert_eq!(again.get::<Vec<String>>("cart")?.unwrap().len(), 2000);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "store")]
+    pub fn server_side(mut self, store: impl crate::store::Store + 'static) -> Self {
+        self.store = Some(Arc::new(store));
+        self
+    }
+
+    /// The deadline of every store call (default 500 ms).
+    #[cfg(feature = "store")]
+    pub fn store_deadline(mut self, deadline: Duration) -> Self {
+        self.store_deadline = deadline;
+        self
+    }
+
+    /// For store-backed sessions: expire a session after this long without
+    /// a request (default off: only the max age). A read extends it.
+    #[cfg(feature = "store")]
+    pub fn idle_timeout(mut self, idle: Duration) -> Self {
+        self.idle_timeout = Some(idle);
+        self
+    }
+
     /// Checks the configuration and builds the engine.
     pub fn build(self) -> Result<Engine, ConfigError> {
         let mut attributes = self.attributes;
@@ -307,6 +362,22 @@ impl EngineBuilder {
             shrinker: self.shrinker,
             browsers: self.browsers.unwrap_or_else(Browsers::bundled),
             clock: self.clock,
+            #[cfg(feature = "store")]
+            server_side: match self.store {
+                None => None,
+                Some(store) => {
+                    if self.idle_timeout.is_some_and(|d| d.as_secs() == 0) {
+                        return Err(ConfigError::InvalidLimit(
+                            "idle timeout must be at least one second",
+                        ));
+                    }
+                    let store = crate::store::Deadline::with_limit(store, self.store_deadline);
+                    Some(super::server_side::ServerSide {
+                        store: Arc::new(store),
+                        idle: self.idle_timeout.map(|d| d.as_secs()),
+                    })
+                }
+            },
         })
     }
 }
@@ -333,6 +404,12 @@ impl Engine {
             shrinker: Shrinker::default(),
             browsers: None,
             clock: system_clock,
+            #[cfg(feature = "store")]
+            store: None,
+            #[cfg(feature = "store")]
+            store_deadline: crate::store::DEFAULT_DEADLINE,
+            #[cfg(feature = "store")]
+            idle_timeout: None,
         }
     }
 }

@@ -46,6 +46,15 @@ fn with_scratch<T>(f: impl FnOnce(&mut Vec<u8>, &mut Vec<u8>) -> T) -> T {
 /// wherever it sits, so the session is rejected as malformed.
 const NOT_BASE64: &str = "*";
 
+/// What a verified envelope holds.
+struct Opened {
+    data: SessionData,
+    header: codec::Header,
+    /// Which key of the ring verified it.
+    key_index: usize,
+    id: Option<[u8; ID_LEN]>,
+}
+
 impl Engine {
     /// Reads the session from a request's Cookie header values.
     ///
@@ -53,6 +62,21 @@ impl Engine {
     /// send several), as strings or bytes. Bad cookies never fail: the
     /// session starts empty and [`Session::empty_reason`] says why.
     pub fn load<I>(&self, cookie_headers: I, user_agent: Option<&str>) -> Session
+    where
+        I: IntoIterator,
+        I::Item: AsRef<[u8]>,
+    {
+        #[allow(unused_mut)]
+        let mut session = self.load_cookies(cookie_headers, user_agent);
+        #[cfg(feature = "store")]
+        if self.is_server_side() {
+            self.begin_server_side(&mut session);
+        }
+        session
+    }
+
+    /// The session as the request's cookies hold it.
+    fn load_cookies<I>(&self, cookie_headers: I, user_agent: Option<&str>) -> Session
     where
         I: IntoIterator,
         I::Item: AsRef<[u8]>,
@@ -85,7 +109,12 @@ impl Engine {
             return Session::loaded(SessionData::new(), state);
         }
         match self.open(&mut gathered) {
-            Ok((data, header, key_index, id)) => {
+            Ok(Opened {
+                data,
+                header,
+                key_index,
+                id,
+            }) => {
                 state.session_id = id;
                 state.loaded_chunks = header.chunks;
                 state.key_index = key_index;
@@ -155,10 +184,7 @@ impl Engine {
         Some((index, value))
     }
 
-    fn open(
-        &self,
-        gathered: &mut Gathered,
-    ) -> Result<(SessionData, codec::Header, usize, Option<[u8; ID_LEN]>), EmptyReason> {
+    fn open(&self, gathered: &mut Gathered) -> Result<Opened, EmptyReason> {
         if gathered.total_len > self.max_encoded_bytes {
             return Err(EmptyReason::TooLarge);
         }
@@ -171,7 +197,12 @@ impl Engine {
         with_scratch(|envelope, json| {
             let (header, key_index) = gathered.assemble(&self.name, &self.keys, envelope)?;
             let (data, id) = codec::open(envelope, header, &policy, json)?;
-            Ok((data, header, key_index, id))
+            Ok(Opened {
+                data,
+                header,
+                key_index,
+                id,
+            })
         })
     }
 }

@@ -3,8 +3,9 @@
 //!
 //! One file per concept: [`builder`] (configuration), [`request`] (what a
 //! request said about the session), [`load`], [`save`] and [`report`] (what
-//! a save did and why), and [`attributes`] (cookie attributes and
-//! `Set-Cookie` values).
+//! a save did and why), [`attributes`] (cookie attributes and
+//! `Set-Cookie` values), and, with the feature `store`, `server_side`
+//! (sessions whose data lives in a store).
 
 pub(crate) mod attributes;
 mod builder;
@@ -12,6 +13,8 @@ mod load;
 mod report;
 pub(crate) mod request;
 mod save;
+#[cfg(feature = "store")]
+mod server_side;
 
 use std::sync::Arc;
 
@@ -66,6 +69,8 @@ pub struct Engine {
     shrinker: Shrinker,
     browsers: Arc<Browsers>,
     clock: fn() -> u64,
+    #[cfg(feature = "store")]
+    server_side: Option<server_side::ServerSide>,
 }
 
 impl std::fmt::Debug for Engine {

@@ -25,12 +25,14 @@
 //! ([`SaveAction::NoRoom`]) so that they never push the request over the
 //! limit the budget protects.
 
-use crate::codec::{self, encoded_len, Envelope, MIN_ENVELOPE};
+use crate::codec::{self, encoded_len, Envelope, ID_LEN, MIN_ENVELOPE};
 use crate::engine::request::RequestState;
 use crate::fit::budget::{Budget, SET_COOKIE_LINE};
 use crate::fit::chunk::{chunk_name, IndexSet};
 use crate::fit::shrink::{drop_all, Encoded, ShrinkReport};
-use crate::{EmptyReason, Engine, SaveAction, SaveError, SaveReason, SaveReport, Saved, Session};
+use crate::{
+    EmptyReason, Engine, SaveAction, SaveError, SaveReason, SaveReport, Saved, Session, SessionData,
+};
 
 /// Seconds after the issued-at time its first cookie claims during which a
 /// rejected session's cookies are left alone rather than expired: a
@@ -62,6 +64,10 @@ impl Engine {
     /// even an empty session on a request without other cookies; the
     /// session and its cookies are then left alone.
     pub fn save(&self, session: &mut Session) -> Result<Saved, SaveError> {
+        #[cfg(feature = "store")]
+        if self.is_server_side() {
+            return self.save_server_side_sync(session);
+        }
         let now = (self.clock)();
         let Some(reason) = self.write_reason(session, now) else {
             return Ok(self.leave_alone(session));
@@ -76,8 +82,20 @@ impl Engine {
             );
             return Ok(saved);
         }
+        self.write(session, reason, now, None)
+    }
+
+    /// Writes a whole generation of the session's cookies: its data, or
+    /// for a store-backed session only its `id` (and an empty payload).
+    pub(crate) fn write(
+        &self,
+        session: &mut Session,
+        reason: SaveReason,
+        now: u64,
+        id: Option<[u8; ID_LEN]>,
+    ) -> Result<Saved, SaveError> {
         let budget = self.budget(session);
-        let smallest = encoded_len(MIN_ENVELOPE);
+        let smallest = encoded_len(MIN_ENVELOPE + id.map_or(0, |_| ID_LEN));
         if budget.plan(&self.name, smallest).is_none() {
             if !self.fits_alone(session, smallest) {
                 return Err(SaveError::DoesNotFit {
@@ -85,25 +103,28 @@ impl Engine {
                     capacity: budget.capacity,
                 });
             }
-            let lost = drop_all(session.data_for_save());
-            return Ok(self.expire_all(session, reason, SaveAction::NoRoom, Some(budget), lost));
+            return Ok(self.no_room(session, reason));
         }
+        // A store-backed session's cookie carries no data to fit.
+        let mut id_payload = SessionData::new();
         let mut envelope = Envelope::default();
         let capacity = budget.capacity;
         let compress = session.compression().unwrap_or(self.compress);
         let name = &self.name;
         let (max_json, max_encoded) = (self.max_json_bytes, self.max_encoded_bytes);
-        let (shrink, _fits) = self
-            .shrinker
-            .fit(session.data_for_save(), capacity, &mut |data| {
-                let len = envelope.fill(data, compress, None);
-                // A load refuses JSON or a value over its caps, so such a
-                // session does not fit, however well it deflates.
-                let readable = envelope.json_len() <= max_json && len <= max_encoded;
-                let fits = readable && budget.plan(name, len).is_some();
-                Encoded { len, fits }
-            });
-        if session.is_empty() {
+        let data = match id {
+            None => session.data_for_save(),
+            Some(_) => &mut id_payload,
+        };
+        let (shrink, _fits) = self.shrinker.fit(data, capacity, &mut |data| {
+            let len = envelope.fill(data, compress, id.as_ref());
+            // A load refuses JSON or a value over its caps, so such a
+            // session does not fit, however well it deflates.
+            let readable = envelope.json_len() <= max_json && len <= max_encoded;
+            let fits = readable && budget.plan(name, len).is_some();
+            Encoded { len, fits }
+        });
+        if id.is_none() && session.is_empty() {
             // Shrinking dropped every key.
             return Ok(self.expire_all(session, reason, SaveAction::Cleared, Some(budget), shrink));
         }
@@ -159,6 +180,14 @@ impl Engine {
         })
     }
 
+    /// A save the request's other cookies leave no room for: the session's
+    /// keys are dropped and reported, and its cookies expired.
+    pub(crate) fn no_room(&self, session: &mut Session, reason: SaveReason) -> Saved {
+        let budget = self.budget(session);
+        let lost = drop_all(session.data_for_save());
+        self.expire_all(session, reason, SaveAction::NoRoom, Some(budget), lost)
+    }
+
     /// Why this save must write or expire the session's cookies; `None`
     /// when it leaves them alone.
     fn write_reason(&self, session: &Session, now: u64) -> Option<SaveReason> {
@@ -205,7 +234,7 @@ impl Engine {
     /// one from a server with a newer key or format: a mismatch, a missing
     /// later chunk, or an unknown version or flags, whose first cookie
     /// claims to have been issued within [`IN_FLIGHT_WINDOW`].
-    fn may_be_in_flight(&self, state: &RequestState, now: u64) -> bool {
+    pub(crate) fn may_be_in_flight(&self, state: &RequestState, now: u64) -> bool {
         let transient = matches!(
             state.empty_reason,
             Some(
@@ -265,7 +294,7 @@ impl Engine {
     }
 
     /// A save that sends nothing.
-    fn leave_alone(&self, session: &mut Session) -> Saved {
+    pub(crate) fn leave_alone(&self, session: &mut Session) -> Saved {
         session.mark_saved();
         Saved {
             set_cookies: Vec::new(),
@@ -274,7 +303,7 @@ impl Engine {
     }
 
     /// A save that expires every session cookie the request carried.
-    fn expire_all(
+    pub(crate) fn expire_all(
         &self,
         session: &mut Session,
         reason: SaveReason,

@@ -4,6 +4,7 @@
 
 mod data;
 mod handle;
+pub(crate) mod server;
 
 use std::cell::Cell;
 
@@ -43,6 +44,8 @@ pub struct Session {
     renew: bool,
     compression: Option<bool>,
     pub(crate) request: RequestState,
+    /// For an engine that keeps sessions in a store.
+    pub(crate) server: Option<server::ServerState>,
 }
 
 impl Session {
@@ -80,21 +83,57 @@ impl Session {
     ) -> Result<(), ValueError> {
         let changed = self.data.insert(key, value)?;
         self.modified |= changed;
+        if changed {
+            self.track(key);
+        }
         Ok(())
+    }
+
+    /// Notes a changed key for a store-backed session's per-key write.
+    fn track(&mut self, key: &str) {
+        if let Some(server) = &mut self.server {
+            server.changed.insert(key.to_owned());
+        }
     }
 
     /// Removes `key`, marking the session modified if it was present.
     pub fn remove(&mut self, key: &str) -> bool {
         let removed = self.data.remove(key);
         self.modified |= removed;
+        if removed {
+            self.track(key);
+        }
         removed
     }
 
     /// Destroys the session: every key goes, and the next save expires every
-    /// session cookie the request carried.
+    /// session cookie the request carried. For a store-backed session the
+    /// save also deletes its record, so that every copy of the cookie (in
+    /// another tab, or stolen) then loads empty with
+    /// [`EmptyReason::RecordGone`], and a save still in flight elsewhere
+    /// can't bring it back.
     pub fn clear(&mut self) {
         self.modified |= !self.data.is_empty() || self.request.carried_cookies();
         self.data.clear();
+        if let Some(server) = &mut self.server {
+            server.destroy |= server.id.is_some();
+            server.changed.clear();
+        }
+    }
+
+    /// The same as [`clear`](Session::clear): logout.
+    pub fn destroy(&mut self) {
+        self.clear();
+    }
+
+    /// Gives the session a new id and keeps its data, for login (against
+    /// session fixation): the old id stops working. A client-side session
+    /// has no id in the store: its cookies are re-issued.
+    pub fn regenerate(&mut self) {
+        self.renew = true;
+        if let Some(server) = &mut self.server {
+            server.regenerate = true;
+        }
     }
 
     /// Forces the next save to re-issue the cookies (with a new issued-at
@@ -128,6 +167,12 @@ impl Session {
     /// Write access to the data. Marks the session modified.
     pub fn data_mut(&mut self) -> &mut SessionData {
         self.modified = true;
+        if let Some(server) = &mut self.server {
+            // Any key may change: the save writes every key there is then,
+            // and removes those of now that are gone by then.
+            server.changed.extend(self.data.keys().map(str::to_owned));
+            server.rewrite_all = true;
+        }
         &mut self.data
     }
 
@@ -184,6 +229,13 @@ impl Session {
     /// When the loaded session was issued, in seconds since the Unix epoch.
     pub fn issued_at(&self) -> Option<u64> {
         self.request.issued_at
+    }
+
+    /// Puts the data a store-backed session's record holds in place of the
+    /// cookie's (empty) payload, as loaded: neither accessed nor modified.
+    #[cfg(feature = "store")]
+    pub(crate) fn replace_loaded_data(&mut self, data: SessionData) {
+        self.data = data;
     }
 
     pub(crate) fn data_for_save(&mut self) -> &mut SessionData {

@@ -1,0 +1,394 @@
+//! Store-backed sessions through the engine's framework-free async API, on
+//! the in-process `MemoryStore` (the real backends run the same flows over
+//! HTTP in `tests/server_side_http.rs`): the id cookie, per-key writes,
+//! destroy and regenerate with requests in flight, idle expiry, a forged
+//! cookie that never reaches the store, and a store that is down.
+#![cfg(feature = "store")]
+
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::*;
+use cookietin::store::{
+    Changes, Created, Entries, MemoryStore, Record, RecordKey, Regenerated, Store, StoreError,
+    StoreFuture, Updated,
+};
+use cookietin::{EmptyReason, Engine, SaveAction, SaveError, Session};
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+fn engine(store: impl Store + 'static) -> Engine {
+    builder(1).server_side(store).build().unwrap()
+}
+
+/// The `name=value` pairs a response's Set-Cookie values leave in a jar.
+fn cookie_header(jar: &Jar) -> String {
+    jar.header()
+}
+
+async fn visit(
+    engine: &Engine,
+    jar: &mut Jar,
+    edit: impl FnOnce(&mut Session),
+) -> (Session, Result<cookietin::Saved, SaveError>) {
+    let mut session = engine.load_async([cookie_header(jar)], Some(CHROME)).await;
+    edit(&mut session);
+    let saved = engine.save_async(&mut session).await;
+    if let Ok(saved) = &saved {
+        jar.apply(&saved.set_cookies);
+    }
+    (session, saved)
+}
+
+#[test]
+fn a_twenty_kilobyte_session_rides_under_a_cookie_of_under_200_bytes() {
+    block_on(async {
+        let store = Arc::new(MemoryStore::new().clock(now));
+        let engine = engine(store.clone());
+        let mut jar = Jar::default();
+        // Anonymous traffic creates no record and no cookie.
+        let (_, saved) = visit(&engine, &mut jar, |s| {
+            let _ = s.get::<String>("user");
+        })
+        .await;
+        assert!(saved.unwrap().set_cookies.is_empty());
+        assert_eq!(store.len(), 0);
+
+        let blob = random_text(1, 20_000);
+        let (_, saved) = visit(&engine, &mut jar, |s| s.insert("blob", &blob).unwrap()).await;
+        let saved = saved.unwrap();
+        assert_eq!(saved.report.action, SaveAction::Written);
+        assert_eq!(saved.set_cookies.len(), 1);
+        let pair = saved.set_cookies[0].split(';').next().unwrap();
+        assert!(pair.len() < 200, "{pair}");
+        assert_eq!(store.len(), 1);
+
+        let (session, _) = visit(&engine, &mut jar, |_| {}).await;
+        assert_eq!(session.empty_reason(), None);
+        assert_eq!(session.get::<String>("blob").unwrap(), Some(blob));
+    });
+}
+
+#[test]
+fn concurrent_changes_of_different_keys_both_persist_and_one_key_ends_with_one_value() {
+    block_on(async {
+        let engine = engine(MemoryStore::new().clock(now));
+        let mut jar = Jar::default();
+        visit(&engine, &mut jar, |s| s.insert("user", &"ada").unwrap()).await;
+        let header = cookie_header(&jar);
+        // Two requests load the same state, then save in turn.
+        let mut a = engine.load_async([&header], Some(CHROME)).await;
+        let mut b = engine.load_async([&header], Some(CHROME)).await;
+        a.insert("cart", &["pear"]).unwrap();
+        a.insert("theme", &"dark").unwrap();
+        b.insert("flash", &"saved").unwrap();
+        b.insert("theme", &"light").unwrap();
+        b.remove("user");
+        engine.save_async(&mut a).await.unwrap();
+        engine.save_async(&mut b).await.unwrap();
+        let (after, _) = visit(&engine, &mut jar, |_| {}).await;
+        assert_eq!(
+            after.get::<Vec<String>>("cart").unwrap(),
+            Some(vec!["pear".to_owned()])
+        );
+        assert_eq!(
+            after.get::<String>("flash").unwrap().as_deref(),
+            Some("saved")
+        );
+        assert_eq!(
+            after.get::<String>("theme").unwrap().as_deref(),
+            Some("light")
+        );
+        assert!(!after.contains_key("user"));
+    });
+}
+
+#[test]
+fn destroy_kills_every_copy_and_a_save_in_flight_never_brings_it_back() {
+    block_on(async {
+        let store = Arc::new(MemoryStore::new().clock(now));
+        let engine = engine(store.clone());
+        let mut jar = Jar::default();
+        visit(&engine, &mut jar, |s| s.insert("user", &"ada").unwrap()).await;
+        let stolen = cookie_header(&jar);
+        let mut in_flight = engine.load_async([&stolen], Some(CHROME)).await;
+
+        let (_, saved) = visit(&engine, &mut jar, |s| s.destroy()).await;
+        let saved = saved.unwrap();
+        assert_eq!(saved.report.action, SaveAction::Cleared);
+        assert!(saved.set_cookies[0].contains("Max-Age=0"));
+        assert_eq!(store.len(), 0);
+
+        in_flight.insert("cart", &["pear"]).unwrap();
+        assert_eq!(
+            engine.save_async(&mut in_flight).await.unwrap_err(),
+            SaveError::SessionGone
+        );
+        assert_eq!(store.len(), 0);
+
+        let replayed = engine.load_async([&stolen], Some(CHROME)).await;
+        assert!(replayed.is_empty());
+        assert_eq!(replayed.empty_reason(), Some(&EmptyReason::RecordGone));
+        // The copy's next save expires it.
+        let mut replayed = replayed;
+        let saved = engine.save_async(&mut replayed).await.unwrap();
+        assert_eq!(saved.report.action, SaveAction::Cleared);
+        // A new session on that request gets a new id, not the old one.
+        let mut fresh = engine.load_async([&stolen], Some(CHROME)).await;
+        fresh.insert("cart", &["fig"]).unwrap();
+        let saved = engine.save_async(&mut fresh).await.unwrap();
+        let pair = saved
+            .set_cookies
+            .iter()
+            .find(|l| !l.contains("Max-Age=0"))
+            .unwrap();
+        assert_ne!(pair.split(';').next().unwrap(), stolen);
+        assert_eq!(
+            engine.load_async([&stolen], None).await.empty_reason(),
+            Some(&EmptyReason::RecordGone)
+        );
+    });
+}
+
+#[test]
+fn regenerate_moves_the_data_to_a_new_id_and_the_old_one_stops_working() {
+    block_on(async {
+        let engine = engine(MemoryStore::new().clock(now));
+        let mut jar = Jar::default();
+        visit(&engine, &mut jar, |s| s.insert("cart", &["pear"]).unwrap()).await;
+        let old = cookie_header(&jar);
+        let mut in_flight = engine.load_async([&old], Some(CHROME)).await;
+
+        // Login: a new id, the same data, plus the user.
+        let (_, saved) = visit(&engine, &mut jar, |s| {
+            s.regenerate();
+            s.insert("user", &"ada").unwrap();
+        })
+        .await;
+        assert_eq!(saved.unwrap().report.action, SaveAction::Written);
+        let new = cookie_header(&jar);
+        assert_ne!(new, old);
+        let session = engine.load_async([&new], None).await;
+        assert_eq!(
+            session.get::<Vec<String>>("cart").unwrap(),
+            Some(vec!["pear".to_owned()])
+        );
+        assert_eq!(
+            session.get::<String>("user").unwrap().as_deref(),
+            Some("ada")
+        );
+        assert_eq!(
+            engine.load_async([&old], None).await.empty_reason(),
+            Some(&EmptyReason::RecordGone)
+        );
+        // A request that loaded the old id can't write under it any more.
+        in_flight.insert("theme", &"dark").unwrap();
+        assert_eq!(
+            engine.save_async(&mut in_flight).await.unwrap_err(),
+            SaveError::SessionGone
+        );
+    });
+}
+
+#[test]
+fn an_idle_timeout_expires_unused_sessions_and_a_read_extends_it() {
+    block_on(async {
+        let store = MemoryStore::new().clock(now);
+        let engine = builder(1)
+            .server_side(store)
+            .idle_timeout(Duration::from_secs(600))
+            .build()
+            .unwrap();
+        let mut jar = Jar::default();
+        visit(&engine, &mut jar, |s| s.insert("user", &"ada").unwrap()).await;
+        // Reads every 500 s keep it alive well past 600 s.
+        for _ in 0..4 {
+            set_now(now() + 500);
+            let (session, _) = visit(&engine, &mut jar, |s| {
+                let _ = s.get::<String>("user");
+            })
+            .await;
+            assert_eq!(
+                session.get::<String>("user").unwrap().as_deref(),
+                Some("ada")
+            );
+        }
+        set_now(now() + 601);
+        let (session, _) = visit(&engine, &mut jar, |_| {}).await;
+        assert_eq!(session.empty_reason(), Some(&EmptyReason::RecordGone));
+    });
+}
+
+/// A store that counts its calls and can fail them all.
+#[derive(Default)]
+struct Probe {
+    inner: MemoryStore,
+    calls: AtomicUsize,
+    down: std::sync::atomic::AtomicBool,
+}
+
+impl Probe {
+    fn call<'a, T: Send + 'a>(&'a self, f: StoreFuture<'a, T>) -> StoreFuture<'a, T> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        if self.down.load(Ordering::SeqCst) {
+            return Box::pin(async { Err(StoreError::Unavailable("connection refused".into())) });
+        }
+        f
+    }
+}
+
+impl Store for Probe {
+    fn create<'a>(
+        &'a self,
+        key: RecordKey,
+        entries: &'a Entries,
+        expires_at: u64,
+    ) -> StoreFuture<'a, Created> {
+        self.call(self.inner.create(key, entries, expires_at))
+    }
+    fn load(&self, key: RecordKey, touch: Option<u64>) -> StoreFuture<'_, Option<Record>> {
+        self.call(self.inner.load(key, touch))
+    }
+    fn update<'a>(
+        &'a self,
+        key: RecordKey,
+        changes: &'a Changes,
+        expires_at: u64,
+    ) -> StoreFuture<'a, Updated> {
+        self.call(self.inner.update(key, changes, expires_at))
+    }
+    fn delete(&self, key: RecordKey) -> StoreFuture<'_, bool> {
+        self.call(self.inner.delete(key))
+    }
+    fn touch(&self, key: RecordKey, expires_at: u64) -> StoreFuture<'_, bool> {
+        self.call(self.inner.touch(key, expires_at))
+    }
+    fn regenerate(
+        &self,
+        old: RecordKey,
+        new: RecordKey,
+        expires_at: u64,
+    ) -> StoreFuture<'_, Regenerated> {
+        self.call(self.inner.regenerate(old, new, expires_at))
+    }
+    fn sweep(&self, now: u64) -> StoreFuture<'_, usize> {
+        self.call(self.inner.sweep(now))
+    }
+}
+
+#[test]
+fn a_forged_or_unsigned_id_never_reaches_the_store() {
+    block_on(async {
+        let probe = Arc::new(Probe::default());
+        let engine = engine(probe.clone());
+        let other = builder(2).server_side(MemoryStore::new()).build().unwrap();
+        let mut jar = Jar::default();
+        visit(&other, &mut jar, |s| s.insert("user", &"mallory").unwrap()).await;
+        for header in [
+            cookie_header(&jar),
+            "session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".to_owned(),
+            "session=EQFrSdIAq4Z5".to_owned(),
+        ] {
+            let session = engine.load_async([&header], None).await;
+            assert!(session.is_empty());
+            assert!(session.empty_reason().is_some(), "{header}");
+        }
+        assert_eq!(probe.calls.load(Ordering::SeqCst), 0);
+    });
+}
+
+#[test]
+fn a_store_that_is_down_fails_saves_loudly_and_reads_quietly_and_nothing_is_lost() {
+    block_on(async {
+        let probe = Arc::new(Probe::default());
+        let engine = engine(probe.clone());
+        let mut jar = Jar::default();
+        visit(&engine, &mut jar, |s| s.insert("user", &"ada").unwrap()).await;
+        let before = jar.clone();
+
+        probe.down.store(true, Ordering::SeqCst);
+        let (session, saved) = visit(&engine, &mut jar, |s| {
+            let _ = s.get::<String>("user");
+        })
+        .await;
+        assert!(matches!(
+            session.empty_reason(),
+            Some(EmptyReason::StoreUnavailable(_))
+        ));
+        assert!(
+            saved.unwrap().set_cookies.is_empty(),
+            "a read leaves the cookie alone"
+        );
+        let (_, saved) = visit(&engine, &mut jar, |s| s.insert("cart", &["pear"]).unwrap()).await;
+        assert!(matches!(
+            saved,
+            Err(SaveError::Store(StoreError::Unavailable(_)))
+        ));
+        assert_eq!(
+            jar.header(),
+            before.header(),
+            "the cookie is left as it was"
+        );
+
+        probe.down.store(false, Ordering::SeqCst);
+        let (session, _) = visit(&engine, &mut jar, |_| {}).await;
+        assert_eq!(
+            session.get::<String>("user").unwrap().as_deref(),
+            Some("ada")
+        );
+    });
+}
+
+#[test]
+fn a_client_side_cookie_moves_into_the_store_on_its_next_save() {
+    block_on(async {
+        let client = builder(1).build().unwrap();
+        let store = Arc::new(MemoryStore::new().clock(now));
+        let server = engine(store.clone());
+        let mut jar = Jar::default();
+        let mut session = client.load([jar.header()], None);
+        session.insert("cart", &["pear"]).unwrap();
+        jar.apply(&client.save(&mut session).unwrap().set_cookies);
+
+        let (session, saved) =
+            visit(&server, &mut jar, |s| s.insert("theme", &"dark").unwrap()).await;
+        assert_eq!(
+            session.get::<Vec<String>>("cart").unwrap().unwrap(),
+            ["pear"]
+        );
+        assert_eq!(saved.unwrap().report.action, SaveAction::Written);
+        assert_eq!(store.len(), 1);
+        let (session, _) = visit(&server, &mut jar, |_| {}).await;
+        assert_eq!(
+            session.get::<Vec<String>>("cart").unwrap().unwrap(),
+            ["pear"]
+        );
+        assert_eq!(
+            session.get::<String>("theme").unwrap().as_deref(),
+            Some("dark")
+        );
+    });
+}
+
+#[test]
+fn the_synchronous_save_refuses_store_work_instead_of_dropping_it() {
+    let engine = engine(MemoryStore::new());
+    let mut session = engine.load(Vec::<&str>::new(), None);
+    session.insert("user", &"ada").unwrap();
+    assert_eq!(
+        engine.save(&mut session).unwrap_err(),
+        SaveError::StoreNeedsAsync
+    );
+    // A read-only request needs no store.
+    let mut session = engine.load(Vec::<&str>::new(), None);
+    assert!(engine.save(&mut session).unwrap().set_cookies.is_empty());
+}

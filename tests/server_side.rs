@@ -83,7 +83,10 @@ fn concurrent_changes_of_different_keys_both_persist_and_one_key_ends_with_one_v
     block_on(async {
         let engine = engine(MemoryStore::new().clock(now));
         let mut jar = Jar::default();
-        visit(&engine, &mut jar, |s| s.insert("user", &"ada").unwrap()).await;
+        visit(&engine, &mut jar, |s| s.insert("user", &"ada").unwrap())
+            .await
+            .1
+            .unwrap();
         let header = cookie_header(&jar);
         // Two requests load the same state, then save in turn.
         let mut a = engine.load_async([&header], Some(CHROME)).await;
@@ -118,7 +121,10 @@ fn destroy_kills_every_copy_and_a_save_in_flight_never_brings_it_back() {
         let store = Arc::new(MemoryStore::new().clock(now));
         let engine = engine(store.clone());
         let mut jar = Jar::default();
-        visit(&engine, &mut jar, |s| s.insert("user", &"ada").unwrap()).await;
+        visit(&engine, &mut jar, |s| s.insert("user", &"ada").unwrap())
+            .await
+            .1
+            .unwrap();
         let stolen = cookie_header(&jar);
         let mut in_flight = engine.load_async([&stolen], Some(CHROME)).await;
 
@@ -164,7 +170,10 @@ fn regenerate_moves_the_data_to_a_new_id_and_the_old_one_stops_working() {
     block_on(async {
         let engine = engine(MemoryStore::new().clock(now));
         let mut jar = Jar::default();
-        visit(&engine, &mut jar, |s| s.insert("cart", &["pear"]).unwrap()).await;
+        visit(&engine, &mut jar, |s| s.insert("cart", &["pear"]).unwrap())
+            .await
+            .1
+            .unwrap();
         let old = cookie_header(&jar);
         let mut in_flight = engine.load_async([&old], Some(CHROME)).await;
 
@@ -209,7 +218,10 @@ fn an_idle_timeout_expires_unused_sessions_and_a_read_extends_it() {
             .build()
             .unwrap();
         let mut jar = Jar::default();
-        visit(&engine, &mut jar, |s| s.insert("user", &"ada").unwrap()).await;
+        visit(&engine, &mut jar, |s| s.insert("user", &"ada").unwrap())
+            .await
+            .1
+            .unwrap();
         // Reads every 500 s keep it alive well past 600 s.
         for _ in 0..4 {
             set_now(now() + 500);
@@ -292,7 +304,10 @@ fn a_forged_or_unsigned_id_never_reaches_the_store() {
         let engine = engine(probe.clone());
         let other = builder(2).server_side(MemoryStore::new()).build().unwrap();
         let mut jar = Jar::default();
-        visit(&other, &mut jar, |s| s.insert("user", &"mallory").unwrap()).await;
+        visit(&other, &mut jar, |s| s.insert("user", &"mallory").unwrap())
+            .await
+            .1
+            .unwrap();
         for header in [
             cookie_header(&jar),
             "session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".to_owned(),
@@ -312,7 +327,10 @@ fn a_store_that_is_down_fails_saves_loudly_and_reads_quietly_and_nothing_is_lost
         let probe = Arc::new(Probe::default());
         let engine = engine(probe.clone());
         let mut jar = Jar::default();
-        visit(&engine, &mut jar, |s| s.insert("user", &"ada").unwrap()).await;
+        visit(&engine, &mut jar, |s| s.insert("user", &"ada").unwrap())
+            .await
+            .1
+            .unwrap();
         let before = jar.clone();
 
         probe.down.store(true, Ordering::SeqCst);
@@ -359,8 +377,10 @@ fn a_client_side_cookie_moves_into_the_store_on_its_next_save() {
         session.insert("cart", &["pear"]).unwrap();
         jar.apply(&client.save(&mut session).unwrap().set_cookies);
 
-        let (session, saved) =
-            visit(&server, &mut jar, |s| s.insert("theme", &"dark").unwrap()).await;
+        let (session, saved) = visit(&server, &mut jar, |s| s.insert("theme", &"dark").unwrap())
+            .await
+            .1
+            .unwrap();
         assert_eq!(
             session.get::<Vec<String>>("cart").unwrap().unwrap(),
             ["pear"]

@@ -377,10 +377,8 @@ fn a_client_side_cookie_moves_into_the_store_on_its_next_save() {
         session.insert("cart", &["pear"]).unwrap();
         jar.apply(&client.save(&mut session).unwrap().set_cookies);
 
-        let (session, saved) = visit(&server, &mut jar, |s| s.insert("theme", &"dark").unwrap())
-            .await
-            .1
-            .unwrap();
+        let (session, saved) =
+            visit(&server, &mut jar, |s| s.insert("theme", &"dark").unwrap()).await;
         assert_eq!(
             session.get::<Vec<String>>("cart").unwrap().unwrap(),
             ["pear"]

@@ -4,11 +4,12 @@
 //! The middleware does what the tower layer does (see
 //! [`tower`](crate::integrations::tower) for the rules), over actix-web's
 //! own types (its `http` 0.2 headers): it loads the session with the
-//! `User-Agent`, gives handlers a [`SessionHandle`], and on the way out
-//! saves it (not after a 5xx, nor when the inner service returned an
-//! error), appends the `Set-Cookie` values removals first, adds
-//! `Vary: Cookie` and `Cache-Control: private`, and leaves a
-//! [`SaveOutcome`] in the response's
+//! `User-Agent` (and with a store, its record), gives handlers a
+//! [`SessionHandle`], and on the way out saves it (not after a 5xx, nor
+//! when the inner service returned an error), appends the `Set-Cookie`
+//! values removals first, adds `Vary: Cookie` and `Cache-Control:
+//! private`, answers 503 or 409 instead of the handler when its changes to
+//! store data were lost, and leaves a [`SaveOutcome`] in the response's
 //! extensions.
 //!
 //! # Example
@@ -36,9 +37,10 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
 
+use actix_web::body::EitherBody;
 use actix_web::dev::{forward_ready, Payload, Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::header::{
-    HeaderMap, HeaderValue, CACHE_CONTROL, COOKIE, SET_COOKIE, USER_AGENT, VARY,
+    HeaderMap, HeaderValue, CACHE_CONTROL, COOKIE, RETRY_AFTER, SET_COOKIE, USER_AGENT, VARY,
 };
 use actix_web::http::StatusCode;
 use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
@@ -72,7 +74,8 @@ where
     S::Future: 'static,
     B: 'static,
 {
-    type Response = ServiceResponse<B>;
+    // The right body replaces the handler's when its changes were lost.
+    type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
     type Transform = SessionService<S>;
     type InitError = ();
@@ -99,25 +102,40 @@ where
     S::Future: 'static,
     B: 'static,
 {
-    type Response = ServiceResponse<B>;
+    type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
     type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>>>>;
 
     forward_ready!(service);
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
-        let headers = request.headers();
-        let user_agent = headers.get(USER_AGENT).and_then(|v| v.to_str().ok());
-        let loaded = self.engine.load(
-            headers.get_all(COOKIE).map(HeaderValue::as_bytes),
-            user_agent,
-        );
-        let session = SessionHandle::new(self.engine.clone(), loaded);
-        request.extensions_mut().insert(session.clone());
-        let response = self.service.call(request);
+        let engine = self.engine.clone();
+        let service = self.service.clone();
         Box::pin(async move {
-            let mut response = response.await?;
-            let done = finish(&session, response.status().is_server_error());
+            let headers = request.headers();
+            let user_agent = headers.get(USER_AGENT).and_then(|v| v.to_str().ok());
+            let cookies = headers.get_all(COOKIE).map(HeaderValue::as_bytes);
+            #[cfg(feature = "store")]
+            let loaded = engine.load_async(cookies, user_agent).await;
+            #[cfg(not(feature = "store"))]
+            let loaded = engine.load(cookies, user_agent);
+            let session = SessionHandle::new(engine, loaded);
+            request.extensions_mut().insert(session.clone());
+            let response = service.call(request).await?;
+            let done = finish(&session, response.status().is_server_error()).await;
+            let mut response = match done.status {
+                None => response.map_into_left_body(),
+                Some(status) => {
+                    let status = StatusCode::from_u16(status).expect("503 or 409");
+                    let mut lost = HttpResponse::new(status);
+                    if status == StatusCode::SERVICE_UNAVAILABLE {
+                        lost.headers_mut()
+                            .insert(RETRY_AFTER, HeaderValue::from_static("1"));
+                    }
+                    let (request, _) = response.into_parts();
+                    ServiceResponse::new(request, lost).map_into_right_body()
+                }
+            };
             apply(response.headers_mut(), done.set_cookies, done.vary);
             response
                 .response_mut()
@@ -191,8 +209,12 @@ impl ResponseError for ValueError {
 }
 
 impl ResponseError for SaveError {
+    /// 503 when the store was unreachable, 409 when another request
+    /// destroyed or regenerated the session first, 500 otherwise.
     fn status_code(&self) -> StatusCode {
-        StatusCode::INTERNAL_SERVER_ERROR
+        crate::integrations::response::failed_status(self)
+            .and_then(|s| StatusCode::from_u16(s).ok())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     fn error_response(&self) -> HttpResponse {

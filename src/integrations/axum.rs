@@ -4,8 +4,9 @@
 //! Install [`SessionLayer`](crate::integrations::tower::SessionLayer) on
 //! the router, then take a [`SessionHandle`] in any handler. The errors
 //! implement [`IntoResponse`], so `?` works in handlers: a [`ValueError`]
-//! (a stored value that is not of the type asked for) and a [`SaveError`]
-//! are 500s with a short plain-text body that names no value.
+//! (a stored value that is not of the type asked for) is a 500 and a
+//! [`SaveError`] a 503, 409 or 500 (as the layer answers them), each with
+//! a short plain-text body that names no value.
 //!
 //! # Example
 //! ```

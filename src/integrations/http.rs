@@ -56,6 +56,32 @@ impl Engine {
         self.load_headers(request.headers())
     }
 
+    /// [`Engine::load_async`] from a request's headers (feature `store`).
+    #[cfg(feature = "store")]
+    pub async fn load_headers_async(&self, headers: &HeaderMap) -> Session {
+        let user_agent = headers.get(USER_AGENT).and_then(|v| v.to_str().ok());
+        self.load_async(headers.get_all(COOKIE), user_agent).await
+    }
+
+    /// [`Engine::save_async`] into response headers, as
+    /// [`save_headers`](Engine::save_headers) does (feature `store`).
+    ///
+    /// # Errors
+    /// [`SaveError`] as [`Engine::save_async`] returns it; the headers are
+    /// then left as they were.
+    #[cfg(feature = "store")]
+    pub async fn save_headers_async(
+        &self,
+        session: &mut Session,
+        headers: &mut HeaderMap,
+    ) -> Result<SaveReport, SaveError> {
+        let personal = session.is_accessed() || session.is_modified();
+        let saved = self.save_async(session).await?;
+        let vary = personal || !saved.set_cookies.is_empty();
+        apply(headers, saved.set_cookies, vary);
+        Ok(saved.report)
+    }
+
     /// [`Engine::save`] into response headers: appends one `Set-Cookie` per
     /// cookie (removals first), `Vary: Cookie` when the session was read or
     /// written, so that shared caches don't serve one user's page to

@@ -23,7 +23,11 @@ pub enum SaveOutcome {
     /// The session was saved; the report says whether anything was written.
     Saved(SaveReport),
     /// The save failed (see [`SaveError`]): the response went out without
-    /// session cookies, and the request's cookies are as they were.
+    /// session cookies, and the request's cookies are as they were. When
+    /// the handler's changes were lost, the layer answered instead of the
+    /// handler, with an empty body: 503 (`Retry-After: 1`) when the store
+    /// was unreachable, 409 when another request had destroyed or
+    /// regenerated the session.
     Failed(SaveError),
     /// The handler answered with a server error (5xx), so its changes were
     /// not saved: a half-done change is not persisted.
@@ -36,30 +40,53 @@ pub(crate) struct Finish {
     pub set_cookies: Vec<String>,
     /// Whether the response must vary on `Cookie`.
     pub vary: bool,
+    /// A status to answer instead of the handler's, when the handler's
+    /// changes could not be saved.
+    pub status: Option<u16>,
     pub outcome: SaveOutcome,
+}
+
+/// The status a layer answers when a save fails: 503 when the store could
+/// not be reached (the handler changed store data), 409 when another
+/// request destroyed or regenerated the session first; otherwise the
+/// handler's own.
+pub(crate) fn failed_status(error: &SaveError) -> Option<u16> {
+    match error {
+        #[cfg(feature = "store")]
+        SaveError::Store(_) => Some(503),
+        SaveError::SessionGone => Some(409),
+        _ => None,
+    }
 }
 
 /// Saves the session of a finished request, unless it answered with a
 /// server error.
 #[cfg(any(feature = "tower", feature = "actix"))]
-pub(crate) fn finish(session: &SessionHandle, server_error: bool) -> Finish {
+pub(crate) async fn finish(session: &SessionHandle, server_error: bool) -> Finish {
     let personal = session.is_accessed() || session.is_modified();
     if server_error {
         return Finish {
             set_cookies: Vec::new(),
             vary: personal,
+            status: None,
             outcome: SaveOutcome::SkippedServerError,
         };
     }
-    match session.save() {
+    #[cfg(feature = "store")]
+    let saved = session.save_async().await;
+    #[cfg(not(feature = "store"))]
+    let saved = session.save();
+    match saved {
         Ok(saved) => Finish {
             vary: personal || !saved.set_cookies.is_empty(),
             set_cookies: saved.set_cookies,
+            status: None,
             outcome: SaveOutcome::Saved(saved.report),
         },
         Err(e) => Finish {
             set_cookies: Vec::new(),
             vary: personal,
+            status: failed_status(&e),
             outcome: SaveOutcome::Failed(e),
         },
     }

@@ -13,6 +13,12 @@
 //! - saves nothing when the handler answered with a server error (5xx): a
 //!   change half made before the failure is not persisted (4xx responses
 //!   are saved as usual);
+//! - with a store (feature `store`), loads the record before the handler
+//!   and writes the changed keys after it; when that write fails, it
+//!   answers with an empty body instead of the handler's: 503 (with
+//!   `Retry-After: 1`) when the store was unreachable, 409 when another
+//!   request destroyed or regenerated the session first. Read-only
+//!   requests answer normally while the store is down;
 //! - leaves a [`SaveOutcome`] in the response's extensions, for logging.
 //!
 //! A save that fails never fails the request: the response goes out without
@@ -94,7 +100,8 @@ where
     S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
     S::Future: Send + 'static,
     ReqBody: Send + 'static,
-    ResBody: Send + 'static,
+    // An empty body replaces the handler's when its changes are lost.
+    ResBody: Default + Send + 'static,
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
@@ -105,15 +112,23 @@ where
     }
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
-        let session = SessionHandle::new(self.engine.clone(), self.engine.load_request(&request));
-        request.extensions_mut().insert(session.clone());
+        let engine = self.engine.clone();
         // The clone that was driven to readiness serves this request; a
         // fresh clone waits for the next one (tower's advice).
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         Box::pin(async move {
+            #[cfg(feature = "store")]
+            let loaded = engine.load_headers_async(request.headers()).await;
+            #[cfg(not(feature = "store"))]
+            let loaded = engine.load_headers(request.headers());
+            let session = SessionHandle::new(engine, loaded);
+            request.extensions_mut().insert(session.clone());
             let mut response = inner.call(request).await?;
-            let done = finish(&session, response.status().is_server_error());
+            let done = finish(&session, response.status().is_server_error()).await;
+            if let Some(status) = done.status {
+                response = lost_changes(status);
+            }
             apply(response.headers_mut(), done.set_cookies, done.vary);
             response
                 .extensions_mut()
@@ -121,4 +136,17 @@ where
             Ok(response)
         })
     }
+}
+
+/// The answer instead of the handler's when its changes were lost.
+fn lost_changes<B: Default>(status: u16) -> Response<B> {
+    let mut response = Response::new(B::default());
+    *response.status_mut() = http::StatusCode::from_u16(status).expect("503 or 409");
+    if status == 503 {
+        response.headers_mut().insert(
+            http::header::RETRY_AFTER,
+            http::HeaderValue::from_static("1"),
+        );
+    }
+    response
 }

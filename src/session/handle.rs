@@ -142,6 +142,16 @@ impl SessionHandle {
         self.lock().renew();
     }
 
+    /// Logout: see [`Session::destroy`].
+    pub fn destroy(&self) {
+        self.lock().destroy();
+    }
+
+    /// A new id with the same data, for login: see [`Session::regenerate`].
+    pub fn regenerate(&self) {
+        self.lock().regenerate();
+    }
+
     /// Why the request's session cookies were rejected, if they were.
     pub fn empty_reason(&self) -> Option<EmptyReason> {
         self.lock().empty_reason().cloned()
@@ -225,6 +235,21 @@ impl SessionHandle {
     /// [`SaveError`] as [`Engine::save`] returns it.
     pub fn save(&self) -> Result<Saved, SaveError> {
         self.inner.engine.save(&mut self.lock())
+    }
+
+    /// [`Engine::save_async`]: the layers call this once the handler has
+    /// answered (feature `store`).
+    ///
+    /// # Errors
+    /// [`SaveError`] as [`Engine::save_async`] returns it.
+    #[cfg(feature = "store")]
+    pub async fn save_async(&self) -> Result<Saved, SaveError> {
+        // The session leaves the lock while the store is awaited, so that
+        // no guard is held across an `.await`.
+        let mut session = std::mem::take(&mut *self.lock());
+        let saved = self.inner.engine.save_async(&mut session).await;
+        *self.lock() = session;
+        saved
     }
 }
 

@@ -16,7 +16,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, App, HttpResponse, HttpServer};
 use cookietin::integrations::actix::SessionMiddleware;
 use cookietin::integrations::SaveOutcome;
-use cookietin::{SaveAction, SessionHandle};
+use cookietin::{SaveAction, SaveError, SessionHandle};
 use serde_json::json;
 
 async fn page() -> HttpResponse {
@@ -30,7 +30,14 @@ async fn session(session: SessionHandle) -> HttpResponse {
 }
 
 async fn meta(session: SessionHandle) -> HttpResponse {
-    HttpResponse::Ok().json(session.with(|s| app::meta(session.engine(), s)))
+    let mut meta = session.with(|s| app::meta(session.engine(), s));
+    meta["store"] = app::store_meta(session.engine()).await;
+    HttpResponse::Ok().json(meta)
+}
+
+async fn regenerate(session: SessionHandle) -> HttpResponse {
+    session.regenerate();
+    HttpResponse::Ok().json(session.to_value())
 }
 
 async fn clear(session: SessionHandle) -> HttpResponse {
@@ -57,6 +64,9 @@ async fn patch(session: SessionHandle, body: web::Bytes) -> HttpResponse {
             "the other cookies leave no room for the session",
         ),
         Ok(p) => HttpResponse::Ok().json(p.data.to_value()),
+        // A store-backed session is written as it is (the store, not the
+        // browser, bounds it); the middleware reports a failed write itself.
+        Err(SaveError::StoreNeedsAsync) => HttpResponse::Ok().json(session.to_value()),
         Err(e) => error(StatusCode::PAYLOAD_TOO_LARGE, e),
     }
 }
@@ -96,6 +106,7 @@ fn main() -> std::io::Result<()> {
                         })),
                 )
                 .route("/api/session/meta", web::get().to(meta))
+                .route("/api/session/regenerate", web::post().to(regenerate))
                 .default_service(web::to(|| async {
                     error(StatusCode::NOT_FOUND, "not found")
                 }))

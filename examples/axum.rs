@@ -16,7 +16,7 @@ use axum::routing::get;
 use axum::{middleware, Json, Router};
 use cookietin::integrations::tower::SessionLayer;
 use cookietin::integrations::SaveOutcome;
-use cookietin::{SaveAction, SessionHandle};
+use cookietin::{SaveAction, SaveError, SessionHandle};
 use serde_json::{json, Value};
 
 async fn page() -> Html<&'static str> {
@@ -28,7 +28,14 @@ async fn session(session: SessionHandle) -> Json<Value> {
 }
 
 async fn meta(session: SessionHandle) -> Json<Value> {
-    Json(session.with(|s| app::meta(session.engine(), s)))
+    let mut meta = session.with(|s| app::meta(session.engine(), s));
+    meta["store"] = app::store_meta(session.engine()).await;
+    Json(meta)
+}
+
+async fn regenerate(session: SessionHandle) -> Json<Value> {
+    session.regenerate();
+    Json(session.to_value())
 }
 
 async fn clear(session: SessionHandle) -> Json<Value> {
@@ -55,6 +62,9 @@ async fn patch(session: SessionHandle, body: Bytes) -> Response {
             "the other cookies leave no room for the session",
         ),
         Ok(p) => Json(p.data.to_value()).into_response(),
+        // A store-backed session is written as it is (the store, not the
+        // browser, bounds it); the layer reports a failed write itself.
+        Err(SaveError::StoreNeedsAsync) => Json(session.to_value()).into_response(),
         Err(e) => error(StatusCode::PAYLOAD_TOO_LARGE, e),
     }
 }
@@ -76,6 +86,7 @@ async fn main() {
         .route("/", get(page))
         .route("/api/session", get(session).patch(patch).delete(clear))
         .route("/api/session/meta", get(meta))
+        .route("/api/session/regenerate", axum::routing::post(regenerate))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "not found") })
         .method_not_allowed_fallback(|| async {
             error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed")

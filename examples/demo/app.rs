@@ -16,6 +16,15 @@
 //! - `GET /api/session/meta` what the request carried and what applies to
 //!   it (`chunks`, `empty_reason`, `browser`, `limits`, `budget`, ...);
 //! - no cookie input ever gives a 5xx.
+//!
+//! With `--server-side` (features `redb` and `redis` for their stores) the
+//! whole session lives in a store and the cookie `session` holds only a
+//! signed id: `--store redb:PATH` (the default, a file outside the source
+//! tree whose path is printed on stderr at start), `--store memory` or
+//! `--store redis://HOST:PORT/`. `DELETE /api/session` then destroys the
+//! session for every copy of the cookie, `POST /api/session/regenerate`
+//! keeps the data under a new id, and meta adds `store` (its kind, and
+//! whether it answers).
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
@@ -33,6 +42,8 @@ pub struct Options {
     pub listen: SocketAddr,
     pub header_budget: Option<usize>,
     pub set_cookie_budget: Option<usize>,
+    pub server_side: bool,
+    pub store: Option<String>,
 }
 
 fn bytes_or_off(flag: &str, v: &str) -> Result<Option<usize>, String> {
@@ -47,6 +58,8 @@ fn parse_args() -> Result<Options, String> {
         listen: "127.0.0.1:8080".parse().expect("valid address"),
         header_budget: Some(DEFAULT_HEADER_BUDGET),
         set_cookie_budget: None,
+        server_side: false,
+        store: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -58,8 +71,10 @@ fn parse_args() -> Result<Options, String> {
             }
             "--header-budget" => options.header_budget = bytes_or_off(&arg, &value()?)?,
             "--set-cookie-budget" => options.set_cookie_budget = bytes_or_off(&arg, &value()?)?,
+            "--server-side" => options.server_side = true,
+            "--store" => options.store = Some(value()?),
             "-h" | "--help" => {
-                return Err("usage: [--listen ADDR] [--header-budget BYTES|off] [--set-cookie-budget BYTES|off]".into())
+                return Err("usage: [--listen ADDR] [--header-budget BYTES|off] [--set-cookie-budget BYTES|off] [--server-side [--store redb:PATH|memory|redis://HOST:PORT/]]".into())
             }
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -95,15 +110,98 @@ pub fn shrink_history(data: &mut SessionData, last: bool) {
     }
 }
 
-fn engine(options: &Options, key: Key) -> Engine {
-    Engine::builder(key)
+fn engine(options: &Options, key: Key) -> Result<Engine, String> {
+    let builder = Engine::builder(key)
         // The demo serves plain http on loopback.
         .secure(false)
         .header_budget(options.header_budget)
         .set_cookie_budget(options.set_cookie_budget)
-        .on_shrink(["history"], shrink_history)
-        .build()
-        .expect("the demo's configuration is valid")
+        .on_shrink(["history"], shrink_history);
+    let builder = match (options.server_side, &options.store) {
+        (false, None) => builder,
+        (false, Some(_)) => return Err("--store needs --server-side".into()),
+        (true, spec) => server_side(builder, spec.as_deref())?,
+    };
+    Ok(builder.build().expect("the demo's configuration is valid"))
+}
+
+/// The store's kind, for meta: `redb`, `memory` or `redis`.
+static STORE_KIND: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
+
+#[cfg(feature = "store")]
+fn server_side(
+    builder: cookietin::EngineBuilder,
+    spec: Option<&str>,
+) -> Result<cookietin::EngineBuilder, String> {
+    use std::sync::Arc;
+    let default_path;
+    let spec = match spec {
+        Some(spec) => spec,
+        None => {
+            let dir = std::env::temp_dir().join("cookietin-demo");
+            std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            default_path = format!("redb:{}", dir.join("sessions.redb").display());
+            &default_path
+        }
+    };
+    let (kind, store): (&'static str, Arc<dyn cookietin::store::Store>) = if spec == "memory" {
+        ("memory", Arc::new(cookietin::store::MemoryStore::new()))
+    } else if let Some(path) = spec.strip_prefix("redb:") {
+        #[cfg(feature = "redb")]
+        {
+            eprintln!("sessions are kept in the redb file {path}");
+            let store = cookietin::store::RedbStore::open(path)
+                .map_err(|e| format!("--store {spec}: {e}"))?;
+            ("redb", Arc::new(store))
+        }
+        #[cfg(not(feature = "redb"))]
+        return Err(format!("--store {spec} ({path}) needs the feature redb"));
+    } else if spec.starts_with("redis://") {
+        #[cfg(feature = "redis")]
+        {
+            let store = cookietin::store::RedisStore::connect_lazy(spec)
+                .map_err(|e| format!("--store {spec}: {e}"))?;
+            ("redis", Arc::new(store))
+        }
+        #[cfg(not(feature = "redis"))]
+        return Err(format!("--store {spec} needs the feature redis"));
+    } else {
+        return Err(format!(
+            "--store {spec}: expected redb:PATH, memory or redis://HOST:PORT/"
+        ));
+    };
+    let _ = STORE_KIND.set(kind);
+    Ok(builder.server_side(store))
+}
+
+#[cfg(not(feature = "store"))]
+fn server_side(
+    _: cookietin::EngineBuilder,
+    _: Option<&str>,
+) -> Result<cookietin::EngineBuilder, String> {
+    Err("--server-side needs the features redb and redis: cargo run --features redb,redis --example demo -- --server-side".into())
+}
+
+/// Meta's `store`: its kind, and whether it answers now; `null` for a
+/// client-side demo.
+pub async fn store_meta(engine: &Engine) -> Value {
+    let Some(kind) = STORE_KIND.get() else {
+        return Value::Null;
+    };
+    #[cfg(feature = "store")]
+    let reachable = match engine.store() {
+        Some(store) => store
+            .load(cookietin::store::RecordKey::from_bytes([0; 32]), None)
+            .await
+            .is_ok(),
+        None => false,
+    };
+    #[cfg(not(feature = "store"))]
+    let reachable = {
+        let _ = engine;
+        false
+    };
+    json!({ "kind": kind, "reachable": reachable })
 }
 
 /// The options and the engine from the command line and the environment;
@@ -117,7 +215,10 @@ pub fn setup() -> (Options, Engine) {
         eprintln!("{message}");
         std::process::exit(2);
     });
-    let engine = engine(&options, key);
+    let engine = engine(&options, key).unwrap_or_else(|message| {
+        eprintln!("{message}");
+        std::process::exit(2);
+    });
     (options, engine)
 }
 
@@ -177,6 +278,18 @@ pub fn compact(report: &SaveReport) -> Vec<u8> {
     }
     value["shrink"]["steps"] = Value::Array(merged);
     serde_json::to_vec(&value).expect("reports serialize")
+}
+
+/// The status for a save that failed: 503 when the store was unreachable,
+/// 409 when another request destroyed or regenerated the session first,
+/// 413 when the session can't fit.
+pub fn save_error_status(error: &cookietin::SaveError) -> u16 {
+    match error {
+        #[cfg(feature = "store")]
+        cookietin::SaveError::Store(_) => 503,
+        cookietin::SaveError::SessionGone => 409,
+        _ => 413,
+    }
 }
 
 /// What the request carried and what applies to it.

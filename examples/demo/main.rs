@@ -42,11 +42,16 @@ fn error(status: StatusCode, message: impl std::fmt::Display) -> Response<Full<B
 
 /// Saves into the response. A session that can't fit is reported, not a 5xx:
 /// it depends on the request's other cookies.
-fn save(
+async fn save(
     engine: &Engine,
     session: &mut Session,
     response: &mut Response<Full<Bytes>>,
 ) -> Result<SaveReport, SaveError> {
+    #[cfg(feature = "store")]
+    let report = engine
+        .save_headers_async(session, response.headers_mut())
+        .await?;
+    #[cfg(not(feature = "store"))]
     let report = engine.save_response(session, response)?;
     if let Ok(value) = hyper::header::HeaderValue::from_bytes(&app::compact(&report)) {
         response.headers_mut().insert(app::REPORT_HEADER, value);
@@ -58,6 +63,9 @@ async fn handle(
     engine: Arc<Engine>,
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
+    #[cfg(feature = "store")]
+    let mut session = engine.load_headers_async(request.headers()).await;
+    #[cfg(not(feature = "store"))]
     let mut session = engine.load_request(&request);
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
@@ -72,7 +80,13 @@ async fn handle(
         }
         (Method::GET, "/api/session") => json_response(StatusCode::OK, &session.data().to_value()),
         (Method::GET, "/api/session/meta") => {
-            json_response(StatusCode::OK, &app::meta(&engine, &session))
+            let mut meta = app::meta(&engine, &session);
+            meta["store"] = app::store_meta(&engine).await;
+            json_response(StatusCode::OK, &meta)
+        }
+        (Method::POST, "/api/session/regenerate") => {
+            session.regenerate();
+            json_response(StatusCode::OK, &session.data().to_value())
         }
         (Method::DELETE, "/api/session") => {
             session.clear();
@@ -94,7 +108,7 @@ async fn handle(
                 return Ok(error(StatusCode::BAD_REQUEST, e));
             }
             let mut response = json_response(StatusCode::OK, &json!(null));
-            return Ok(match save(&engine, &mut session, &mut response) {
+            return Ok(match save(&engine, &mut session, &mut response).await {
                 Ok(report) if report.action == SaveAction::NoRoom => {
                     // The other cookies leave no room: the session's cookies
                     // are expired (the Set-Cookie stays), and the change is lost.
@@ -110,16 +124,22 @@ async fn handle(
                         Full::new(Bytes::from(session.data().to_value().to_string()));
                     response
                 }
-                Err(e) => error(StatusCode::PAYLOAD_TOO_LARGE, e),
+                Err(e) => {
+                    let status = StatusCode::from_u16(app::save_error_status(&e)).expect("valid");
+                    error(status, e)
+                }
             });
         }
-        (_, "/api/session" | "/api/session/meta" | "/") => {
+        (_, "/api/session" | "/api/session/meta" | "/api/session/regenerate" | "/") => {
             return Ok(error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed"))
         }
         _ => return Ok(error(StatusCode::NOT_FOUND, "not found")),
     };
-    if let Err(e) = save(&engine, &mut session, &mut response) {
+    if let Err(e) = save(&engine, &mut session, &mut response).await {
+        // The handler's change (a destroy or a regenerate) was lost.
         eprintln!("session not saved: {e}");
+        let status = StatusCode::from_u16(app::save_error_status(&e)).expect("valid");
+        return Ok(error(status, e));
     }
     Ok(response)
 }

@@ -70,6 +70,12 @@ impl Engine {
         self.server_side.is_some()
     }
 
+    /// The store sessions live in (with the engine's deadline on every
+    /// call), if they live in one.
+    pub fn store(&self) -> Option<&Arc<dyn Store>> {
+        self.server_side.as_ref().map(|side| &side.store)
+    }
+
     /// What a load of a store-backed engine records before the store is
     /// asked: the verified id, or a session that moves in (one written by
     /// a client-side engine before the switch, whose data the first save

@@ -50,6 +50,7 @@ pub(crate) struct Finish {
 /// not be reached (the handler changed store data), 409 when another
 /// request destroyed or regenerated the session first; otherwise the
 /// handler's own.
+#[cfg(any(feature = "tower", feature = "actix"))]
 pub(crate) fn failed_status(error: &SaveError) -> Option<u16> {
     match error {
         #[cfg(feature = "store")]

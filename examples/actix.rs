@@ -72,9 +72,10 @@ async fn patch(session: SessionHandle, body: web::Bytes) -> HttpResponse {
 }
 
 fn main() -> std::io::Result<()> {
-    let (options, engine) = app::setup();
-    let engine = Arc::new(engine);
     actix_web::rt::System::new().block_on(async move {
+        // Inside the runtime: a Redis store's connection runs on it.
+        let (options, engine) = app::setup();
+        let engine = Arc::new(engine);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(web::PayloadConfig::new(app::MAX_BODY))

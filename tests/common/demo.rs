@@ -34,6 +34,12 @@ impl Demo {
     pub fn port(&self) -> u16 {
         self.addr.rsplit(':').next().unwrap().parse().unwrap()
     }
+
+    /// Kills the server with SIGKILL (`kill -9`) and waits for it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 impl Drop for Demo {
@@ -92,19 +98,25 @@ pub fn start(args: &[&str]) -> Demo {
 /// free port with these extra arguments, and waits until it listens.
 pub fn start_example(name: &str, args: &[&str]) -> Demo {
     let addr = format!("127.0.0.1:{}", free_port());
+    // Its stderr goes to a file, to show why it did not start.
+    let log = tempfile::NamedTempFile::new().unwrap();
     let mut child = Command::new(example_binary(name))
         .args(["--listen", &addr])
         .args(args)
         .env("COOKIETIN_SECRET", SECRET)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(log.reopen().unwrap())
         .spawn()
         .unwrap_or_else(|e| panic!("the {name} example is built by cargo test: {e}"));
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    assert_eq!(line.trim(), format!("listening on http://{addr}"));
+    if line.trim() != format!("listening on http://{addr}") {
+        let _ = child.wait();
+        let stderr = std::fs::read_to_string(log.path()).unwrap_or_default();
+        panic!("{name} {args:?} did not start ({line:?}):\n{stderr}");
+    }
     Demo { child, addr }
 }
 

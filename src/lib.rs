@@ -98,5 +98,5 @@ pub use session::{SavePreview, Session, SessionData, SessionHandle};
 /// The README's examples, compiled and run as doctests (they use the axum
 /// and actix layers, so with the README's `cargo test --all-features`).
 #[doc = include_str!("../README.md")]
-#[cfg(all(doctest, feature = "axum", feature = "actix"))]
+#[cfg(all(doctest, feature = "axum", feature = "actix", feature = "redb"))]
 pub struct ReadmeDoctests;

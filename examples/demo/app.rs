@@ -286,6 +286,8 @@ pub fn compact(report: &SaveReport) -> Vec<u8> {
 pub fn save_error_status(error: &cookietin::SaveError) -> u16 {
     match error {
         #[cfg(feature = "store")]
+        cookietin::SaveError::Store(cookietin::store::StoreError::TooLarge { .. }) => 413,
+        #[cfg(feature = "store")]
         cookietin::SaveError::Store(_) => 503,
         cookietin::SaveError::SessionGone => 409,
         _ => 413,

@@ -46,15 +46,21 @@ pub(crate) struct Finish {
     pub outcome: SaveOutcome,
 }
 
-/// The status a layer answers when a save fails: 503 when the store could
-/// not be reached (the handler changed store data), 409 when another
-/// request destroyed or regenerated the session first; otherwise the
-/// handler's own.
+/// The status a layer answers when a save fails and the handler's changes
+/// to store data were lost: 503 when the store could not be reached or was
+/// full, 413 when the record would outgrow the store's cap, 500 when the
+/// store failed otherwise, and 409 when another request destroyed or
+/// regenerated the session first. `None` keeps the handler's own.
 #[cfg(any(feature = "tower", feature = "actix"))]
 pub(crate) fn failed_status(error: &SaveError) -> Option<u16> {
     match error {
         #[cfg(feature = "store")]
-        SaveError::Store(_) => Some(503),
+        SaveError::Store(e) => Some(match e {
+            crate::store::StoreError::TooLarge { .. } => 413,
+            e if e.is_transient() => 503,
+            crate::store::StoreError::Full { .. } => 503,
+            _ => 500,
+        }),
         SaveError::SessionGone => Some(409),
         _ => None,
     }

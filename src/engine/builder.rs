@@ -39,6 +39,10 @@ pub struct EngineBuilder {
     store_deadline: std::time::Duration,
     #[cfg(feature = "store")]
     idle_timeout: Option<Duration>,
+    #[cfg(feature = "store")]
+    overflow: Option<Arc<dyn crate::store::Store>>,
+    #[cfg(feature = "store")]
+    overflow_keys: Option<std::collections::BTreeSet<String>>,
 }
 
 impl std::fmt::Debug for EngineBuilder {
@@ -298,6 +302,59 @@ impl EngineBuilder {
         self
     }
 
+    /// Keeps what a client-side session's cookies can't hold in `store`
+    /// (feature `store`) instead of dropping it: after the shrink callbacks,
+    /// the keys that may move (see
+    /// [`overflow_keys`](EngineBuilder::overflow_keys)) go into one record
+    /// under the session's id, largest first, and a load brings them back.
+    /// Load and save with [`Engine::load_async`] and [`Engine::save_async`].
+    ///
+    /// # Example
+    /// ```
+    /// use cookietin::store::MemoryStore;
+    /// use cookietin::{Engine, Key};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().build()?.block_on(async {
+    /// let engine = Engine::builder(Key::try_from_bytes(&[1; 32])?)
+    ///     .overflow(MemoryStore::new())
+    ///     .build()?;
+    /// let mut session = engine.load_async(Vec::<&str>::new(), None).await;
+    /// session.insert("user", &"ada")?;
+    /// // 40,000 characters that don't compress: far more than the cookies hold.
+    /// let mut x = 1u32;
+    /// let blob: String = (0..40_000)
+    ///     .map(|_| { x ^= x << 13; x ^= x >> 17; x ^= x << 5; char::from(b'a' + (x % 26) as u8) })
+    ///     .collect();
+    /// session.insert("blob", &blob)?;
+    /// let saved = engine.save_async(&mut session).await?;
+    /// assert_eq!(saved.report.shrink.moved_keys().collect::<Vec<_>>(), ["blob"]);
+    ///
+    /// let header: Vec<&str> = saved.set_cookies.iter().map(|l| l.split(';').next().unwrap()).collect();
+    /// let again = engine.load_async([header.join("; ")], None).await;
+    /// assert_eq!(again.get::<String>("blob")?.as_deref(), Some(blob.as_str()));
+    /// assert_eq!(again.get::<String>("user")?.as_deref(), Some("ada"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "store")]
+    pub fn overflow(mut self, store: impl crate::store::Store + 'static) -> Self {
+        self.overflow = Some(Arc::new(store));
+        self
+    }
+
+    /// The keys that may move into the overflow store (default: every
+    /// key). Keys not listed are shrunk and dropped as without a store.
+    #[cfg(feature = "store")]
+    pub fn overflow_keys<K>(mut self, keys: K) -> Self
+    where
+        K: IntoIterator,
+        K::Item: Into<String>,
+    {
+        self.overflow_keys = Some(keys.into_iter().map(Into::into).collect());
+        self
+    }
+
     /// The deadline of every store call (default 500 ms).
     #[cfg(feature = "store")]
     pub fn store_deadline(mut self, deadline: Duration) -> Self {
@@ -315,6 +372,12 @@ impl EngineBuilder {
 
     /// Checks the configuration and builds the engine.
     pub fn build(self) -> Result<Engine, ConfigError> {
+        #[cfg(feature = "store")]
+        if self.store.is_some() && self.overflow.is_some() {
+            return Err(ConfigError::InvalidLimit(
+                "a store-backed session keeps everything in its store: it has no overflow",
+            ));
+        }
         let mut attributes = self.attributes;
         if attributes.persistent_for.is_some() {
             attributes.persistent_for = Some(self.max_age.as_secs());
@@ -363,6 +426,14 @@ impl EngineBuilder {
             browsers: self.browsers.unwrap_or_else(Browsers::bundled),
             clock: self.clock,
             #[cfg(feature = "store")]
+            overflow: self.overflow.map(|store| super::overflow::OverflowStore {
+                store: Arc::new(crate::store::Deadline::with_limit(
+                    store,
+                    self.store_deadline,
+                )),
+                movable: self.overflow_keys,
+            }),
+            #[cfg(feature = "store")]
             server_side: match self.store {
                 None => None,
                 Some(store) => {
@@ -410,6 +481,10 @@ impl Engine {
             store_deadline: crate::store::DEFAULT_DEADLINE,
             #[cfg(feature = "store")]
             idle_timeout: None,
+            #[cfg(feature = "store")]
+            overflow: None,
+            #[cfg(feature = "store")]
+            overflow_keys: None,
         }
     }
 }

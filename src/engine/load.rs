@@ -71,6 +71,8 @@ impl Engine {
         #[cfg(feature = "store")]
         if self.is_server_side() {
             self.begin_server_side(&mut session);
+        } else if self.overflows() {
+            self.begin_overflow(&mut session);
         }
         session
     }

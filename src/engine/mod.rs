@@ -10,9 +10,11 @@
 pub(crate) mod attributes;
 mod builder;
 mod load;
+#[cfg(feature = "store")]
+mod overflow;
 mod report;
 pub(crate) mod request;
-mod save;
+pub(crate) mod save;
 #[cfg(feature = "store")]
 mod server_side;
 
@@ -71,6 +73,8 @@ pub struct Engine {
     clock: fn() -> u64,
     #[cfg(feature = "store")]
     server_side: Option<server_side::ServerSide>,
+    #[cfg(feature = "store")]
+    overflow: Option<overflow::OverflowStore>,
 }
 
 impl std::fmt::Debug for Engine {

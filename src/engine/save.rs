@@ -29,10 +29,22 @@ use crate::codec::{self, encoded_len, Envelope, ID_LEN, MIN_ENVELOPE};
 use crate::engine::request::RequestState;
 use crate::fit::budget::{Budget, SET_COOKIE_LINE};
 use crate::fit::chunk::{chunk_name, IndexSet};
-use crate::fit::shrink::{drop_all, Encoded, ShrinkReport};
+use crate::fit::shrink::{drop_all, Encoded, Overflow, ShrinkReport};
 use crate::{
     EmptyReason, Engine, SaveAction, SaveError, SaveReason, SaveReport, Saved, Session, SessionData,
 };
+
+/// What a session's cookies carry.
+#[cfg_attr(not(feature = "store"), allow(dead_code))]
+pub(crate) enum Carry<'a, 'o> {
+    /// The session's data: a client-side session.
+    Data,
+    /// Only the id: a store-backed session.
+    Id([u8; ID_LEN]),
+    /// The data and an id, moving what doesn't fit into the overflow store
+    /// when one is given.
+    DataWithId([u8; ID_LEN], Option<&'a mut Overflow<'o>>),
+}
 
 /// Seconds after the issued-at time its first cookie claims during which a
 /// rejected session's cookies are left alone rather than expired: a
@@ -69,6 +81,14 @@ impl Engine {
             return self.save_server_side_sync(session);
         }
         let now = (self.clock)();
+        #[cfg(feature = "store")]
+        if self.overflows() {
+            // Any write may move keys into the store, or out of it.
+            return match self.write_reason(session, now) {
+                None => Ok(self.leave_alone(session)),
+                Some(_) => Err(SaveError::StoreNeedsAsync),
+            };
+        }
         let Some(reason) = self.write_reason(session, now) else {
             return Ok(self.leave_alone(session));
         };
@@ -82,18 +102,23 @@ impl Engine {
             );
             return Ok(saved);
         }
-        self.write(session, reason, now, None)
+        self.write(session, reason, now, Carry::Data)
     }
 
-    /// Writes a whole generation of the session's cookies: its data, or
-    /// for a store-backed session only its `id` (and an empty payload).
+    /// Writes a whole generation of the session's cookies, carrying what
+    /// `carry` says.
     pub(crate) fn write(
         &self,
         session: &mut Session,
         reason: SaveReason,
         now: u64,
-        id: Option<[u8; ID_LEN]>,
+        carry: Carry<'_, '_>,
     ) -> Result<Saved, SaveError> {
+        let (id, id_only, overflow) = match carry {
+            Carry::Data => (None, false, None),
+            Carry::Id(id) => (Some(id), true, None),
+            Carry::DataWithId(id, overflow) => (Some(id), false, overflow),
+        };
         let budget = self.budget(session);
         let smallest = encoded_len(MIN_ENVELOPE + id.map_or(0, |_| ID_LEN));
         if budget.plan(&self.name, smallest).is_none() {
@@ -112,19 +137,25 @@ impl Engine {
         let compress = session.compression().unwrap_or(self.compress);
         let name = &self.name;
         let (max_json, max_encoded) = (self.max_json_bytes, self.max_encoded_bytes);
-        let data = match id {
-            None => session.data_for_save(),
-            Some(_) => &mut id_payload,
+        let data = if id_only {
+            &mut id_payload
+        } else {
+            session.data_for_save()
         };
-        let (shrink, _fits) = self.shrinker.fit(data, capacity, &mut |data| {
+        let mut encode = |data: &SessionData| {
             let len = envelope.fill(data, compress, id.as_ref());
             // A load refuses JSON or a value over its caps, so such a
             // session does not fit, however well it deflates.
             let readable = envelope.json_len() <= max_json && len <= max_encoded;
             let fits = readable && budget.plan(name, len).is_some();
             Encoded { len, fits }
-        });
-        if id.is_none() && session.is_empty() {
+        };
+        let mut overflow = overflow;
+        let (shrink, _fits) =
+            self.shrinker
+                .fit(data, capacity, &mut encode, overflow.as_deref_mut());
+        let moved_any = overflow.is_some_and(|o| !o.moved.is_empty());
+        if !id_only && !moved_any && session.is_empty() {
             // Shrinking dropped every key.
             return Ok(self.expire_all(session, reason, SaveAction::Cleared, Some(budget), shrink));
         }
@@ -190,7 +221,7 @@ impl Engine {
 
     /// Why this save must write or expire the session's cookies; `None`
     /// when it leaves them alone.
-    fn write_reason(&self, session: &Session, now: u64) -> Option<SaveReason> {
+    pub(crate) fn write_reason(&self, session: &Session, now: u64) -> Option<SaveReason> {
         let state = &session.request;
         let loaded = state.loaded_chunks > 0;
         if session.is_modified() {

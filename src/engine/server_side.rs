@@ -29,6 +29,7 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 
 use crate::codec::ID_LEN;
+use crate::engine::save::Carry;
 use crate::session::server::{RecordState, ServerState};
 use crate::store::{Changes, Created, Entries, RecordKey, Regenerated, Store, StoreError, Updated};
 use crate::{EmptyReason, Engine, SaveAction, SaveError, SaveReason, Saved, Session, SessionData};
@@ -48,8 +49,16 @@ pub(crate) struct ServerSide {
 /// holds no id a cookie could carry. The cookie name keeps two engines'
 /// records apart in one store.
 pub(crate) fn record_key(name: &str, id: &[u8; ID_LEN]) -> RecordKey {
+    record_key_for("record", name, id)
+}
+
+/// The store's key for one `purpose` of a session id (its record, its
+/// overflow, its revocation), each in its own hash domain.
+pub(crate) fn record_key_for(purpose: &str, name: &str, id: &[u8]) -> RecordKey {
     let mut hash = Sha256::new();
-    hash.update(b"cookietin record v1\0");
+    hash.update(b"cookietin ");
+    hash.update(purpose.as_bytes());
+    hash.update(b" v1\0");
     hash.update([name.len() as u8]);
     hash.update(name.as_bytes());
     hash.update(id);
@@ -57,7 +66,7 @@ pub(crate) fn record_key(name: &str, id: &[u8; ID_LEN]) -> RecordKey {
 }
 
 /// A new session id from the operating system's generator.
-fn fresh_id() -> Result<[u8; ID_LEN], SaveError> {
+pub(crate) fn fresh_id() -> Result<[u8; ID_LEN], SaveError> {
     let mut id = [0u8; ID_LEN];
     getrandom::fill(&mut id)
         .map_err(|e| SaveError::Store(StoreError::Backend(format!("no random session id: {e}"))))?;
@@ -109,6 +118,7 @@ impl Engine {
     {
         let mut session = self.load(cookie_headers, user_agent);
         self.fetch(&mut session).await;
+        self.fetch_overflow(&mut session).await;
         session
     }
 
@@ -171,6 +181,9 @@ impl Engine {
     ///   regenerated the session after this one loaded it.
     /// - the errors of [`Engine::save`].
     pub async fn save_async(&self, session: &mut Session) -> Result<Saved, SaveError> {
+        if self.overflows() {
+            return self.save_overflowing(session).await;
+        }
         let Some(side) = &self.server_side else {
             return self.save(session);
         };
@@ -266,7 +279,7 @@ impl Engine {
                         .map_or(renewed, |idle| renewed.min(now.saturating_add(idle)));
                     store.touch(key, renewed).await.map_err(SaveError::Store)?;
                 }
-                self.write(session, reason, now, Some(id))
+                self.write(session, reason, now, Carry::Id(id))
             }
             (Some(reason), None) => {
                 // Cookies that name no session: rejected, or a record gone.
@@ -304,7 +317,7 @@ impl Engine {
                 // A re-issue moves the record's expiry: that needs the store.
                 Err(SaveError::StoreNeedsAsync)
             }
-            (Some(reason), Some(id)) => self.write(session, reason, now, Some(id)),
+            (Some(reason), Some(id)) => self.write(session, reason, now, Carry::Id(id)),
             (Some(reason), None) => Ok(self.expire_all(
                 session,
                 reason,

@@ -4,7 +4,10 @@
 //! in this order and stopping as soon as it fits:
 //!
 //! 1. the registered callbacks, in registration order, in rounds repeated
-//!    while a round makes the session smaller (`last = false`);
+//!    while a round makes the session smaller (`last = false`); with an
+//!    overflow store (feature `store`), one round, then the keys the app
+//!    lets move go into the store, largest first, whole (each move a
+//!    [`ShrinkStep::Moved`]), and then the rounds go on;
 //! 2. dropping the keys that no callback covers, largest first;
 //! 3. each callback once more with `last = true`, its final chance;
 //! 4. dropping every remaining key, largest first.
@@ -67,6 +70,16 @@ pub enum ShrinkStep {
         /// The JSON bytes its entry took.
         json_bytes: usize,
     },
+    /// A key was moved out of the cookies into the overflow store, whole.
+    Moved {
+        /// The key.
+        key: String,
+        /// The JSON bytes its entry took.
+        json_bytes: usize,
+    },
+    /// The overflow store could not be reached, so nothing could move into
+    /// it: the session was shrunk and dropped as without a store.
+    StoreUnavailable,
 }
 
 /// Everything the shrink step did on one save, in order.
@@ -110,7 +123,15 @@ impl ShrinkReport {
     pub fn dropped_keys(&self) -> impl Iterator<Item = &str> {
         self.steps.iter().filter_map(|s| match s {
             ShrinkStep::Dropped { key, .. } => Some(key.as_str()),
-            ShrinkStep::Callback { .. } => None,
+            _ => None,
+        })
+    }
+
+    /// The keys moved into the overflow store, in order.
+    pub fn moved_keys(&self) -> impl Iterator<Item = &str> {
+        self.steps.iter().filter_map(|s| match s {
+            ShrinkStep::Moved { key, .. } => Some(key.as_str()),
+            _ => None,
         })
     }
 }
@@ -185,12 +206,15 @@ impl Shrinker {
 
     /// Shrinks `data` until `encode` (a full encode) says it fits; `capacity`
     /// guides the estimates. The last call of `encode` is always on the
-    /// data as it is returned. Returns the report and whether it fits.
+    /// data as it is returned. With an `overflow`, keys move out into it
+    /// after the callbacks' rounds and before any drop. Returns the report
+    /// and whether it fits.
     pub(crate) fn fit(
         &self,
         data: &mut SessionData,
         capacity: usize,
         encode: &mut dyn FnMut(&SessionData) -> Encoded,
+        overflow: Option<&mut Overflow<'_>>,
     ) -> (ShrinkReport, bool) {
         let mut fitter = Fitter {
             capacity,
@@ -203,7 +227,7 @@ impl Shrinker {
         let mut steps = Vec::new();
         // `fits` only ever turns true right after a full encode of the data
         // as it is, so the caller can sign what was encoded last.
-        let fits = fitter.full(data) || self.shrink(data, &mut fitter, &mut steps);
+        let fits = fitter.full(data) || self.shrink(data, &mut fitter, &mut steps, overflow);
         let report = ShrinkReport {
             steps,
             full_encodes: fitter.encodes,
@@ -216,17 +240,27 @@ impl Shrinker {
         data: &mut SessionData,
         fitter: &mut Fitter,
         steps: &mut Vec<ShrinkStep>,
+        overflow: Option<&mut Overflow<'_>>,
     ) -> bool {
-        // 1. Callbacks, in rounds, while a round makes the data smaller.
-        loop {
-            let round_start = data.json_len();
-            for callback in &self.callbacks {
-                if self.run(callback, false, data, steps) && fitter.fits(data) {
+        // 1. Callbacks, in rounds, while a round makes the data smaller;
+        // one round only when a store can take whole keys instead.
+        let rounds = if overflow.is_some() { 1 } else { usize::MAX };
+        if self.rounds(rounds, data, fitter, steps) {
+            return true;
+        }
+        // 1b. Into the overflow store, whole, rather than shrunk or dropped.
+        if let Some(overflow) = overflow {
+            let movable = largest_first(data, |k| (overflow.may_move)(k));
+            for (key, json_bytes) in movable {
+                let value = data.take(&key).expect("listed from the data");
+                overflow.moved.push((key.clone(), value));
+                steps.push(ShrinkStep::Moved { key, json_bytes });
+                if fitter.fits(data) {
                     return true;
                 }
             }
-            if data.json_len() >= round_start {
-                break;
+            if self.rounds(usize::MAX, data, fitter, steps) {
+                return true;
             }
         }
         // 2. Keys no callback covers, largest first.
@@ -243,6 +277,29 @@ impl Shrinker {
         // 4. Everything left, largest first.
         let rest = largest_first(data, |_| true);
         drop_until_fit(rest, data, fitter, steps) || fitter.full(data)
+    }
+
+    /// Runs the callbacks in up to `max` rounds, while a round makes the data
+    /// smaller; returns whether the data fits.
+    fn rounds(
+        &self,
+        max: usize,
+        data: &mut SessionData,
+        fitter: &mut Fitter,
+        steps: &mut Vec<ShrinkStep>,
+    ) -> bool {
+        for _ in 0..max {
+            let round_start = data.json_len();
+            for callback in &self.callbacks {
+                if self.run(callback, false, data, steps) && fitter.fits(data) {
+                    return true;
+                }
+            }
+            if data.json_len() >= round_start {
+                break;
+            }
+        }
+        false
     }
 
     /// Runs one callback if any of its keys is present; returns whether it ran.
@@ -292,6 +349,14 @@ fn drop_until_fit(
         }
     }
     false
+}
+
+/// Where keys go that the cookies can't hold: the overflow store.
+pub(crate) struct Overflow<'a> {
+    /// Whether the app lets this key move into the store.
+    pub may_move: &'a (dyn Fn(&str) -> bool + Sync),
+    /// The keys moved, with their values, in order.
+    pub moved: Vec<(String, Box<serde_json::value::RawValue>)>,
 }
 
 /// Drops every key, largest first, for a session that has no room at all;

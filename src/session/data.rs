@@ -121,6 +121,13 @@ impl SessionData {
         }
     }
 
+    /// Removes `key` and gives its value.
+    pub(crate) fn take(&mut self, key: &str) -> Option<Box<RawValue>> {
+        let raw = self.entries.remove(key)?;
+        self.members_len -= member_len(key, &raw);
+        Some(raw)
+    }
+
     /// Removes `key`, returning whether it was present.
     pub fn remove(&mut self, key: &str) -> bool {
         match self.entries.remove(key) {

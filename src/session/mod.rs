@@ -209,6 +209,13 @@ impl Session {
         self.request.empty_reason.as_ref()
     }
 
+    /// For a session that overflows into a store: why the keys kept there
+    /// could not be read back (the session then holds only what its
+    /// cookies carried), if they could not.
+    pub fn overflow_reason(&self) -> Option<&EmptyReason> {
+        self.request.overflow_reason.as_ref()
+    }
+
     /// How many session cookies (chunks) the request carried, counting only
     /// distinct chunk names.
     pub fn request_chunks(&self) -> usize {

@@ -37,6 +37,9 @@ pub(crate) struct ServerState {
     pub rewrite_all: bool,
     pub destroy: bool,
     pub regenerate: bool,
+    /// For an overflowing client-side session: the keys its overflow
+    /// record holds, as loaded.
+    pub in_store: BTreeSet<String>,
 }
 
 impl ServerState {

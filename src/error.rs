@@ -147,6 +147,9 @@ pub enum EmptyReason {
     /// a save that changes the session fails with [`SaveError::Store`].
     #[cfg(feature = "store")]
     StoreUnavailable(crate::store::StoreError),
+    /// The session was revoked: destroyed (a copy of a logged-out cookie),
+    /// or issued before its user's "log out everywhere".
+    Revoked,
     /// The engine keeps sessions in a store, and this session was loaded
     /// without asking it: [`Engine::load`](crate::Engine::load) instead of
     /// `Engine::load_async`.
@@ -172,6 +175,7 @@ impl fmt::Display for EmptyReason {
             #[cfg(feature = "store")]
             EmptyReason::StoreUnavailable(e) => write!(f, "the session store is unavailable: {e}"),
             EmptyReason::NotFetched => f.write_str("the session was loaded without its store"),
+            EmptyReason::Revoked => f.write_str("the session was revoked"),
         }
     }
 }

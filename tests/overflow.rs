@@ -80,7 +80,7 @@ fn a_40_kb_session_stays_whole_with_the_excess_in_the_store() {
         assert_eq!(store.len(), 1);
 
         let (session, _) = visit(&engine, &mut jar, |_| {}).await;
-        assert_eq!(session.overflow_reason(), None);
+        assert_eq!(session.store_reason(), None);
         assert_eq!(
             session.get::<String>("a").unwrap().as_deref(),
             Some(a.as_str())
@@ -158,7 +158,7 @@ fn destroy_removes_both_parts() {
         // A copy of the old cookies still verifies (it is client-side) but
         // its overflow is gone, and it says so.
         let session = engine.load_async([copy.header()], None).await;
-        assert_eq!(session.overflow_reason(), Some(&EmptyReason::RecordGone));
+        assert_eq!(session.store_reason(), Some(&EmptyReason::RecordGone));
         assert!(!session.contains_key("blob"));
     });
 }
@@ -236,7 +236,7 @@ fn with_the_store_down_a_save_shrinks_and_drops_as_before_and_says_so() {
         // The next load can't read the (unreachable) store, and says why.
         let session = engine.load_async([jar.header()], None).await;
         assert!(matches!(
-            session.overflow_reason(),
+            session.store_reason(),
             Some(EmptyReason::StoreUnavailable(_))
         ));
         assert_eq!(

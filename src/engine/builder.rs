@@ -43,6 +43,10 @@ pub struct EngineBuilder {
     overflow: Option<Arc<dyn crate::store::Store>>,
     #[cfg(feature = "store")]
     overflow_keys: Option<std::collections::BTreeSet<String>>,
+    #[cfg(feature = "store")]
+    revocations: Option<Arc<dyn crate::store::Store>>,
+    #[cfg(feature = "store")]
+    revoke_by_user: Option<String>,
 }
 
 impl std::fmt::Debug for EngineBuilder {
@@ -355,6 +359,27 @@ impl EngineBuilder {
         self
     }
 
+    /// Makes client-side sessions revocable through `store` (feature
+    /// `store`): each carries a random id, a destroy writes a tombstone for
+    /// it that lasts the max age, and every copy of the cookie then loads
+    /// empty with [`EmptyReason::Revoked`](crate::EmptyReason::Revoked).
+    /// One store lookup per load ([`Engine::load_async`]). It may be the
+    /// same store as the overflow's.
+    #[cfg(feature = "store")]
+    pub fn revocable(mut self, store: impl crate::store::Store + 'static) -> Self {
+        self.revocations = Some(Arc::new(store));
+        self
+    }
+
+    /// Names the session key that holds the user, for
+    /// [`Engine::revoke_user`] ("log out everywhere"). Needs
+    /// [`revocable`](EngineBuilder::revocable).
+    #[cfg(feature = "store")]
+    pub fn revoke_by_user(mut self, key: impl Into<String>) -> Self {
+        self.revoke_by_user = Some(key.into());
+        self
+    }
+
     /// The deadline of every store call (default 500 ms).
     #[cfg(feature = "store")]
     pub fn store_deadline(mut self, deadline: Duration) -> Self {
@@ -373,9 +398,15 @@ impl EngineBuilder {
     /// Checks the configuration and builds the engine.
     pub fn build(self) -> Result<Engine, ConfigError> {
         #[cfg(feature = "store")]
-        if self.store.is_some() && self.overflow.is_some() {
+        if self.store.is_some() && (self.overflow.is_some() || self.revocations.is_some()) {
             return Err(ConfigError::InvalidLimit(
-                "a store-backed session keeps everything in its store: it has no overflow",
+                "a store-backed session keeps everything in its store: no overflow or revocation store",
+            ));
+        }
+        #[cfg(feature = "store")]
+        if self.revoke_by_user.is_some() && self.revocations.is_none() {
+            return Err(ConfigError::InvalidLimit(
+                "revoke_by_user needs a revocable engine",
             ));
         }
         let mut attributes = self.attributes;
@@ -425,6 +456,16 @@ impl EngineBuilder {
             shrinker: self.shrinker,
             browsers: self.browsers.unwrap_or_else(Browsers::bundled),
             clock: self.clock,
+            #[cfg(feature = "store")]
+            revocations: self
+                .revocations
+                .map(|store| super::revocation::Revocations {
+                    store: Arc::new(crate::store::Deadline::with_limit(
+                        store,
+                        self.store_deadline,
+                    )),
+                    user_key: self.revoke_by_user,
+                }),
             #[cfg(feature = "store")]
             overflow: self.overflow.map(|store| super::overflow::OverflowStore {
                 store: Arc::new(crate::store::Deadline::with_limit(
@@ -485,6 +526,10 @@ impl Engine {
             overflow: None,
             #[cfg(feature = "store")]
             overflow_keys: None,
+            #[cfg(feature = "store")]
+            revocations: None,
+            #[cfg(feature = "store")]
+            revoke_by_user: None,
         }
     }
 }

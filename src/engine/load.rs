@@ -71,8 +71,8 @@ impl Engine {
         #[cfg(feature = "store")]
         if self.is_server_side() {
             self.begin_server_side(&mut session);
-        } else if self.overflows() {
-            self.begin_overflow(&mut session);
+        } else if self.has_client_store() {
+            self.begin_client_store(&mut session);
         }
         session
     }

@@ -14,6 +14,8 @@ mod load;
 mod overflow;
 mod report;
 pub(crate) mod request;
+#[cfg(feature = "store")]
+mod revocation;
 pub(crate) mod save;
 #[cfg(feature = "store")]
 mod server_side;
@@ -75,6 +77,8 @@ pub struct Engine {
     server_side: Option<server_side::ServerSide>,
     #[cfg(feature = "store")]
     overflow: Option<overflow::OverflowStore>,
+    #[cfg(feature = "store")]
+    revocations: Option<revocation::Revocations>,
 }
 
 impl std::fmt::Debug for Engine {

@@ -42,26 +42,48 @@ impl Engine {
         self.overflow.is_some()
     }
 
-    /// What a load of an overflowing engine records before the store is
-    /// asked: the id, and that the moved keys are still to be fetched.
-    pub(crate) fn begin_overflow(&self, session: &mut Session) {
+    /// Whether the client-side session has a store: to overflow into, or to
+    /// be revoked in. Its envelope then always carries an id.
+    pub(crate) fn has_client_store(&self) -> bool {
+        self.overflows() || self.revocable()
+    }
+
+    /// What a load of a client-side session with a store records before
+    /// the store is asked: the id, its user (for tombstones), and that the
+    /// store is still to be read.
+    pub(crate) fn begin_client_store(&self, session: &mut Session) {
         let id = session.request.session_id;
+        let user = self.revocation_user(session);
         session.server = Some(ServerState {
             id,
-            record: if id.is_some() {
+            record: if id.is_some() && self.overflows() {
                 RecordState::NotFetched
             } else {
                 RecordState::New
             },
+            user,
             ..ServerState::default()
         });
         if id.is_some() && session.request.empty_reason.is_none() {
-            session.request.overflow_reason = Some(EmptyReason::NotFetched);
+            session.request.store_reason = Some(EmptyReason::NotFetched);
+        }
+    }
+
+    /// Reads a client-side session's store: its revocations, then its
+    /// moved keys.
+    pub(crate) async fn fetch_client_store(&self, session: &mut Session) {
+        if !self.has_client_store() || session.request.session_id.is_none() {
+            return;
+        }
+        session.request.store_reason = None;
+        self.check_revoked(session).await;
+        if session.request.empty_reason.is_none() {
+            self.fetch_overflow(session).await;
         }
     }
 
     /// Brings the moved keys back from the overflow store.
-    pub(crate) async fn fetch_overflow(&self, session: &mut Session) {
+    async fn fetch_overflow(&self, session: &mut Session) {
         let Some(overflow) = &self.overflow else {
             return;
         };
@@ -99,30 +121,41 @@ impl Engine {
                 BTreeSet::new(),
             ),
         };
-        session.request.overflow_reason = reason;
+        if reason.is_some() {
+            session.request.store_reason = reason;
+        }
         if let Some(server) = &mut session.server {
             server.record = record;
             server.in_store = in_store;
         }
     }
 
-    /// [`Engine::save_async`] for an overflowing engine.
-    pub(crate) async fn save_overflowing(&self, session: &mut Session) -> Result<Saved, SaveError> {
-        let overflow = self.overflow.as_ref().expect("an overflowing engine");
+    /// [`Engine::save_async`] for a client-side session with a store.
+    pub(crate) async fn save_with_client_store(
+        &self,
+        session: &mut Session,
+    ) -> Result<Saved, SaveError> {
         let now = (self.clock)();
-        let server = session
+        let mut server = session
             .server
             .get_or_insert_with(ServerState::default)
             .clone();
-        let store = &overflow.store;
         let destroy = server.destroy || (session.is_empty() && session.is_modified());
         if destroy {
-            if let (Some(id), true) = (server.id, server.may_have_record()) {
-                let key = record_key_for(PURPOSE, &self.name, &id);
-                store.delete(key).await.map_err(SaveError::Store)?;
+            if let Some(old) = server.id {
+                self.retire(&server, old, now, None).await?;
             }
-            session.server = Some(ServerState::default());
+            server = ServerState::default();
+            session.server = Some(server.clone());
+        } else if server.regenerate {
+            if let Some(old) = server.id {
+                let new = fresh_id()?;
+                self.retire(&server, old, now, Some(new)).await?;
+                // The overflow record moved with the id.
+                server.id = Some(new);
+            }
         }
+        let id = server.id;
         let Some(reason) = self.write_reason(session, now) else {
             return Ok(self.leave_alone(session));
         };
@@ -136,10 +169,19 @@ impl Engine {
             );
             return Ok(saved);
         }
-        let id = match server.id.filter(|_| !destroy) {
+        let id = match id {
             Some(id) => id,
             None => fresh_id()?,
         };
+        let Some(overflow) = &self.overflow else {
+            let saved = self.write(session, reason, now, Carry::DataWithId(id, None))?;
+            if let Some(state) = &mut session.server {
+                state.id = Some(id);
+                state.regenerate = false;
+            }
+            return Ok(saved);
+        };
+        let store = &overflow.store;
         let movable = |key: &str| overflow.movable.as_ref().map_or(true, |m| m.contains(key));
         if server.record != RecordState::Unavailable {
             // To write again from the same request should the store fail.
@@ -165,6 +207,7 @@ impl Engine {
                 Ok(()) => {
                     if let Some(state) = &mut session.server {
                         state.id = Some(id);
+                        state.regenerate = false;
                         state.record = RecordState::Loaded;
                         state.in_store = moving.moved.iter().map(|(k, _)| k.clone()).collect();
                         state.changed.clear();
@@ -186,6 +229,37 @@ impl Engine {
             .steps
             .insert(0, ShrinkStep::StoreUnavailable);
         Ok(saved)
+    }
+
+    /// Ends the old id of a destroyed or regenerated session: its overflow
+    /// record goes (or moves to the `new` id), and its tombstones are
+    /// written.
+    async fn retire(
+        &self,
+        server: &ServerState,
+        old: [u8; ID_LEN],
+        now: u64,
+        new: Option<[u8; ID_LEN]>,
+    ) -> Result<(), SaveError> {
+        if let (Some(overflow), true) = (&self.overflow, server.may_have_record()) {
+            let key = record_key_for(PURPOSE, &self.name, &old);
+            let done = match new {
+                None => overflow.store.delete(key).await.map(|_| ()),
+                Some(new) => {
+                    let new = record_key_for(PURPOSE, &self.name, &new);
+                    let expires_at = now.saturating_add(self.max_age);
+                    overflow
+                        .store
+                        .regenerate(key, new, expires_at)
+                        .await
+                        .map(|_| ())
+                }
+            };
+            done.map_err(SaveError::Store)?;
+        }
+        self.write_tombstones(&old, server.user.as_deref(), now)
+            .await
+            .map_err(SaveError::Store)
     }
 
     /// Writes the moved keys to the overflow record: only those moved now

@@ -20,9 +20,9 @@ pub(crate) struct RequestState {
     /// The session id the verified envelope carried, if any.
     pub session_id: Option<[u8; crate::codec::ID_LEN]>,
     pub empty_reason: Option<EmptyReason>,
-    /// Why the keys an overflowing session keeps in its store could not
-    /// be read back, if they could not.
-    pub overflow_reason: Option<EmptyReason>,
+    /// Why a client-side session's store (its overflow, its revocations)
+    /// could not be read, if it could not.
+    pub store_reason: Option<EmptyReason>,
     pub other_cookies: usize,
     pub other_bytes: usize,
     /// The Cookie header as the browser sends it: every piece, ours

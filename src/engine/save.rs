@@ -82,7 +82,7 @@ impl Engine {
         }
         let now = (self.clock)();
         #[cfg(feature = "store")]
-        if self.overflows() {
+        if self.has_client_store() {
             // Any write may move keys into the store, or out of it.
             return match self.write_reason(session, now) {
                 None => Ok(self.leave_alone(session)),

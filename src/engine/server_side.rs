@@ -118,7 +118,7 @@ impl Engine {
     {
         let mut session = self.load(cookie_headers, user_agent);
         self.fetch(&mut session).await;
-        self.fetch_overflow(&mut session).await;
+        self.fetch_client_store(&mut session).await;
         session
     }
 
@@ -181,8 +181,8 @@ impl Engine {
     ///   regenerated the session after this one loaded it.
     /// - the errors of [`Engine::save`].
     pub async fn save_async(&self, session: &mut Session) -> Result<Saved, SaveError> {
-        if self.overflows() {
-            return self.save_overflowing(session).await;
+        if self.has_client_store() {
+            return self.save_with_client_store(session).await;
         }
         let Some(side) = &self.server_side else {
             return self.save(session);

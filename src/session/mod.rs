@@ -209,11 +209,13 @@ impl Session {
         self.request.empty_reason.as_ref()
     }
 
-    /// For a session that overflows into a store: why the keys kept there
-    /// could not be read back (the session then holds only what its
-    /// cookies carried), if they could not.
-    pub fn overflow_reason(&self) -> Option<&EmptyReason> {
-        self.request.overflow_reason.as_ref()
+    /// For a client-side session with a store (overflow or revocation):
+    /// why the store could not be read, if it could not. The session then
+    /// holds only what its cookies carried, and, for a revocable one, it
+    /// was not checked against its revocations (the check fails open, so
+    /// an outage logs nobody out).
+    pub fn store_reason(&self) -> Option<&EmptyReason> {
+        self.request.store_reason.as_ref()
     }
 
     /// How many session cookies (chunks) the request carried, counting only
@@ -240,6 +242,20 @@ impl Session {
 
     /// Puts the data a store-backed session's record holds in place of the
     /// cookie's (empty) payload, as loaded: neither accessed nor modified.
+    /// Empties a session its store says was revoked: as a rejected one,
+    /// its cookies are expired on the next save.
+    #[cfg(feature = "store")]
+    pub(crate) fn replace_revoked(&mut self) {
+        self.data = SessionData::new();
+        self.request.empty_reason = Some(EmptyReason::Revoked);
+        self.request.loaded_chunks = 0;
+        self.request.issued_at = None;
+        self.request.session_id = None;
+        if let Some(server) = &mut self.server {
+            *server = server::ServerState::default();
+        }
+    }
+
     #[cfg(feature = "store")]
     pub(crate) fn replace_loaded_data(&mut self, data: SessionData) {
         self.data = data;

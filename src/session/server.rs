@@ -40,6 +40,9 @@ pub(crate) struct ServerState {
     /// For an overflowing client-side session: the keys its overflow
     /// record holds, as loaded.
     pub in_store: BTreeSet<String>,
+    /// For a revocable client-side session: its user's JSON, as loaded, so
+    /// that a destroy can revoke the id in the user's record too.
+    pub user: Option<String>,
 }
 
 impl ServerState {

@@ -1,0 +1,207 @@
+//! Revocation of client-side sessions: a destroy logs out every copy of
+//! the cookie, a regenerate retires the old id, a user can be logged out
+//! everywhere, and a store outage logs nobody out (the check fails open
+//! and says so). One store lookup per load, counted.
+#![cfg(feature = "store")]
+
+mod common;
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use common::*;
+use cookietin::store::{
+    Changes, Created, Entries, MemoryStore, Record, RecordKey, Regenerated, Store, StoreError,
+    StoreFuture, Updated,
+};
+use cookietin::{EmptyReason, Engine, SaveAction, Session};
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+/// A memory store that counts loads and can be switched off.
+#[derive(Default)]
+struct Counted {
+    inner: MemoryStore,
+    loads: AtomicUsize,
+    down: AtomicBool,
+}
+
+impl Counted {
+    fn gate<'a, T: Send + 'a>(&'a self, f: StoreFuture<'a, T>) -> StoreFuture<'a, T> {
+        if self.down.load(Ordering::SeqCst) {
+            return Box::pin(async { Err(StoreError::Timeout) });
+        }
+        f
+    }
+}
+
+impl Store for Counted {
+    fn create<'a>(&'a self, k: RecordKey, e: &'a Entries, x: u64) -> StoreFuture<'a, Created> {
+        self.gate(self.inner.create(k, e, x))
+    }
+    fn load(&self, k: RecordKey, t: Option<u64>) -> StoreFuture<'_, Option<Record>> {
+        self.loads.fetch_add(1, Ordering::SeqCst);
+        self.gate(self.inner.load(k, t))
+    }
+    fn update<'a>(&'a self, k: RecordKey, c: &'a Changes, x: u64) -> StoreFuture<'a, Updated> {
+        self.gate(self.inner.update(k, c, x))
+    }
+    fn delete(&self, k: RecordKey) -> StoreFuture<'_, bool> {
+        self.gate(self.inner.delete(k))
+    }
+    fn touch(&self, k: RecordKey, x: u64) -> StoreFuture<'_, bool> {
+        self.gate(self.inner.touch(k, x))
+    }
+    fn regenerate(&self, o: RecordKey, n: RecordKey, x: u64) -> StoreFuture<'_, Regenerated> {
+        self.gate(self.inner.regenerate(o, n, x))
+    }
+    fn sweep(&self, now: u64) -> StoreFuture<'_, usize> {
+        self.gate(self.inner.sweep(now))
+    }
+}
+
+fn engine(store: Arc<Counted>) -> Engine {
+    builder(1)
+        .revocable(store)
+        .revoke_by_user("user")
+        .build()
+        .unwrap()
+}
+
+async fn visit(engine: &Engine, jar: &mut Jar, edit: impl FnOnce(&mut Session)) -> Session {
+    let mut session = engine.load_async([jar.header()], Some(CHROME)).await;
+    edit(&mut session);
+    let saved = engine.save_async(&mut session).await.unwrap();
+    jar.apply(&saved.set_cookies);
+    session
+}
+
+#[test]
+fn destroy_revokes_every_copy_with_or_without_a_user() {
+    block_on(async {
+        let store = Arc::new(Counted::default());
+        let engine = engine(store.clone());
+        for user in [false, true] {
+            let mut jar = Jar::default();
+            visit(&engine, &mut jar, |s| {
+                s.insert("cart", &["pear"]).unwrap();
+                if user {
+                    s.insert("user", &"ada").unwrap();
+                }
+            })
+            .await;
+            let stolen = jar.header();
+            let before = store.loads.load(Ordering::SeqCst);
+            let copy = engine.load_async([&stolen], None).await;
+            assert_eq!(copy.get::<Vec<String>>("cart").unwrap().unwrap(), ["pear"]);
+            assert_eq!(
+                store.loads.load(Ordering::SeqCst) - before,
+                1,
+                "one lookup per load"
+            );
+
+            visit(&engine, &mut jar, |s| s.destroy()).await;
+            assert!(jar.cookies.is_empty());
+            let mut copy = engine.load_async([&stolen], None).await;
+            assert!(copy.is_empty(), "user: {user}");
+            assert_eq!(copy.empty_reason(), Some(&EmptyReason::Revoked));
+            // Its next response expires it.
+            let saved = engine.save_async(&mut copy).await.unwrap();
+            assert_eq!(saved.report.action, SaveAction::Cleared);
+        }
+    });
+}
+
+#[test]
+fn a_copy_taken_before_login_is_revoked_by_a_logout_after_it() {
+    block_on(async {
+        let engine = engine(Arc::new(Counted::default()));
+        let mut jar = Jar::default();
+        visit(&engine, &mut jar, |s| s.insert("cart", &["pear"]).unwrap()).await;
+        let anonymous = jar.header();
+        visit(&engine, &mut jar, |s| s.insert("user", &"ada").unwrap()).await;
+        visit(&engine, &mut jar, |s| s.destroy()).await;
+        let copy = engine.load_async([&anonymous], None).await;
+        assert_eq!(copy.empty_reason(), Some(&EmptyReason::Revoked));
+    });
+}
+
+#[test]
+fn regenerate_retires_the_old_id() {
+    block_on(async {
+        let engine = engine(Arc::new(Counted::default()));
+        let mut jar = Jar::default();
+        visit(&engine, &mut jar, |s| s.insert("cart", &["pear"]).unwrap()).await;
+        let old = jar.header();
+        visit(&engine, &mut jar, |s| {
+            s.regenerate();
+            s.insert("user", &"ada").unwrap();
+        })
+        .await;
+        assert_ne!(jar.header(), old);
+        let fresh = engine.load_async([jar.header()], None).await;
+        assert_eq!(fresh.get::<Vec<String>>("cart").unwrap().unwrap(), ["pear"]);
+        assert_eq!(
+            engine.load_async([&old], None).await.empty_reason(),
+            Some(&EmptyReason::Revoked)
+        );
+    });
+}
+
+#[test]
+fn log_out_everywhere_revokes_a_users_sessions_issued_before_it() {
+    block_on(async {
+        let engine = engine(Arc::new(Counted::default()));
+        let (mut phone, mut laptop, mut other) = (Jar::default(), Jar::default(), Jar::default());
+        visit(&engine, &mut phone, |s| s.insert("user", &"ada").unwrap()).await;
+        visit(&engine, &mut laptop, |s| s.insert("user", &"ada").unwrap()).await;
+        visit(&engine, &mut other, |s| s.insert("user", &"bob").unwrap()).await;
+        set_now(now() + 10);
+        engine.revoke_user(&"ada", None).await.unwrap();
+        for jar in [&phone, &laptop] {
+            let s = engine.load_async([jar.header()], None).await;
+            assert_eq!(s.empty_reason(), Some(&EmptyReason::Revoked));
+        }
+        let bob = engine.load_async([other.header()], None).await;
+        assert_eq!(bob.get::<String>("user").unwrap().as_deref(), Some("bob"));
+        // Logging in again afterwards works.
+        set_now(now() + 10);
+        let mut again = Jar::default();
+        visit(&engine, &mut again, |s| s.insert("user", &"ada").unwrap()).await;
+        let s = engine.load_async([again.header()], None).await;
+        assert_eq!(s.get::<String>("user").unwrap().as_deref(), Some("ada"));
+    });
+}
+
+#[test]
+fn a_store_outage_logs_nobody_out_and_says_the_check_was_skipped() {
+    block_on(async {
+        let store = Arc::new(Counted::default());
+        let engine = engine(store.clone());
+        let mut jar = Jar::default();
+        visit(&engine, &mut jar, |s| s.insert("user", &"ada").unwrap()).await;
+        store.down.store(true, Ordering::SeqCst);
+        let mut session = engine.load_async([jar.header()], None).await;
+        assert_eq!(
+            session.get::<String>("user").unwrap().as_deref(),
+            Some("ada")
+        );
+        assert!(matches!(
+            session.store_reason(),
+            Some(EmptyReason::StoreUnavailable(_))
+        ));
+        // A read leaves the cookies alone.
+        assert!(engine
+            .save_async(&mut session)
+            .await
+            .unwrap()
+            .set_cookies
+            .is_empty());
+    });
+}

@@ -50,6 +50,18 @@ pub enum ConfigError {
     InvalidLimit(&'static str),
     /// The browser-limits database could not be read.
     Limits(String),
+    /// Two groups claim this session key.
+    KeyClaimedTwice(String),
+    /// Every group claims a list of keys: none holds the keys no list
+    /// names.
+    NoRestGroup,
+    /// More than one group claims every other key (their cookie names).
+    SeveralRestGroups(Vec<String>),
+    /// An added group claims no keys (its cookie name).
+    GroupClaimsNothing(String),
+    /// Two groups' cookie names are equal, or one is a chunk name of the
+    /// other (`session` and `session.1`).
+    CookieNamesCollide(String, String),
 }
 
 impl fmt::Display for ConfigError {
@@ -84,6 +96,19 @@ impl fmt::Display for ConfigError {
             }
             ConfigError::InvalidLimit(what) => write!(f, "invalid limit: {what}"),
             ConfigError::Limits(why) => write!(f, "invalid browser-limits database: {why}"),
+            ConfigError::KeyClaimedTwice(key) => {
+                write!(f, "session key {key:?} is claimed by two groups")
+            }
+            ConfigError::NoRestGroup => {
+                f.write_str("no group holds the keys no group claims (give one claims_rest)")
+            }
+            ConfigError::SeveralRestGroups(names) => {
+                write!(f, "more than one group claims every other key: {names:?}")
+            }
+            ConfigError::GroupClaimsNothing(name) => write!(f, "group {name:?} claims no keys"),
+            ConfigError::CookieNamesCollide(a, b) => {
+                write!(f, "the cookie names of groups {a:?} and {b:?} collide")
+            }
         }
     }
 }

@@ -89,7 +89,9 @@ pub use browser::limits::{BrowserLimits, Counted, LimitsDb};
 pub use browser::{Browser, Browsers};
 pub use codec::key::{Key, KeyRing};
 pub use engine::attributes::SameSite;
-pub use engine::{Engine, EngineBuilder, SaveAction, SaveReason, SaveReport, Saved};
+pub use engine::{
+    Engine, EngineBuilder, Group, Placement, SaveAction, SaveReason, SaveReport, Saved,
+};
 pub use error::{ConfigError, EmptyReason, SaveError, ValueError};
 pub use fit::budget::{Binding, Budget, DEFAULT_HEADER_BUDGET, DEFAULT_HEADER_LIMIT};
 pub use fit::shrink::{ShrinkFn, ShrinkReport, ShrinkStep};

@@ -12,6 +12,7 @@ use crate::fit::shrink::{ShrinkFn, Shrinker};
 use crate::{ConfigError, Engine, KeyRing, SameSite, SessionData};
 
 /// Configures an [`Engine`]. Made by [`Engine::builder`].
+#[derive(Clone)]
 pub struct EngineBuilder {
     name: String,
     keys: KeyRing,
@@ -47,6 +48,8 @@ pub struct EngineBuilder {
     revocations: Option<Arc<dyn crate::store::Store>>,
     #[cfg(feature = "store")]
     revoke_by_user: Option<String>,
+    groups: Vec<crate::Group>,
+    main_claims: Option<Vec<String>>,
 }
 
 impl std::fmt::Debug for EngineBuilder {
@@ -395,8 +398,57 @@ impl EngineBuilder {
         self
     }
 
+    /// Adds a cookie group (see [`Group`](crate::Group)): its own cookies
+    /// and backend, holding the keys it claims. The engine's own group
+    /// holds the rest, unless it [`claims`](EngineBuilder::claims) a list.
+    pub fn group(mut self, group: crate::Group) -> Self {
+        self.groups.push(group);
+        self
+    }
+
+    /// The keys this engine's own group holds, when it has groups; by
+    /// default, every key no group claims.
+    pub fn claims<K>(mut self, keys: K) -> Self
+    where
+        K: IntoIterator,
+        K::Item: Into<String>,
+    {
+        self.main_claims = Some(keys.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// The base cookie name configured so far.
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
     /// Checks the configuration and builds the engine.
-    pub fn build(self) -> Result<Engine, ConfigError> {
+    pub fn build(mut self) -> Result<Engine, ConfigError> {
+        let groups = std::mem::take(&mut self.groups);
+        let main_claims = self.main_claims.take();
+        if groups.is_empty() {
+            if main_claims.is_some() {
+                return Err(ConfigError::NoRestGroup);
+            }
+            return self.build_one();
+        }
+        let main = self.clone().build_one()?;
+        let mut engine = self.build_one()?;
+        engine.groups = Some(Box::new(super::groups::build_groups(
+            main,
+            main_claims,
+            groups,
+        )?));
+        Ok(engine)
+    }
+
+    /// Builds one group's engine.
+    fn build_one(self) -> Result<Engine, ConfigError> {
+        if !self.groups.is_empty() {
+            return Err(ConfigError::InvalidLimit(
+                "a group can't have groups of its own",
+            ));
+        }
         #[cfg(feature = "store")]
         if self.store.is_some() && (self.overflow.is_some() || self.revocations.is_some()) {
             return Err(ConfigError::InvalidLimit(
@@ -456,6 +508,7 @@ impl EngineBuilder {
             shrinker: self.shrinker,
             browsers: self.browsers.unwrap_or_else(Browsers::bundled),
             clock: self.clock,
+            groups: None,
             #[cfg(feature = "store")]
             revocations: self
                 .revocations
@@ -530,6 +583,8 @@ impl Engine {
             revocations: None,
             #[cfg(feature = "store")]
             revoke_by_user: None,
+            groups: Vec::new(),
+            main_claims: None,
         }
     }
 }

@@ -66,6 +66,11 @@ impl Engine {
         I: IntoIterator,
         I::Item: AsRef<[u8]>,
     {
+        if let Some(groups) = self.groups() {
+            let headers: Vec<I::Item> = cookie_headers.into_iter().collect();
+            let headers: Vec<&[u8]> = headers.iter().map(AsRef::as_ref).collect();
+            return self.load_grouped(groups, &headers, user_agent);
+        }
         #[allow(unused_mut)]
         let mut session = self.load_cookies(cookie_headers, user_agent);
         #[cfg(feature = "store")]
@@ -150,6 +155,7 @@ impl Engine {
                 // no save of ours can remove: the budget leaves it out.
                 if !gathered.seen.contains(index) {
                     state.header_bytes += piece.len() + separator;
+                    state.own_bytes += piece.len() + 2;
                 }
                 gathered.push(index, value);
             }

@@ -9,6 +9,7 @@
 
 pub(crate) mod attributes;
 mod builder;
+pub(crate) mod groups;
 mod load;
 #[cfg(feature = "store")]
 mod overflow;
@@ -23,6 +24,7 @@ mod server_side;
 use std::sync::Arc;
 
 pub use builder::EngineBuilder;
+pub use groups::{Group, Placement};
 pub use report::{SaveAction, SaveReason, SaveReport, Saved};
 
 use crate::browser::Browsers;
@@ -79,6 +81,8 @@ pub struct Engine {
     overflow: Option<overflow::OverflowStore>,
     #[cfg(feature = "store")]
     revocations: Option<revocation::Revocations>,
+    /// The groups, when the engine has more than its own.
+    groups: Option<Box<groups::Groups>>,
 }
 
 impl std::fmt::Debug for Engine {

@@ -86,8 +86,12 @@ pub struct SaveReport {
     pub expired: Vec<String>,
     /// The budget the session was fitted into, when it was written.
     pub budget: Option<Budget>,
-    /// What shrinking did (empty when the session fitted).
+    /// What shrinking did (empty when the session fitted). For an engine
+    /// with groups, every group's steps, in the order the groups were saved.
     pub shrink: ShrinkReport,
+    /// For an engine with groups: each group's cookie name and its own
+    /// report, in priority order (this report then sums them).
+    pub groups: Vec<(String, SaveReport)>,
 }
 
 /// The `Set-Cookie` values for the response, and the report.
@@ -123,6 +127,7 @@ impl SaveReport {
             expired,
             budget,
             shrink: ShrinkReport::default(),
+            groups: Vec::new(),
         }
     }
 }

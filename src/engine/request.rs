@@ -25,6 +25,9 @@ pub(crate) struct RequestState {
     pub store_reason: Option<EmptyReason>,
     pub other_cookies: usize,
     pub other_bytes: usize,
+    /// The Cookie header bytes of our own cookies (one copy of each chunk),
+    /// a `; ` separator counted with each.
+    pub own_bytes: usize,
     /// The Cookie header as the browser sends it: every piece, ours
     /// included, joined by `; `.
     pub header_bytes: usize,
@@ -44,5 +47,18 @@ impl RequestState {
 
     pub(crate) fn chunk_names_seen(&self) -> usize {
         self.seen.len()
+    }
+
+    /// The header bytes and cookies the session takes on the request.
+    pub(crate) fn own_share(&self) -> (usize, usize) {
+        (self.own_bytes, self.seen.len())
+    }
+
+    /// Moves the other cookies' room by what other groups' saves changed.
+    pub(crate) fn shift_others(&mut self, bytes: isize, cookies: isize) {
+        let shift = |n: usize, by: isize| n.saturating_add_signed(by);
+        self.other_bytes = shift(self.other_bytes, bytes);
+        self.header_bytes = shift(self.header_bytes, bytes);
+        self.other_cookies = shift(self.other_cookies, cookies);
     }
 }

@@ -76,6 +76,9 @@ impl Engine {
     /// even an empty session on a request without other cookies; the
     /// session and its cookies are then left alone.
     pub fn save(&self, session: &mut Session) -> Result<Saved, SaveError> {
+        if let Some(groups) = self.groups() {
+            return self.save_grouped(groups, session);
+        }
         #[cfg(feature = "store")]
         if self.is_server_side() {
             return self.save_server_side_sync(session);
@@ -204,6 +207,7 @@ impl Engine {
             expired,
             budget: Some(budget),
             shrink,
+            groups: Vec::new(),
         };
         Ok(Saved {
             set_cookies,

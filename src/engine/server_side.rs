@@ -117,6 +117,10 @@ impl Engine {
         I::Item: AsRef<[u8]>,
     {
         let mut session = self.load(cookie_headers, user_agent);
+        if let Some(groups) = self.groups() {
+            self.fetch_grouped(groups, &mut session).await;
+            return session;
+        }
         self.fetch(&mut session).await;
         self.fetch_client_store(&mut session).await;
         session
@@ -181,6 +185,9 @@ impl Engine {
     ///   regenerated the session after this one loaded it.
     /// - the errors of [`Engine::save`].
     pub async fn save_async(&self, session: &mut Session) -> Result<Saved, SaveError> {
+        if let Some(groups) = self.groups() {
+            return self.save_grouped_async(groups, session).await;
+        }
         if self.has_client_store() {
             return self.save_with_client_store(session).await;
         }

@@ -21,7 +21,7 @@ use crate::{SaveError, SaveReport};
 #[non_exhaustive]
 pub enum SaveOutcome {
     /// The session was saved; the report says whether anything was written.
-    Saved(SaveReport),
+    Saved(Box<SaveReport>),
     /// The save failed (see [`SaveError`]): the response went out without
     /// session cookies, and the request's cookies are as they were. When
     /// the handler's changes were lost, the layer answered instead of the
@@ -88,7 +88,7 @@ pub(crate) async fn finish(session: &SessionHandle, server_error: bool) -> Finis
             vary: personal || !saved.set_cookies.is_empty(),
             set_cookies: saved.set_cookies,
             status: None,
-            outcome: SaveOutcome::Saved(saved.report),
+            outcome: SaveOutcome::Saved(Box::new(saved.report)),
         },
         Err(e) => Finish {
             set_cookies: Vec::new(),

@@ -46,6 +46,8 @@ pub struct Session {
     pub(crate) request: RequestState,
     /// For an engine that keeps sessions in a store.
     pub(crate) server: Option<server::ServerState>,
+    /// For an engine with groups: each group's share.
+    pub(crate) parts: Option<Box<crate::engine::groups::Parts>>,
 }
 
 impl Session {
@@ -115,6 +117,10 @@ impl Session {
     pub fn clear(&mut self) {
         self.modified |= !self.data.is_empty() || self.request.carried_cookies();
         self.data.clear();
+        if let Some(parts) = &mut self.parts {
+            parts.sessions.iter_mut().for_each(Session::clear);
+            self.modified = true;
+        }
         if let Some(server) = &mut self.server {
             server.destroy |= server.id.is_some();
             server.changed.clear();
@@ -131,6 +137,9 @@ impl Session {
     /// has no id in the store: its cookies are re-issued.
     pub fn regenerate(&mut self) {
         self.renew = true;
+        if let Some(parts) = &mut self.parts {
+            parts.sessions.iter_mut().for_each(Session::regenerate);
+        }
         if let Some(server) = &mut self.server {
             server.regenerate = true;
         }
@@ -140,6 +149,9 @@ impl Session {
     /// time) even though nothing changed.
     pub fn renew(&mut self) {
         self.renew = true;
+        if let Some(parts) = &mut self.parts {
+            parts.sessions.iter_mut().for_each(Session::renew);
+        }
     }
 
     /// Whether `key` is present. Marks the session accessed.
@@ -259,6 +271,46 @@ impl Session {
     #[cfg(feature = "store")]
     pub(crate) fn replace_loaded_data(&mut self, data: SessionData) {
         self.data = data;
+    }
+
+    /// The data, without marking it accessed.
+    pub(crate) fn data_for_merge(&self) -> &SessionData {
+        &self.data
+    }
+
+    /// A grouped session's whole data, put together from its groups, and
+    /// the request state of the group that holds the rest.
+    pub(crate) fn replace_merged(&mut self, data: SessionData, request: RequestState) {
+        self.data = data;
+        self.request = request;
+    }
+
+    /// Makes a group's share `share`: its keys that left are removed, and
+    /// those new or changed set, each tracked as a change.
+    pub(crate) fn take_share(&mut self, share: SessionData) {
+        let gone: Vec<String> = self
+            .data
+            .keys()
+            .filter(|k| !share.contains_key(k))
+            .map(str::to_owned)
+            .collect();
+        for key in gone {
+            self.remove(&key);
+        }
+        for (key, raw) in share.iter() {
+            if self.data.get_raw(key).map(|r| r.get()) != Some(raw.get()) {
+                self.data.insert_raw(key, raw.to_owned());
+                self.modified = true;
+                self.track(key);
+            }
+        }
+    }
+
+    /// Whether `key` sits in the overflow store (as last loaded or saved).
+    pub(crate) fn is_overflowed(&self, key: &str) -> bool {
+        self.server
+            .as_ref()
+            .is_some_and(|s| s.in_store.contains(key))
     }
 
     pub(crate) fn data_for_save(&mut self) -> &mut SessionData {

@@ -31,7 +31,7 @@ async fn session(session: SessionHandle) -> HttpResponse {
 
 async fn meta(session: SessionHandle) -> HttpResponse {
     let mut meta = session.with(|s| app::meta(session.engine(), s));
-    meta["store"] = app::store_meta(session.engine()).await;
+    meta["store"] = app::store_meta().await;
     HttpResponse::Ok().json(meta)
 }
 

@@ -29,7 +29,7 @@ async fn session(session: SessionHandle) -> Json<Value> {
 
 async fn meta(session: SessionHandle) -> Json<Value> {
     let mut meta = session.with(|s| app::meta(session.engine(), s));
-    meta["store"] = app::store_meta(session.engine()).await;
+    meta["store"] = app::store_meta().await;
     Json(meta)
 }
 

@@ -25,6 +25,13 @@
 //! session for every copy of the cookie, `POST /api/session/regenerate`
 //! keeps the data under a new id, and meta adds `store` (its kind, and
 //! whether it answers).
+//!
+//! With `--groups` (the same features and `--store`), three cookie groups:
+//! `csrf` (client, readable by scripts, claims `csrf_token`), `sid` (in the
+//! store, claims `user` and `roles`) and `session` (client, every other
+//! key, overflowing into the store, revocable). Meta adds `groups` and
+//! `placement`; `DELETE` ends every group, so that a replayed copy of any
+//! earlier cookie loads empty with a reason.
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
@@ -43,6 +50,7 @@ pub struct Options {
     pub header_budget: Option<usize>,
     pub set_cookie_budget: Option<usize>,
     pub server_side: bool,
+    pub groups: bool,
     pub store: Option<String>,
 }
 
@@ -59,6 +67,7 @@ fn parse_args() -> Result<Options, String> {
         header_budget: Some(DEFAULT_HEADER_BUDGET),
         set_cookie_budget: None,
         server_side: false,
+        groups: false,
         store: None,
     };
     let mut args = std::env::args().skip(1);
@@ -72,9 +81,10 @@ fn parse_args() -> Result<Options, String> {
             "--header-budget" => options.header_budget = bytes_or_off(&arg, &value()?)?,
             "--set-cookie-budget" => options.set_cookie_budget = bytes_or_off(&arg, &value()?)?,
             "--server-side" => options.server_side = true,
+            "--groups" => options.groups = true,
             "--store" => options.store = Some(value()?),
             "-h" | "--help" => {
-                return Err("usage: [--listen ADDR] [--header-budget BYTES|off] [--set-cookie-budget BYTES|off] [--server-side [--store redb:PATH|memory|redis://HOST:PORT/]]".into())
+                return Err("usage: [--listen ADDR] [--header-budget BYTES|off] [--set-cookie-budget BYTES|off] [--server-side | --groups] [--store redb:PATH|memory|redis://HOST:PORT/]".into())
             }
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -110,29 +120,76 @@ pub fn shrink_history(data: &mut SessionData, last: bool) {
     }
 }
 
-fn engine(options: &Options, key: Key) -> Result<Engine, String> {
-    let builder = Engine::builder(key)
+/// A client-side engine as the demo configures one.
+fn client(options: &Options, key: Key, name: &str) -> cookietin::EngineBuilder {
+    Engine::builder(key)
+        .cookie_name(name)
         // The demo serves plain http on loopback.
         .secure(false)
         .header_budget(options.header_budget)
         .set_cookie_budget(options.set_cookie_budget)
-        .on_shrink(["history"], shrink_history);
-    let builder = match (options.server_side, &options.store) {
-        (false, None) => builder,
-        (false, Some(_)) => return Err("--store needs --server-side".into()),
-        (true, spec) => server_side(builder, spec.as_deref())?,
-    };
-    Ok(builder.build().expect("the demo's configuration is valid"))
 }
 
-/// The store's kind, for meta: `redb`, `memory` or `redis`.
-static STORE_KIND: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
+fn engine(options: &Options, key: Key) -> Result<Engine, String> {
+    let builder = client(options, key.clone(), "session").on_shrink(["history"], shrink_history);
+    let builder = match (options.server_side, options.groups, &options.store) {
+        (false, false, None) => builder,
+        (false, false, Some(_)) => return Err("--store needs --server-side or --groups".into()),
+        (true, true, _) => return Err("--server-side and --groups are two layouts: pick one".into()),
+        _ => with_store(options, key, builder)?,
+    };
+    builder.build().map_err(|e| format!("the demo's configuration: {e}"))
+}
 
+/// The `--server-side` or `--groups` layout on the store `--store` names.
 #[cfg(feature = "store")]
-fn server_side(
+fn with_store(
+    options: &Options,
+    key: Key,
     builder: cookietin::EngineBuilder,
-    spec: Option<&str>,
 ) -> Result<cookietin::EngineBuilder, String> {
+    let store = open_store(options.store.as_deref())?;
+    if options.server_side {
+        return Ok(builder.server_side(store));
+    }
+    let csrf = client(options, key.clone(), "csrf")
+        .http_only(false)
+        .revocable(store.clone());
+    let sid = client(options, key, "sid").server_side(store.clone());
+    Ok(builder
+        .overflow(store.clone())
+        .revocable(store)
+        .group(cookietin::Group::new(csrf).claims(GROUPS[0].2.iter().copied()))
+        .group(cookietin::Group::new(sid).claims(GROUPS[1].2.iter().copied())))
+}
+
+#[cfg(not(feature = "store"))]
+fn with_store(
+    _: &Options,
+    _: Key,
+    _: cookietin::EngineBuilder,
+) -> Result<cookietin::EngineBuilder, String> {
+    Err("--server-side and --groups need the features redb and redis: cargo run --features redb,redis --example demo -- --server-side".into())
+}
+
+/// The `--groups` layout, in priority order: cookie name, backend, and the
+/// keys claimed (none: every other key).
+pub const GROUPS: [(&str, &str, &[&str]); 3] = [
+    ("csrf", "client, readable by scripts, revocable", &["csrf_token"]),
+    ("sid", "store", &["user", "roles"]),
+    ("session", "client, overflowing into the store, revocable", &[]),
+];
+
+/// The store's kind, for meta (`redb`, `memory` or `redis`), and the store.
+#[cfg(feature = "store")]
+static STORE: std::sync::OnceLock<(&'static str, StoreRef)> = std::sync::OnceLock::new();
+#[cfg(feature = "store")]
+type StoreRef = std::sync::Arc<dyn cookietin::store::Store>;
+
+/// The store `--store` names (by default a redb file outside the source
+/// tree, whose path is printed).
+#[cfg(feature = "store")]
+fn open_store(spec: Option<&str>) -> Result<StoreRef, String> {
     use std::sync::Arc;
     let default_path;
     let spec = match spec {
@@ -144,7 +201,7 @@ fn server_side(
             &default_path
         }
     };
-    let (kind, store): (&'static str, Arc<dyn cookietin::store::Store>) = if spec == "memory" {
+    let (kind, store): (&'static str, StoreRef) = if spec == "memory" {
         ("memory", Arc::new(cookietin::store::MemoryStore::new()))
     } else if let Some(path) = spec.strip_prefix("redb:") {
         #[cfg(feature = "redb")]
@@ -152,6 +209,8 @@ fn server_side(
             eprintln!("sessions are kept in the redb file {path}");
             let store = cookietin::store::RedbStore::open(path)
                 .map_err(|e| format!("--store {spec}: {e}"))?;
+            // Expired records go once a minute, for as long as the demo runs.
+            std::mem::forget(store.spawn_sweeper(std::time::Duration::from_secs(60)));
             ("redb", Arc::new(store))
         }
         #[cfg(not(feature = "redb"))]
@@ -170,38 +229,49 @@ fn server_side(
             "--store {spec}: expected redb:PATH, memory or redis://HOST:PORT/"
         ));
     };
-    let _ = STORE_KIND.set(kind);
-    Ok(builder.server_side(store))
-}
-
-#[cfg(not(feature = "store"))]
-fn server_side(
-    _: cookietin::EngineBuilder,
-    _: Option<&str>,
-) -> Result<cookietin::EngineBuilder, String> {
-    Err("--server-side needs the features redb and redis: cargo run --features redb,redis --example demo -- --server-side".into())
+    let _ = STORE.set((kind, store.clone()));
+    Ok(store)
 }
 
 /// Meta's `store`: its kind, and whether it answers now; `null` for a
 /// client-side demo.
-pub async fn store_meta(engine: &Engine) -> Value {
-    let Some(kind) = STORE_KIND.get() else {
-        return Value::Null;
-    };
+pub async fn store_meta() -> Value {
     #[cfg(feature = "store")]
-    let reachable = match engine.store() {
-        Some(store) => store
-            .load(cookietin::store::RecordKey::from_bytes([0; 32]), None)
-            .await
-            .is_ok(),
-        None => false,
-    };
-    #[cfg(not(feature = "store"))]
-    let reachable = {
-        let _ = engine;
-        false
-    };
-    json!({ "kind": kind, "reachable": reachable })
+    if let Some((kind, store)) = STORE.get() {
+        let probe = cookietin::store::RecordKey::from_bytes([0; 32]);
+        let reachable = store.load(probe, None).await.is_ok();
+        return json!({ "kind": kind, "reachable": reachable });
+    }
+    Value::Null
+}
+
+/// Meta's `groups` and `placement`, for `--groups`; `null` otherwise.
+pub fn groups_meta(engine: &Engine, session: &Session) -> (Value, Value) {
+    let parts = engine.group_sessions(session);
+    if parts.is_empty() {
+        return (Value::Null, Value::Null);
+    }
+    let groups = parts
+        .iter()
+        .map(|(engine, part)| {
+            let name = engine.cookie_name();
+            let (backend, claims) = GROUPS
+                .iter()
+                .find(|g| g.0 == name)
+                .map_or(("?", &[][..]), |g| (g.1, g.2));
+            json!({
+                "name": name,
+                "backend": backend,
+                "claims": if claims.is_empty() { json!("every other key") } else { json!(claims) },
+                "cookies": part.request_chunks(),
+                "bytes": part.request_value_bytes(),
+                "empty_reason": part.empty_reason().map(|r| r.to_string()),
+                "store_reason": part.store_reason().map(|r| r.to_string()),
+            })
+        })
+        .collect();
+    let placement = serde_json::to_value(engine.placement(session)).expect("placement serializes");
+    (Value::Array(groups), placement)
 }
 
 /// The options and the engine from the command line and the environment;
@@ -308,5 +378,7 @@ pub fn meta(engine: &Engine, session: &Session) -> Value {
         "browser": browser.map(|b| &b.identity),
         "limits": browser.map(|b| &b.limits),
         "budget": engine.budget(session),
+        "groups": groups_meta(engine, session).0,
+        "placement": groups_meta(engine, session).1,
     })
 }

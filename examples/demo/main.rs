@@ -81,7 +81,7 @@ async fn handle(
         (Method::GET, "/api/session") => json_response(StatusCode::OK, &session.data().to_value()),
         (Method::GET, "/api/session/meta") => {
             let mut meta = app::meta(&engine, &session);
-            meta["store"] = app::store_meta(&engine).await;
+            meta["store"] = app::store_meta().await;
             json_response(StatusCode::OK, &meta)
         }
         (Method::POST, "/api/session/regenerate") => {

@@ -50,6 +50,17 @@ pub enum ConfigError {
     InvalidLimit(&'static str),
     /// The browser-limits database could not be read.
     Limits(String),
+    /// A secret given as text could not be read: `index` is its position
+    /// in a comma-separated list (0 for a single secret). The message never
+    /// holds the secret.
+    InvalidSecret {
+        /// The position of the secret in its list, from 0.
+        index: usize,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+    /// The environment variable that should hold the secrets is not set.
+    MissingSecret(String),
 }
 
 impl fmt::Display for ConfigError {
@@ -84,6 +95,12 @@ impl fmt::Display for ConfigError {
             }
             ConfigError::InvalidLimit(what) => write!(f, "invalid limit: {what}"),
             ConfigError::Limits(why) => write!(f, "invalid browser-limits database: {why}"),
+            ConfigError::InvalidSecret { index, problem } => {
+                write!(f, "secret {index} of the list is invalid: {problem}")
+            }
+            ConfigError::MissingSecret(var) => {
+                write!(f, "environment variable {var} is not set")
+            }
         }
     }
 }
@@ -138,6 +155,14 @@ pub enum EmptyReason {
     /// The payload does not inflate, or is not a JSON object. Only a holder
     /// of the key can produce this.
     Corrupt,
+    /// The encrypted envelope names a key id that no key of the ring has:
+    /// rejected before any decryption. A key removed from the ring, or one
+    /// that this server does not know yet during a deploy.
+    UnknownKey,
+    /// The encrypted envelope does not decrypt under the key its id names:
+    /// it was altered, moved from another cookie name, re-chunked, mixed
+    /// from two saves, or encrypted with another key that has the same id.
+    DecryptionFailed,
 }
 
 impl fmt::Display for EmptyReason {
@@ -153,6 +178,8 @@ impl fmt::Display for EmptyReason {
             EmptyReason::IssuedInFuture => f.write_str("session was issued in the future"),
             EmptyReason::InflateLimit => f.write_str("session inflates past the size cap"),
             EmptyReason::Corrupt => f.write_str("session payload is corrupt"),
+            EmptyReason::UnknownKey => f.write_str("session key id names no key"),
+            EmptyReason::DecryptionFailed => f.write_str("session does not decrypt"),
         }
     }
 }
@@ -188,6 +215,10 @@ pub enum SaveError {
         /// The encoded bytes the budget allows.
         capacity: usize,
     },
+    /// The operating system gave no random bytes for an encrypted
+    /// session's nonce, so nothing was encrypted. The session and the
+    /// cookies the request carried are left alone.
+    NoRandomness,
 }
 
 impl fmt::Display for SaveError {
@@ -197,6 +228,9 @@ impl fmt::Display for SaveError {
                 f,
                 "session needs {needed} encoded bytes but the budget allows {capacity}"
             ),
+            SaveError::NoRandomness => {
+                f.write_str("no random bytes from the operating system for a nonce")
+            }
         }
     }
 }

@@ -87,6 +87,8 @@ pub mod store;
 pub use browser::agent::{identify, Identity};
 pub use browser::limits::{BrowserLimits, Counted, LimitsDb};
 pub use browser::{Browser, Browsers};
+#[cfg(feature = "encrypt")]
+pub use codec::derive::{MasterKey, MasterRing};
 pub use codec::key::{Key, KeyRing};
 pub use engine::attributes::SameSite;
 pub use engine::{Engine, EngineBuilder, SaveAction, SaveReason, SaveReport, Saved};

@@ -168,9 +168,9 @@ impl Engine {
             max_json: self.max_json_bytes,
         };
         with_scratch(|envelope, json| {
-            let (header, key_index) = gathered.assemble(&self.name, &self.keys, envelope)?;
-            let data = codec::open(envelope, header, &policy, json)?;
-            Ok((data, header, key_index))
+            let verified = gathered.assemble(&self.name, &self.keys, envelope)?;
+            let data = codec::open(envelope, &verified, &policy, json)?;
+            Ok((data, verified.header, verified.key_index))
         })
     }
 }

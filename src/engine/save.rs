@@ -25,7 +25,7 @@
 //! ([`SaveAction::NoRoom`]) so that they never push the request over the
 //! limit the budget protects.
 
-use crate::codec::{self, encoded_len, Envelope, MIN_ENVELOPE};
+use crate::codec::{self, encoded_len, Envelope};
 use crate::engine::request::RequestState;
 use crate::fit::budget::{Budget, SET_COOKIE_LINE};
 use crate::fit::chunk::{chunk_name, IndexSet};
@@ -77,7 +77,7 @@ impl Engine {
             return Ok(saved);
         }
         let budget = self.budget(session);
-        let smallest = encoded_len(MIN_ENVELOPE);
+        let smallest = encoded_len(self.keys.min_envelope());
         if budget.plan(&self.name, smallest).is_none() {
             if !self.fits_alone(session, smallest) {
                 return Err(SaveError::DoesNotFit {
@@ -88,7 +88,7 @@ impl Engine {
             let lost = drop_all(session.data_for_save());
             return Ok(self.expire_all(session, reason, SaveAction::NoRoom, Some(budget), lost));
         }
-        let mut envelope = Envelope::default();
+        let mut envelope = Envelope::new(self.keys.encrypts());
         let capacity = budget.capacity;
         let compress = session.compression().unwrap_or(self.compress);
         let name = &self.name;
@@ -116,7 +116,7 @@ impl Engine {
             });
         };
         let issued_at = u32::try_from(now).unwrap_or(u32::MAX);
-        envelope.seal(&self.name, lens.len() as u8, issued_at, &self.keys);
+        envelope.seal(&self.name, lens.len() as u8, issued_at, &self.keys)?;
         // Removals first, then the first cookie, then the other chunks.
         let expired = self.forget_from(&mut session.request, lens.len());
         let expires = self.attributes.expires_suffix(now);
@@ -202,8 +202,9 @@ impl Engine {
     }
 
     /// Whether rejected cookies may be a generation still being written, or
-    /// one from a server with a newer key or format: a mismatch, a missing
-    /// later chunk, or an unknown version or flags, whose first cookie
+    /// one from a server with a newer key or format: a mismatch (a tag that
+    /// does not verify or decrypt), a missing later chunk, an unknown
+    /// version or flags, or an unknown key id, whose first cookie
     /// claims to have been issued within [`IN_FLIGHT_WINDOW`].
     fn may_be_in_flight(&self, state: &RequestState, now: u64) -> bool {
         let transient = matches!(
@@ -212,6 +213,8 @@ impl Engine {
                 EmptyReason::BadSignature
                     | EmptyReason::UnsupportedVersion(_)
                     | EmptyReason::UnsupportedFlags(_)
+                    | EmptyReason::UnknownKey
+                    | EmptyReason::DecryptionFailed
             )
         ) || matches!(state.empty_reason, Some(EmptyReason::ChunkMissing { index }) if index > 0);
         transient

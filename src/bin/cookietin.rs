@@ -1,0 +1,2 @@
+//! The `cookietin` command (work in progress).
+fn main() {}

@@ -3,8 +3,10 @@
 //! shrink callback, the page, and the JSON of the HTTP contract.
 //!
 //! The contract: `--listen ADDR` (printing `listening on http://ADDR` when
-//! ready), `--header-budget BYTES|off`, `--set-cookie-budget BYTES|off`; the
-//! key from `COOKIETIN_SECRET`;
+//! ready), `--header-budget BYTES|off`, `--set-cookie-budget BYTES|off`,
+//! `--encrypt` (encrypted sessions, with the `encrypt` feature); the key
+//! from `COOKIETIN_SECRET` (its bytes: the signing key, or with
+//! `--encrypt` the master secret);
 //!
 //! - `GET /` a page to try it all;
 //! - `GET /api/session` the session as a JSON object;
@@ -14,12 +16,15 @@
 //!   the `x-cookietin-report` header holds the save report;
 //! - `DELETE /api/session` clears the session;
 //! - `GET /api/session/meta` what the request carried and what applies to
-//!   it (`chunks`, `empty_reason`, `browser`, `limits`, `budget`, ...);
+//!   it (`chunks`, `empty_reason`, `encrypted`, `browser`, `limits`,
+//!   `budget`, ..., and `cookie`: what the session cookie shows to anyone
+//!   who holds it, without the key);
 //! - no cookie input ever gives a 5xx.
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
 
+use cookietin::codec::inspect::{self, EnvelopeView};
 use cookietin::{Engine, Key, SaveReport, Session, SessionData, DEFAULT_HEADER_BUDGET};
 use serde_json::{json, Map, Value};
 
@@ -33,6 +38,8 @@ pub struct Options {
     pub listen: SocketAddr,
     pub header_budget: Option<usize>,
     pub set_cookie_budget: Option<usize>,
+    /// Encrypt sessions (`--encrypt`).
+    pub encrypt: bool,
 }
 
 fn bytes_or_off(flag: &str, v: &str) -> Result<Option<usize>, String> {
@@ -47,6 +54,7 @@ fn parse_args() -> Result<Options, String> {
         listen: "127.0.0.1:8080".parse().expect("valid address"),
         header_budget: Some(DEFAULT_HEADER_BUDGET),
         set_cookie_budget: None,
+        encrypt: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -58,8 +66,12 @@ fn parse_args() -> Result<Options, String> {
             }
             "--header-budget" => options.header_budget = bytes_or_off(&arg, &value()?)?,
             "--set-cookie-budget" => options.set_cookie_budget = bytes_or_off(&arg, &value()?)?,
+            "--encrypt" if cfg!(feature = "encrypt") => options.encrypt = true,
+            "--encrypt" => {
+                return Err("--encrypt needs the encrypt feature: cargo run --features encrypt --example demo -- --encrypt".into())
+            }
             "-h" | "--help" => {
-                return Err("usage: [--listen ADDR] [--header-budget BYTES|off] [--set-cookie-budget BYTES|off]".into())
+                return Err("usage: [--listen ADDR] [--header-budget BYTES|off] [--set-cookie-budget BYTES|off] [--encrypt]".into())
             }
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -67,16 +79,18 @@ fn parse_args() -> Result<Options, String> {
     Ok(options)
 }
 
-fn key() -> Result<Key, String> {
+/// The secret's bytes: `COOKIETIN_SECRET`, or random ones.
+fn secret() -> Result<Vec<u8>, String> {
     match std::env::var("COOKIETIN_SECRET") {
         Ok(secret) => {
-            Key::try_from_bytes(secret.as_bytes()).map_err(|e| format!("COOKIETIN_SECRET: {e}"))
+            Key::try_from_bytes(secret.as_bytes()).map_err(|e| format!("COOKIETIN_SECRET: {e}"))?;
+            Ok(secret.into_bytes())
         }
         Err(_) => {
             let mut random = [0u8; 32];
             getrandom::fill(&mut random).map_err(|e| format!("random key: {e}"))?;
             eprintln!("COOKIETIN_SECRET is not set: using a random key, so sessions end with this process");
-            Ok(Key::try_from_bytes(&random).expect("32 bytes"))
+            Ok(random.to_vec())
         }
     }
 }
@@ -95,15 +109,22 @@ pub fn shrink_history(data: &mut SessionData, last: bool) {
     }
 }
 
-fn engine(options: &Options, key: Key) -> Engine {
-    Engine::builder(key)
+fn engine(options: &Options, secret: &[u8]) -> Engine {
+    let key = Key::try_from_bytes(secret).expect("checked");
+    let builder = Engine::builder(key)
         // The demo serves plain http on loopback.
         .secure(false)
         .header_budget(options.header_budget)
         .set_cookie_budget(options.set_cookie_budget)
-        .on_shrink(["history"], shrink_history)
-        .build()
-        .expect("the demo's configuration is valid")
+        .on_shrink(["history"], shrink_history);
+    // With --encrypt, the same secret is the master key; sessions signed
+    // by a run without it still load, and are re-issued encrypted.
+    #[cfg(feature = "encrypt")]
+    let builder = match options.encrypt {
+        true => builder.encrypt(cookietin::MasterKey::try_from_bytes(secret).expect("checked")),
+        false => builder,
+    };
+    builder.build().expect("the demo's configuration is valid")
 }
 
 /// The options and the engine from the command line and the environment;
@@ -113,11 +134,11 @@ pub fn setup() -> (Options, Engine) {
         eprintln!("{message}");
         std::process::exit(2);
     });
-    let key = key().unwrap_or_else(|message| {
+    let secret = secret().unwrap_or_else(|message| {
         eprintln!("{message}");
         std::process::exit(2);
     });
-    let engine = engine(&options, key);
+    let engine = engine(&options, &secret);
     (options, engine)
 }
 
@@ -179,11 +200,14 @@ pub fn compact(report: &SaveReport) -> Vec<u8> {
     serde_json::to_vec(&value).expect("reports serialize")
 }
 
-/// What the request carried and what applies to it.
-pub fn meta(engine: &Engine, session: &Session) -> Value {
+/// What the request carried and what applies to it; `cookie_headers` are
+/// the request's Cookie header values.
+pub fn meta(engine: &Engine, session: &Session, cookie_headers: &[&[u8]]) -> Value {
     let browser = session.browser();
     json!({
         "chunks": session.request_chunks(),
+        "encrypted": engine.is_encrypted(),
+        "cookie": cookie_view(engine.cookie_name(), cookie_headers),
         "empty_reason": session.empty_reason().map(|r| r.to_string()),
         "cookie_name": engine.cookie_name(),
         "value_bytes": session.request_value_bytes(),
@@ -193,5 +217,42 @@ pub fn meta(engine: &Engine, session: &Session) -> Value {
         "browser": browser.map(|b| &b.identity),
         "limits": browser.map(|b| &b.limits),
         "budget": engine.budget(session),
+    })
+}
+
+/// What the request's session cookie shows to anyone who holds it, without
+/// the key: a signed session's JSON, or an encrypted one's envelope only.
+pub fn cookie_view(name: &str, cookie_headers: &[&[u8]]) -> Value {
+    let text: Vec<&str> = cookie_headers
+        .iter()
+        .filter_map(|h| std::str::from_utf8(h).ok())
+        .collect();
+    let pairs = text
+        .iter()
+        .flat_map(|h| h.split(';'))
+        .filter_map(|piece| piece.trim().split_once('='));
+    let chunks = match inspect::session_chunks(name, pairs) {
+        Ok(chunks) => chunks,
+        Err(e) => return json!({ "present": false, "error": e.to_string() }),
+    };
+    let value: String = chunks.concat();
+    let view = match EnvelopeView::decode(chunks) {
+        Ok(view) => view,
+        Err(e) => return json!({ "present": true, "error": e.to_string() }),
+    };
+    let readable = view
+        .unverified_data(1 << 20)
+        .ok()
+        .map(|data| data.to_value());
+    json!({
+        "present": true,
+        "value_start": value.chars().take(64).collect::<String>(),
+        "value_bytes": value.len(),
+        "encrypted": view.is_encrypted(),
+        "deflated": view.is_deflated(),
+        "key_id": view.key_id().map(|id| id.to_string()),
+        "issued_at": view.issued_at(),
+        "payload_bytes": view.payload_len(),
+        "readable_without_key": readable,
     })
 }

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run --example demo -- [--listen 127.0.0.1:8080] [--header-budget BYTES|off]
-//!                              [--set-cookie-budget BYTES|off]
+//!                              [--set-cookie-budget BYTES|off] [--encrypt]
 //! ```
 //!
 //! The key comes from `COOKIETIN_SECRET` (its UTF-8 bytes, at least 32);
@@ -72,7 +72,13 @@ async fn handle(
         }
         (Method::GET, "/api/session") => json_response(StatusCode::OK, &session.data().to_value()),
         (Method::GET, "/api/session/meta") => {
-            json_response(StatusCode::OK, &app::meta(&engine, &session))
+            let cookies: Vec<&[u8]> = request
+                .headers()
+                .get_all(hyper::header::COOKIE)
+                .iter()
+                .map(|v| v.as_bytes())
+                .collect();
+            json_response(StatusCode::OK, &app::meta(&engine, &session, &cookies))
         }
         (Method::DELETE, "/api/session") => {
             session.clear();

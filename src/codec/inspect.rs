@@ -34,6 +34,62 @@ use crate::codec::{
 };
 use crate::{EmptyReason, SessionData};
 
+/// The chunk index that cookie `name` stands for among the chunks of the
+/// session cookie `base` (`base` is 0, `base.1` is 1, ...), if it is one.
+///
+/// # Example
+/// ```
+/// use cookietin::codec::inspect::chunk_index;
+///
+/// assert_eq!(chunk_index("session", "session"), Some(0));
+/// assert_eq!(chunk_index("session", "session.2"), Some(2));
+/// assert_eq!(chunk_index("session", "session.02"), None);
+/// assert_eq!(chunk_index("session", "theme"), None);
+/// ```
+pub fn chunk_index(base: &str, name: &str) -> Option<u8> {
+    crate::fit::chunk::chunk_index(base, name)
+}
+
+/// The values of the session cookie `base`'s chunks among `cookies`
+/// (`(name, value)` pairs in the order sent), in chunk order: the first
+/// copy of each chunk name, as many chunks as the first one's header says.
+///
+/// # Errors
+/// [`EmptyReason::ChunkMissing`] when a chunk is missing (index 0: no
+/// session cookie at all); the first chunk's header errors as
+/// [`EnvelopeView::decode`] gives them.
+///
+/// # Example
+/// ```
+/// use cookietin::codec::inspect::session_chunks;
+/// use cookietin::EmptyReason;
+///
+/// // "EAIAAAAA" is a header of version 1 that names 2 chunks.
+/// let cookies = [("theme", "dark"), ("session.1", "BBBB"), ("session", "EAIAAAAA")];
+/// assert_eq!(session_chunks("session", cookies)?, ["EAIAAAAA", "BBBB"]);
+/// assert_eq!(
+///     session_chunks("session", [("session", "EAIAAAAA")]).unwrap_err(),
+///     EmptyReason::ChunkMissing { index: 1 }
+/// );
+/// # Ok::<(), EmptyReason>(())
+/// ```
+pub fn session_chunks<'a, I>(base: &str, cookies: I) -> Result<Vec<&'a str>, EmptyReason>
+where
+    I: IntoIterator<Item = (&'a str, &'a str)>,
+{
+    let mut firsts: Vec<Option<&'a str>> = vec![None; crate::fit::chunk::MAX_CHUNKS];
+    for (name, value) in cookies {
+        if let Some(index) = chunk_index(base, name) {
+            firsts[usize::from(index)].get_or_insert(value);
+        }
+    }
+    let first = firsts[0].ok_or(EmptyReason::ChunkMissing { index: 0 })?;
+    let count = usize::from(header_of(first)?.chunks);
+    (0..count)
+        .map(|i| firsts[i].ok_or(EmptyReason::ChunkMissing { index: i as u8 }))
+        .collect()
+}
+
 /// An envelope decoded from its chunks, its header read but nothing
 /// verified.
 ///
@@ -67,6 +123,32 @@ pub struct Opened {
     pub key_index: usize,
     /// The session.
     pub data: SessionData,
+}
+
+/// The header at the start of a first chunk, read as this module reads
+/// envelopes: whatever the build's features, an encrypted one too.
+fn header_of(first: &str) -> Result<Header, EmptyReason> {
+    let bytes = codec::raw_header(first).ok_or(EmptyReason::Malformed)?;
+    check_header(&bytes)
+}
+
+fn check_header(bytes: &[u8]) -> Result<Header, EmptyReason> {
+    let version = bytes[0] >> 4;
+    if version != VERSION {
+        return Err(EmptyReason::UnsupportedVersion(version));
+    }
+    let flags = bytes[0] & 0x0f;
+    if flags & !(FLAG_DEFLATE | FLAG_ENCRYPTED) != 0 {
+        return Err(EmptyReason::UnsupportedFlags(flags));
+    }
+    if bytes[1] == 0 {
+        return Err(EmptyReason::Malformed);
+    }
+    Ok(Header {
+        flags,
+        chunks: bytes[1],
+        issued_at: u32::from_be_bytes([bytes[2], bytes[3], bytes[4], bytes[5]]),
+    })
 }
 
 impl EnvelopeView {
@@ -103,27 +185,15 @@ impl EnvelopeView {
         if bytes.len() < HEADER_LEN {
             return Err(EmptyReason::Malformed);
         }
-        let version = bytes[0] >> 4;
-        if version != VERSION {
-            return Err(EmptyReason::UnsupportedVersion(version));
-        }
-        let flags = bytes[0] & 0x0f;
-        if flags & !(FLAG_DEFLATE | FLAG_ENCRYPTED) != 0 {
-            return Err(EmptyReason::UnsupportedFlags(flags));
-        }
-        let min = if flags & FLAG_ENCRYPTED != 0 {
+        let header = check_header(&bytes)?;
+        let min = if header.flags & FLAG_ENCRYPTED != 0 {
             MIN_SEALED
         } else {
             MIN_ENVELOPE
         };
-        if bytes.len() < min || bytes[1] == 0 {
+        if bytes.len() < min {
             return Err(EmptyReason::Malformed);
         }
-        let header = Header {
-            flags,
-            chunks: bytes[1],
-            issued_at: u32::from_be_bytes([bytes[2], bytes[3], bytes[4], bytes[5]]),
-        };
         Ok(EnvelopeView { bytes, header })
     }
 

@@ -286,7 +286,7 @@ impl Header {
 
 /// The six header bytes at the start of the first cookie's value, whatever
 /// their version and flags say. Unverified.
-fn raw_header(first_value: &str) -> Option<[u8; HEADER_LEN]> {
+pub(crate) fn raw_header(first_value: &str) -> Option<[u8; HEADER_LEN]> {
     let prefix = first_value.get(..encoded_len(HEADER_LEN))?;
     let mut bytes = [0u8; HEADER_LEN];
     URL_SAFE_NO_PAD.decode_slice(prefix, &mut bytes).ok()?;

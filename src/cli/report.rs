@@ -225,8 +225,8 @@ pub fn inspect(input: &Input, options: &Options) -> (Value, Verdict) {
         return reject(report, &EmptyReason::Malformed);
     };
     let mut values = Vec::new();
-    for index in 0..usize::from(count) {
-        match firsts[index] {
+    for (index, at) in firsts.iter().enumerate().take(usize::from(count)) {
+        match *at {
             Some(at) => values.push(input.cookies[at].value.as_str()),
             None => return reject(report, &EmptyReason::ChunkMissing { index: index as u8 }),
         }

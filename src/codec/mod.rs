@@ -27,14 +27,14 @@
 //! | 0 | format version `1`, flags with `ENCRYPTED` set (and `DEFLATE` when compressed) |
 //! | 1 | chunk count |
 //! | 2..6 | issued-at |
-//! | 6..8 | key id: the first 2 bytes of HKDF-SHA256 of the master secret, info `cookietin v1 key id` ([`derive`](crate::codec::derive)) |
+//! | 6..8 | key id: the first 2 bytes of HKDF-SHA256 of the master secret, info `cookietin v1 key id` (module `derive`, feature `encrypt`) |
 //! | 8..20 | nonce: 12 random bytes from the operating system |
 //! | 20..n-16 | ciphertext: AES-256-GCM-SIV of the payload (the JSON, raw-deflated when `DEFLATE` is set) |
 //! | n-16..n | tag: the AEAD's 16-byte tag |
 //!
 //! 36 bytes besides the payload: 14 more than signed. The key is derived
-//! from the master secret for this cookie name (info `cookietin v1 encrypt `
-//! + name). The associated data is `len(name) as u8 || name || bytes[0..8]`:
+//! from the master secret for this cookie name (HKDF info: `cookietin v1
+//! encrypt `, then the name). The associated data is `len(name) as u8 || name || bytes[0..8]`:
 //! the name, the version and flags, the chunk count, the issued-at time and
 //! the key id, so a value can't be moved to another cookie name, re-chunked
 //! or re-dated. A key id that names no key of the ring is rejected before
@@ -144,7 +144,7 @@ pub(crate) const SEALED_PREFIX: usize = HEADER_LEN + KEY_ID_LEN + NONCE_LEN;
 pub(crate) const MIN_SEALED: usize = SEALED_PREFIX + 2 + TAG_LEN;
 
 /// The public id of a master key, as encrypted envelopes carry it: two
-/// bytes derived from the key (see [`derive`](crate::codec::derive)), shown
+/// bytes derived from the key (see the module `derive`, feature `encrypt`), shown
 /// as four hex digits.
 ///
 /// # Example

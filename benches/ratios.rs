@@ -1,7 +1,7 @@
-//! Interleaved ratios, for a machine shared with other work: each round
-//! times a batch of operation A and a batch of operation B back to back
-//! (alternating which goes first), and the report is the median over rounds
-//! of B/A, so a slow patch of the machine slows both sides of a ratio alike.
+//! Interleaved ratios (`support/interleave.rs`), for a machine shared with
+//! other work: each round times a batch of operation A and a batch of
+//! operation B back to back, and the report is the median over rounds of
+//! B/A.
 //! Complements the criterion bench (`benches/engine.rs`), whose separate
 //! medians can be taken minutes apart.
 //!
@@ -11,6 +11,8 @@
 mod corpus;
 #[path = "support/floor.rs"]
 mod floor;
+#[path = "support/interleave.rs"]
+mod interleave;
 #[path = "support/setup.rs"]
 mod setup;
 
@@ -21,51 +23,7 @@ use cookietin::{Browsers, Engine, LimitsDb, Session};
 
 use corpus::{Entries, CHROME, COOKIEMAN, OTHER_COOKIES};
 use floor::{FloorLoad, FloorSave};
-
-/// Nanoseconds per call of `f` over a batch of `n`.
-fn batch(n: usize, f: &mut dyn FnMut()) -> f64 {
-    let start = Instant::now();
-    for _ in 0..n {
-        f();
-    }
-    start.elapsed().as_nanos() as f64 / n as f64
-}
-
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v[v.len() / 2]
-}
-
-/// A timed side of a pair: runs a batch of `n` and returns ns per call.
-type Side<'a> = &'a mut dyn FnMut(usize) -> f64;
-
-/// Times plain calls of `f`.
-fn plain(f: &mut dyn FnMut()) -> impl FnMut(usize) -> f64 + '_ {
-    move |n| batch(n, f)
-}
-
-/// (median ns of a, median ns of b, median of b/a per round).
-fn paired(rounds: usize, a: Side, b: Side) -> (f64, f64, f64) {
-    // Size batches to about 2 ms of the slower side.
-    let probe = a(20).max(b(20)).max(1.0);
-    let n = ((2e6 / probe) as usize).clamp(5, 100_000);
-    a(n);
-    b(n);
-    let (mut ta, mut tb, mut r) = (Vec::new(), Vec::new(), Vec::new());
-    for round in 0..rounds {
-        let (x, y) = if round % 2 == 0 {
-            let x = a(n);
-            (x, b(n))
-        } else {
-            let y = b(n);
-            (a(n), y)
-        };
-        ta.push(x);
-        tb.push(y);
-        r.push(y / x);
-    }
-    (median(&mut ta), median(&mut tb), median(&mut r))
-}
+use interleave::{paired, plain, us};
 
 /// A save of a modified session, re-marked modified each call (the same
 /// work as saving a freshly loaded and modified one, with no setup).
@@ -74,10 +32,6 @@ fn saver<'e>(engine: &'e Engine, mut session: Session) -> impl FnMut() + 'e {
         session.data_mut();
         black_box(engine.save(&mut session).unwrap());
     }
-}
-
-fn us(ns: f64) -> String {
-    format!("{:.2}", ns / 1000.0)
 }
 
 fn main() {

@@ -29,8 +29,13 @@ async fn session(session: SessionHandle) -> HttpResponse {
     HttpResponse::Ok().json(session.to_value())
 }
 
-async fn meta(session: SessionHandle) -> HttpResponse {
-    let mut meta = session.with(|s| app::meta(session.engine(), s));
+async fn meta(session: SessionHandle, request: actix_web::HttpRequest) -> HttpResponse {
+    let cookies: Vec<&[u8]> = request
+        .headers()
+        .get_all(actix_web::http::header::COOKIE)
+        .map(|v| v.as_bytes())
+        .collect();
+    let mut meta = session.with(|s| app::meta(session.engine(), s, &cookies));
     meta["store"] = app::store_meta().await;
     HttpResponse::Ok().json(meta)
 }

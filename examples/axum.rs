@@ -27,8 +27,13 @@ async fn session(session: SessionHandle) -> Json<Value> {
     Json(session.to_value())
 }
 
-async fn meta(session: SessionHandle) -> Json<Value> {
-    let mut meta = session.with(|s| app::meta(session.engine(), s));
+async fn meta(session: SessionHandle, headers: axum::http::HeaderMap) -> Json<Value> {
+    let cookies: Vec<&[u8]> = headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .map(|v| v.as_bytes())
+        .collect();
+    let mut meta = session.with(|s| app::meta(session.engine(), s, &cookies));
     meta["store"] = app::store_meta().await;
     Json(meta)
 }

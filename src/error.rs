@@ -62,6 +62,17 @@ pub enum ConfigError {
     /// Two groups' cookie names are equal, or one is a chunk name of the
     /// other (`session` and `session.1`).
     CookieNamesCollide(String, String),
+    /// A secret given as text could not be read: `index` is its position
+    /// in a comma-separated list (0 for a single secret). The message never
+    /// holds the secret.
+    InvalidSecret {
+        /// The position of the secret in its list, from 0.
+        index: usize,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+    /// The environment variable that should hold the secrets is not set.
+    MissingSecret(String),
 }
 
 impl fmt::Display for ConfigError {
@@ -108,6 +119,12 @@ impl fmt::Display for ConfigError {
             ConfigError::GroupClaimsNothing(name) => write!(f, "group {name:?} claims no keys"),
             ConfigError::CookieNamesCollide(a, b) => {
                 write!(f, "the cookie names of groups {a:?} and {b:?} collide")
+            }
+            ConfigError::InvalidSecret { index, problem } => {
+                write!(f, "secret {index} of the list is invalid: {problem}")
+            }
+            ConfigError::MissingSecret(var) => {
+                write!(f, "environment variable {var} is not set")
             }
         }
     }
@@ -179,6 +196,14 @@ pub enum EmptyReason {
     /// without asking it: [`Engine::load`](crate::Engine::load) instead of
     /// `Engine::load_async`.
     NotFetched,
+    /// The encrypted envelope names a key id that no key of the ring has:
+    /// rejected before any decryption. A key removed from the ring, or one
+    /// that this server does not know yet during a deploy.
+    UnknownKey,
+    /// The encrypted envelope does not decrypt under the key its id names:
+    /// it was altered, moved from another cookie name, re-chunked, mixed
+    /// from two saves, or encrypted with another key that has the same id.
+    DecryptionFailed,
 }
 
 impl fmt::Display for EmptyReason {
@@ -201,6 +226,8 @@ impl fmt::Display for EmptyReason {
             EmptyReason::StoreUnavailable(e) => write!(f, "the session store is unavailable: {e}"),
             EmptyReason::NotFetched => f.write_str("the session was loaded without its store"),
             EmptyReason::Revoked => f.write_str("the session was revoked"),
+            EmptyReason::UnknownKey => f.write_str("session key id names no key"),
+            EmptyReason::DecryptionFailed => f.write_str("session does not decrypt"),
         }
     }
 }
@@ -247,6 +274,10 @@ pub enum SaveError {
     /// The session lives in a store and needs
     /// `Engine::save_async`, not [`Engine::save`](crate::Engine::save).
     StoreNeedsAsync,
+    /// The operating system gave no random bytes for an encrypted
+    /// session's nonce, so nothing was encrypted. The session and the
+    /// cookies the request carried are left alone.
+    NoRandomness,
 }
 
 impl fmt::Display for SaveError {
@@ -263,6 +294,9 @@ impl fmt::Display for SaveError {
             ),
             SaveError::StoreNeedsAsync => {
                 f.write_str("the session lives in a store: save it with save_async")
+            }
+            SaveError::NoRandomness => {
+                f.write_str("no random bytes from the operating system for a nonce")
             }
         }
     }

@@ -1,6 +1,6 @@
-//! A web session kept on the client: signed, compressed, and spread over as
-//! many numbered cookies as the visiting browser will really keep and the
-//! server in front will really accept.
+//! A web session kept on the client: signed (or encrypted), compressed, and
+//! spread over as many numbered cookies as the visiting browser will really
+//! keep and the server in front will really accept.
 //!
 //! The data flows one way on each side of a request:
 //!
@@ -8,11 +8,11 @@
 //! load:  Cookie header(s) + User-Agent
 //!          -> browser (woothee -> identity, cached) -> limits
 //!          -> chunk   (gather NAME, NAME.1, ...; check the count)
-//!          -> codec   (base64url -> verify MAC -> inflate, capped -> JSON)
+//!          -> codec   (base64url -> verify MAC or decrypt -> inflate, capped -> JSON)
 //!          -> Session (+ why it is empty, if it is)
 //! save:  Session (which remembers its request)
 //!          -> budget  (per-cookie bytes, cookies left for the site, header bytes left)
-//!          -> codec   (JSON -> deflate if smaller -> envelope -> MAC -> base64url)
+//!          -> codec   (JSON -> deflate if smaller -> envelope -> MAC or AEAD -> base64url)
 //!          -> shrink  (callbacks, then drops, until it fits)
 //!          -> chunk   (split; expire stale ones)
 //!          -> Set-Cookie values
@@ -22,8 +22,10 @@
 //!
 //! - [`browser`]: the User-Agent ([`browser::agent`]), the limits database
 //!   ([`browser::limits`]) and the cache between them;
-//! - [`codec`]: the envelope, its MAC and compression, and the keys
-//!   ([`codec::key`]); bytes only, nothing of HTTP;
+//! - [`codec`]: the envelope, its MAC or encryption and compression, the
+//!   keys ([`codec::key`], and with `encrypt` the master secrets they derive
+//!   from) and a view of envelopes for tools ([`codec::inspect`]); bytes
+//!   only, nothing of HTTP;
 //! - [`fit`]: the [`fit::budget`], [`fit::shrink`] and [`fit::chunk`] steps;
 //! - the engine ([`Engine`], [`EngineBuilder`]): configuration, load and save;
 //! - [`session`]: the map and the handle;
@@ -32,7 +34,11 @@
 //!
 //! The wire format is described in [`codec`].
 //!
-//! The session is signed, not encrypted: the client can read its contents.
+//! By default the session is signed, not encrypted: the client can read its
+//! contents. With the `encrypt` feature, `Engine::encrypted` (or
+//! `EngineBuilder::encrypt`) encrypts it with AES-256-GCM-SIV under keys
+//! derived from master secrets (`MasterKey`, `MasterRing`), and the cookies
+//! then reveal nothing but their size, the issued-at time and the key id.
 //!
 //! # Example
 //! ```
@@ -70,7 +76,13 @@
 //!   store with group commit, on the `redb` crate (which needs Rust 1.90);
 //! - `redis` (implies `store`): `store::RedisStore`, for Redis 6.2+ and
 //!   Redis Cluster, on the `redis` crate with its connection manager (which
-//!   needs Rust 1.88).
+//!   needs Rust 1.88);
+//! - `encrypt`: encrypted sessions: `Engine::encrypted`,
+//!   `EngineBuilder::encrypt`, `MasterKey`, `MasterRing` and
+//!   `EnvelopeView::decrypt` (pulls in `aes-gcm-siv`, `hkdf` and
+//!   `getrandom`);
+//! - `cli` (implies `encrypt`): the `cookietin` command, which inspects,
+//!   signs and budgets sessions (pulls in `clap`).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -87,6 +99,8 @@ pub mod store;
 pub use browser::agent::{identify, Identity};
 pub use browser::limits::{BrowserLimits, Counted, LimitsDb};
 pub use browser::{Browser, Browsers};
+#[cfg(feature = "encrypt")]
+pub use codec::derive::{MasterKey, MasterRing};
 pub use codec::key::{Key, KeyRing};
 pub use engine::attributes::SameSite;
 pub use engine::{

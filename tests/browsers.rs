@@ -21,7 +21,11 @@
 //! - c. with unrelated cookies already set, a large session evicts none;
 //! - d. shrinking from several chunks to one leaves no stale chunk;
 //! - e. a chunk altered through WebDriver gives an empty session and a
-//!   normal page.
+//!   normal page;
+//! - f. (with the `encrypt` feature) the demo with `--encrypt` round-trips
+//!   a session over three or more chunks, a marker in it appears in no
+//!   cookie value the browser holds, raw or base64-decoded, and the page
+//!   shows that the cookie reveals nothing.
 //!
 //! Cookies do not care about ports, so the demo servers and the harness's
 //! TestServer, all on 127.0.0.1, share one cookie jar; each check starts by
@@ -104,6 +108,10 @@ fn build_demo() {
         let mut cmd = Command::new(cargo);
         cmd.args(["build", "--example", "demo"])
             .current_dir(env!("CARGO_MANIFEST_DIR"));
+        if cfg!(feature = "encrypt") {
+            // For check f: the demo's --encrypt.
+            cmd.args(["--features", "encrypt"]);
+        }
         if demo::demo_binary()
             .parent()
             .and_then(Path::parent)
@@ -334,6 +342,8 @@ struct Cx {
     demo: Demo,
     /// The demo with `--header-budget off`, where the cookie count binds.
     demo_off: Demo,
+    /// The demo with `--encrypt --header-budget off` (feature `encrypt`).
+    demo_encrypted: Option<Demo>,
     entry: Entry,
     /// Lines for the summary.
     notes: std::sync::Mutex<Vec<String>>,
@@ -369,6 +379,8 @@ async fn run_browser(browser: Browser) {
         build_demo();
         let demo = demo::start(&[]);
         let demo_off = demo::start(&["--header-budget", "off"]);
+        let demo_encrypted = cfg!(feature = "encrypt")
+            .then(|| demo::start(&["--encrypt", "--header-budget", "off"]));
         let s = browser
             .launch()
             .await
@@ -386,6 +398,7 @@ async fn run_browser(browser: Browser) {
             srv,
             demo,
             demo_off,
+            demo_encrypted,
             entry,
             notes: Default::default(),
         };
@@ -411,6 +424,7 @@ async fn run_browser(browser: Browser) {
             "e altered chunk",
             altered_chunk_gives_empty_session(&cx).await,
         ));
+        checks.push(("f encrypted", encrypted_round_trip(&cx).await));
         let Cx { s, notes, .. } = cx;
         let _ = s.close().await;
         println!("==== {browser} summary ({:?})", started.elapsed());
@@ -839,6 +853,86 @@ async fn altered_chunk_gives_empty_session(cx: &Cx) -> Result<()> {
     );
     cx.note(format!(
         "e. altered chunk -> empty session ({reason}), page 200"
+    ));
+    Ok(())
+}
+
+/// f. Encrypted sessions: a round trip over three or more chunks, nothing
+/// of the session in any cookie value, and the page says so.
+async fn encrypted_round_trip(cx: &Cx) -> Result<()> {
+    const MARKER: &str = "MARKER-browser-2b9d-card-4111111111111111";
+    let Some(demo) = &cx.demo_encrypted else {
+        cx.note("f. skipped: built without the encrypt feature".to_owned());
+        return Ok(());
+    };
+    let s = &cx.s;
+    cx.open(demo).await?;
+    let meta = get_json(s, "/api/session/meta").await?;
+    ensure!(meta["encrypted"] == json!(true), "meta: {meta}");
+    let session = json!({
+        "card": MARKER,
+        "notes": [MARKER, MARKER],
+        "blob": random_text(60, 9000),
+    });
+    let r = patch(s, &session).await?;
+    ensure!(r.status == 200, "PATCH: {} {}", r.status, r.body);
+    let report = r.report.ok_or("no report")?;
+    let chunks = uint(&report["chunks"], "chunks")?;
+    ensure!(chunks >= 3, "{chunks} chunk(s): {report}");
+    ensure!(report["deflated"] == json!(false), "compressed: {report}");
+    let jar = session_cookies(s).await?;
+    ensure!(
+        names(&jar) == chunk_names(chunks),
+        "the jar holds {:?}, the report says {chunks} chunk(s)",
+        names(&jar)
+    );
+    let mut decoded = Vec::new();
+    for c in &jar {
+        ensure!(
+            c.name.len() + c.value.len() <= cx.entry.max_cookie_bytes,
+            "{} is {} bytes",
+            c.name,
+            c.name.len() + c.value.len()
+        );
+        ensure!(!c.value.contains(MARKER), "{} holds the marker", c.name);
+        use base64::Engine as _;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(&c.value)
+            .map_err(|e| format!("{}: not base64url: {e}", c.name))?;
+        decoded.extend_from_slice(&bytes);
+    }
+    ensure!(
+        !decoded
+            .windows(MARKER.len())
+            .any(|w| w == MARKER.as_bytes()),
+        "the decoded cookies hold the marker"
+    );
+    ensure!(
+        get_json(s, "/api/session").await? == session,
+        "the session read back differs"
+    );
+    let meta = get_json(s, "/api/session/meta").await?;
+    ensure!(
+        meta["empty_reason"].is_null() && meta["chunks"] == json!(chunks),
+        "meta after the round trip: {meta}"
+    );
+    ensure!(
+        meta["cookie"]["encrypted"] == json!(true)
+            && meta["cookie"]["readable_without_key"].is_null(),
+        "meta's cookie view: {}",
+        meta["cookie"]
+    );
+    // The page: "encrypted", and no marker in what it shows of the cookie.
+    s.goto(&demo.url("/")).await?;
+    let shown = wait_for_text(s, "cookie-view", |t| t != "-", Duration::from_secs(20)).await?;
+    ensure!(
+        shown.starts_with("encrypted, key id ") && !shown.contains(MARKER),
+        "the page shows {shown:?}"
+    );
+    s.delete_all_cookies().await?;
+    cx.note(format!(
+        "f. encrypted: {chunks} chunks, {} bytes of value, the marker in no cookie (raw or decoded), read back whole",
+        report["value_bytes"]
     ));
     Ok(())
 }

@@ -495,7 +495,155 @@ fn all_seeds() -> Vec<(&'static str, &'static str, Vec<u8>)> {
     for (n, input) in concurrent_seeds() {
         seeds.push(("concurrent_saves", n, input.encode()));
     }
+    #[cfg(feature = "encrypt")]
+    for (n, b) in encrypted::decrypt_seeds() {
+        seeds.push(("decrypt", n, b));
+    }
+    #[cfg(feature = "cli")]
+    for (n, b) in encrypted::inspect_seeds() {
+        seeds.push(("inspect_input", n, b));
+    }
     seeds
+}
+
+/// Seeds of the targets of encrypted sessions and of the inspector.
+#[cfg(feature = "encrypt")]
+mod encrypted {
+    use super::*;
+    use logic::decrypt::{self, master, COMPRESS, ENVELOPE, HEADERS, ROUNDTRIP};
+
+    /// The `name=value` pairs an encrypting engine under `ring` writes.
+    fn pairs(engine: &Engine, data: &serde_json::Value) -> String {
+        cookies(engine, data).join("; ")
+    }
+
+    fn under(key: u8, settings: u8, cap: Option<usize>) -> Engine {
+        decrypt::engine(settings, cookietin::MasterRing::new(master(key)), cap)
+    }
+
+    pub fn decrypt_seeds() -> Vec<(&'static str, Vec<u8>)> {
+        let user = json!({"user": {"id": 7, "name": "Ada"}, "csrf": "q7f3Xk9LmZ0aB2cD"});
+        let big = json!({"user": 7, "blob": noise(11, 900)});
+        let one = pairs(&under(2, 0, None), &user);
+        let old = pairs(&under(1, 0, None), &user);
+        let chunked = pairs(&under(2, 0, Some(300)), &big);
+        let compressed = pairs(&under(2, COMPRESS, None), &big);
+        let named = pairs(&under(2, 1, None), &user);
+        let h = |settings: u8, header: &str| decrypt::input(HEADERS, settings, header.as_bytes());
+        let body: Vec<u8> = (0..80u8).map(|i| i.wrapping_mul(151)).collect();
+        vec![
+            ("headers_one", h(0, &one)),
+            ("headers_old_key", h(decrypt::UA, &old)),
+            ("headers_chunked", h(0, &chunked)),
+            ("headers_compressed", h(COMPRESS, &compressed)),
+            ("headers_name_sid", h(1, &named)),
+            ("headers_others", h(0, &format!("theme=dark; {one}; _ga=1"))),
+            ("headers_forged", h(0, "session=FAEAAAAA; session.1=AAAA")),
+            ("envelope_empty", decrypt::input(ENVELOPE, 0, b"")),
+            ("envelope_body", decrypt::input(ENVELOPE, 1, &body)),
+            (
+                "roundtrip_small",
+                decrypt::input(ROUNDTRIP, 0x30, b"\x05hello, encrypted world"),
+            ),
+            (
+                "roundtrip_chunked",
+                decrypt::input(ROUNDTRIP, 0x20 | decrypt::UA, noise(3, 1500).as_bytes()),
+            ),
+            (
+                "roundtrip_compressed",
+                decrypt::input(ROUNDTRIP, 0xf0 | COMPRESS, "abc".repeat(400).as_bytes()),
+            ),
+        ]
+    }
+
+    #[test]
+    fn decrypt_seeds_carry_valid_sessions() {
+        for (name, bytes) in decrypt_seeds() {
+            if bytes[0] != HEADERS {
+                continue;
+            }
+            let engine = decrypt::engine(bytes[1], decrypt::ring(), None);
+            let session = engine.load(bytes[2..].split(|&b| b == b'\n'), None);
+            assert_eq!(session.is_empty(), name == "headers_forged", "{name}");
+        }
+    }
+
+    /// What the demo's engines write, for the inspector's seeds.
+    #[cfg(feature = "cli")]
+    pub fn inspect_seeds() -> Vec<(&'static str, Vec<u8>)> {
+        use logic::inspect_input::input;
+        const SECRET: &[u8] = b"a demo secret that is long enough!!";
+        let data = json!({"user": "ada", "history": ["/", "/cart"], "blob": noise(5, 300)});
+        let save = |engine: Engine| {
+            let mut session = engine.load(Vec::<&str>::new(), Some(CHROME));
+            for (k, v) in data.as_object().unwrap() {
+                session.insert(k, v).unwrap();
+            }
+            engine.save(&mut session).unwrap().set_cookies
+        };
+        let signed = save(
+            Engine::builder(cookietin::Key::try_from_bytes(SECRET).unwrap())
+                .clock(now)
+                .max_cookie_bytes(300)
+                .build()
+                .unwrap(),
+        );
+        let sealed = save(
+            Engine::encrypted(cookietin::MasterKey::try_from_bytes(SECRET).unwrap())
+                .clock(now)
+                .max_cookie_bytes(300)
+                .build()
+                .unwrap(),
+        );
+        let header = |lines: &[String]| {
+            lines
+                .iter()
+                .map(|l| l.split(';').next().unwrap().to_owned())
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let set_cookie = |lines: &[String]| {
+            lines
+                .iter()
+                .map(|l| format!("Set-Cookie: {l}\n"))
+                .collect::<String>()
+        };
+        let jar = |lines: &[String]| {
+            let mut out = "# Netscape HTTP Cookie File\n".to_owned();
+            for l in lines {
+                let (n, v) = l.split(';').next().unwrap().split_once('=').unwrap();
+                out.push_str(&format!(
+                    "#HttpOnly_localhost\tFALSE\t/\tFALSE\t0\t{n}\t{v}\n"
+                ));
+            }
+            out
+        };
+        let har = |lines: &[String]| {
+            let headers: Vec<serde_json::Value> = lines
+                .iter()
+                .map(|l| json!({"name": "set-cookie", "value": l}))
+                .collect();
+            json!({"log": {"entries": [
+                {"request": {"headers": [{"name": "cookie", "value": "theme=dark"}]},
+                 "response": {"headers": headers}}
+            ]}})
+            .to_string()
+        };
+        vec![
+            (
+                "signed_cookie_header",
+                input(0, &format!("Cookie: theme=dark; {}", header(&signed))),
+            ),
+            ("sealed_cookie_header", input(1, &header(&sealed))),
+            ("signed_set_cookie", input(0, &set_cookie(&signed))),
+            ("sealed_set_cookie", input(2, &set_cookie(&sealed))),
+            ("signed_curl_jar", input(0, &jar(&signed))),
+            ("sealed_curl_jar", input(3, &jar(&sealed))),
+            ("signed_har", input(0, &har(&signed))),
+            ("sealed_har", input(4, &har(&sealed))),
+            ("garbage", input(0, "session=!!; session.1; =; \"q\"")),
+        ]
+    }
 }
 
 /// Two tabs over one session: the races of issue 9.

@@ -3,8 +3,10 @@
 //! shrink callback, the page, and the JSON of the HTTP contract.
 //!
 //! The contract: `--listen ADDR` (printing `listening on http://ADDR` when
-//! ready), `--header-budget BYTES|off`, `--set-cookie-budget BYTES|off`; the
-//! key from `COOKIETIN_SECRET`;
+//! ready), `--header-budget BYTES|off`, `--set-cookie-budget BYTES|off`,
+//! `--encrypt` (encrypted sessions, with the `encrypt` feature); the key
+//! from `COOKIETIN_SECRET` (its bytes: the signing key, or with
+//! `--encrypt` the master secret);
 //!
 //! - `GET /` a page to try it all;
 //! - `GET /api/session` the session as a JSON object;
@@ -14,7 +16,9 @@
 //!   the `x-cookietin-report` header holds the save report;
 //! - `DELETE /api/session` clears the session;
 //! - `GET /api/session/meta` what the request carried and what applies to
-//!   it (`chunks`, `empty_reason`, `browser`, `limits`, `budget`, ...);
+//!   it (`chunks`, `empty_reason`, `encrypted`, `browser`, `limits`,
+//!   `budget`, ..., and `cookie`: what the session cookie shows to anyone
+//!   who holds it, without the key);
 //! - no cookie input ever gives a 5xx.
 //!
 //! With `--server-side` (features `redb` and `redis` for their stores) the
@@ -36,6 +40,7 @@
 
 use std::net::SocketAddr;
 
+use cookietin::codec::inspect::{self, EnvelopeView};
 use cookietin::{Engine, Key, SaveReport, Session, SessionData, DEFAULT_HEADER_BUDGET};
 use serde_json::{json, Map, Value};
 
@@ -52,6 +57,8 @@ pub struct Options {
     pub server_side: bool,
     pub groups: bool,
     pub store: Option<String>,
+    /// Encrypt sessions (`--encrypt`).
+    pub encrypt: bool,
 }
 
 fn bytes_or_off(flag: &str, v: &str) -> Result<Option<usize>, String> {
@@ -69,6 +76,7 @@ fn parse_args() -> Result<Options, String> {
         server_side: false,
         groups: false,
         store: None,
+        encrypt: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -83,8 +91,13 @@ fn parse_args() -> Result<Options, String> {
             "--server-side" => options.server_side = true,
             "--groups" => options.groups = true,
             "--store" => options.store = Some(value()?),
+
+            "--encrypt" if cfg!(feature = "encrypt") => options.encrypt = true,
+            "--encrypt" => {
+                return Err("--encrypt needs the encrypt feature: cargo run --features encrypt --example demo -- --encrypt".into())
+            }
             "-h" | "--help" => {
-                return Err("usage: [--listen ADDR] [--header-budget BYTES|off] [--set-cookie-budget BYTES|off] [--server-side | --groups] [--store redb:PATH|memory|redis://HOST:PORT/]".into())
+                return Err("usage: [--listen ADDR] [--header-budget BYTES|off] [--set-cookie-budget BYTES|off] [--server-side | --groups] [--store redb:PATH|memory|redis://HOST:PORT/] [--encrypt]".into())
             }
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -92,16 +105,18 @@ fn parse_args() -> Result<Options, String> {
     Ok(options)
 }
 
-fn key() -> Result<Key, String> {
+/// The secret's bytes: `COOKIETIN_SECRET`, or random ones.
+fn secret() -> Result<Vec<u8>, String> {
     match std::env::var("COOKIETIN_SECRET") {
         Ok(secret) => {
-            Key::try_from_bytes(secret.as_bytes()).map_err(|e| format!("COOKIETIN_SECRET: {e}"))
+            Key::try_from_bytes(secret.as_bytes()).map_err(|e| format!("COOKIETIN_SECRET: {e}"))?;
+            Ok(secret.into_bytes())
         }
         Err(_) => {
             let mut random = [0u8; 32];
             getrandom::fill(&mut random).map_err(|e| format!("random key: {e}"))?;
             eprintln!("COOKIETIN_SECRET is not set: using a random key, so sessions end with this process");
-            Ok(Key::try_from_bytes(&random).expect("32 bytes"))
+            Ok(random.to_vec())
         }
     }
 }
@@ -120,23 +135,32 @@ pub fn shrink_history(data: &mut SessionData, last: bool) {
     }
 }
 
-/// A client-side engine as the demo configures one.
-fn client(options: &Options, key: Key, name: &str) -> cookietin::EngineBuilder {
-    Engine::builder(key)
+/// A client-side engine as the demo configures one: with `--encrypt`, the
+/// secret is also the master key (each cookie name gets its own derived
+/// key), and sessions signed by a run without it still load and are
+/// re-issued encrypted.
+fn client(options: &Options, secret: &[u8], name: &str) -> cookietin::EngineBuilder {
+    let builder = Engine::builder(Key::try_from_bytes(secret).expect("checked"))
         .cookie_name(name)
         // The demo serves plain http on loopback.
         .secure(false)
         .header_budget(options.header_budget)
-        .set_cookie_budget(options.set_cookie_budget)
+        .set_cookie_budget(options.set_cookie_budget);
+    #[cfg(feature = "encrypt")]
+    if options.encrypt {
+        let master = cookietin::MasterKey::try_from_bytes(secret).expect("checked");
+        return builder.encrypt(master);
+    }
+    builder
 }
 
-fn engine(options: &Options, key: Key) -> Result<Engine, String> {
-    let builder = client(options, key.clone(), "session").on_shrink(["history"], shrink_history);
+fn engine(options: &Options, secret: &[u8]) -> Result<Engine, String> {
+    let builder = client(options, secret, "session").on_shrink(["history"], shrink_history);
     let builder = match (options.server_side, options.groups, &options.store) {
         (false, false, None) => builder,
         (false, false, Some(_)) => return Err("--store needs --server-side or --groups".into()),
         (true, true, _) => return Err("--server-side and --groups are two layouts: pick one".into()),
-        _ => with_store(options, key, builder)?,
+        _ => with_store(options, secret, builder)?,
     };
     builder.build().map_err(|e| format!("the demo's configuration: {e}"))
 }
@@ -145,17 +169,17 @@ fn engine(options: &Options, key: Key) -> Result<Engine, String> {
 #[cfg(feature = "store")]
 fn with_store(
     options: &Options,
-    key: Key,
+    secret: &[u8],
     builder: cookietin::EngineBuilder,
 ) -> Result<cookietin::EngineBuilder, String> {
     let store = open_store(options.store.as_deref())?;
     if options.server_side {
         return Ok(builder.server_side(store));
     }
-    let csrf = client(options, key.clone(), "csrf")
+    let csrf = client(options, secret, "csrf")
         .http_only(false)
         .revocable(store.clone());
-    let sid = client(options, key, "sid").server_side(store.clone());
+    let sid = client(options, secret, "sid").server_side(store.clone());
     Ok(builder
         .overflow(store.clone())
         .revocable(store)
@@ -166,7 +190,7 @@ fn with_store(
 #[cfg(not(feature = "store"))]
 fn with_store(
     _: &Options,
-    _: Key,
+    _: &[u8],
     _: cookietin::EngineBuilder,
 ) -> Result<cookietin::EngineBuilder, String> {
     Err("--server-side and --groups need the features redb and redis: cargo run --features redb,redis --example demo -- --server-side".into())
@@ -281,11 +305,11 @@ pub fn setup() -> (Options, Engine) {
         eprintln!("{message}");
         std::process::exit(2);
     });
-    let key = key().unwrap_or_else(|message| {
+    let secret = secret().unwrap_or_else(|message| {
         eprintln!("{message}");
         std::process::exit(2);
     });
-    let engine = engine(&options, key).unwrap_or_else(|message| {
+    let engine = engine(&options, &secret).unwrap_or_else(|message| {
         eprintln!("{message}");
         std::process::exit(2);
     });
@@ -364,11 +388,14 @@ pub fn save_error_status(error: &cookietin::SaveError) -> u16 {
     }
 }
 
-/// What the request carried and what applies to it.
-pub fn meta(engine: &Engine, session: &Session) -> Value {
+/// What the request carried and what applies to it; `cookie_headers` are
+/// the request's Cookie header values.
+pub fn meta(engine: &Engine, session: &Session, cookie_headers: &[&[u8]]) -> Value {
     let browser = session.browser();
     json!({
         "chunks": session.request_chunks(),
+        "encrypted": engine.is_encrypted(),
+        "cookie": cookie_view(engine.cookie_name(), cookie_headers),
         "empty_reason": session.empty_reason().map(|r| r.to_string()),
         "cookie_name": engine.cookie_name(),
         "value_bytes": session.request_value_bytes(),
@@ -380,5 +407,42 @@ pub fn meta(engine: &Engine, session: &Session) -> Value {
         "budget": engine.budget(session),
         "groups": groups_meta(engine, session).0,
         "placement": groups_meta(engine, session).1,
+    })
+}
+
+/// What the request's session cookie shows to anyone who holds it, without
+/// the key: a signed session's JSON, or an encrypted one's envelope only.
+pub fn cookie_view(name: &str, cookie_headers: &[&[u8]]) -> Value {
+    let text: Vec<&str> = cookie_headers
+        .iter()
+        .filter_map(|h| std::str::from_utf8(h).ok())
+        .collect();
+    let pairs = text
+        .iter()
+        .flat_map(|h| h.split(';'))
+        .filter_map(|piece| piece.trim().split_once('='));
+    let chunks = match inspect::session_chunks(name, pairs) {
+        Ok(chunks) => chunks,
+        Err(e) => return json!({ "present": false, "error": e.to_string() }),
+    };
+    let value: String = chunks.concat();
+    let view = match EnvelopeView::decode(chunks) {
+        Ok(view) => view,
+        Err(e) => return json!({ "present": true, "error": e.to_string() }),
+    };
+    let readable = view
+        .unverified_data(1 << 20)
+        .ok()
+        .map(|data| data.to_value());
+    json!({
+        "present": true,
+        "value_start": value.chars().take(64).collect::<String>(),
+        "value_bytes": value.len(),
+        "encrypted": view.is_encrypted(),
+        "deflated": view.is_deflated(),
+        "key_id": view.key_id().map(|id| id.to_string()),
+        "issued_at": view.issued_at(),
+        "payload_bytes": view.payload_len(),
+        "readable_without_key": readable,
     })
 }

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run --example demo -- [--listen 127.0.0.1:8080] [--header-budget BYTES|off]
-//!                              [--set-cookie-budget BYTES|off]
+//!                              [--set-cookie-budget BYTES|off] [--encrypt]
 //! ```
 //!
 //! The key comes from `COOKIETIN_SECRET` (its UTF-8 bytes, at least 32);
@@ -80,7 +80,13 @@ async fn handle(
         }
         (Method::GET, "/api/session") => json_response(StatusCode::OK, &session.data().to_value()),
         (Method::GET, "/api/session/meta") => {
-            let mut meta = app::meta(&engine, &session);
+            let cookies: Vec<&[u8]> = request
+                .headers()
+                .get_all(hyper::header::COOKIE)
+                .iter()
+                .map(|v| v.as_bytes())
+                .collect();
+            let mut meta = app::meta(&engine, &session, &cookies);
             meta["store"] = app::store_meta().await;
             json_response(StatusCode::OK, &meta)
         }

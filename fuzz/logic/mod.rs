@@ -9,18 +9,28 @@ pub mod chunk_roundtrip;
 pub mod common;
 pub mod concurrent_saves;
 pub mod decode;
+#[cfg(feature = "encrypt")]
+pub mod decrypt;
 pub mod enc;
+#[cfg(feature = "cli")]
+pub mod inspect_input;
 pub mod ua_lookup;
 
 /// A target's whole logic.
 pub type Target = fn(&[u8]);
 
 /// The targets, by name, as `fuzz/seeds/<name>/` and
-/// `fuzz/regressions/<name>/` name them.
-pub const TARGETS: [(&str, Target); 5] = [
+/// `fuzz/regressions/<name>/` name them. `decrypt` needs the `encrypt`
+/// feature and `inspect_input` the `cli` feature (of the fuzz package,
+/// where both are on by default, or of the root package's tests).
+pub const TARGETS: &[(&str, Target)] = &[
     ("decode", decode::run),
     ("chunk_roundtrip", chunk_roundtrip::run),
     ("ua_lookup", ua_lookup::run),
     ("budget_shrink", budget_shrink::run),
     ("concurrent_saves", concurrent_saves::run),
+    #[cfg(feature = "encrypt")]
+    ("decrypt", decrypt::run),
+    #[cfg(feature = "cli")]
+    ("inspect_input", inspect_input::run),
 ];

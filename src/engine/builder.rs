@@ -22,7 +22,11 @@ pub struct EngineBuilder {
     renew_after: Option<Duration>,
     max_json_bytes: usize,
     max_encoded_bytes: Option<usize>,
-    compress: bool,
+    /// `None`: on when signing, off when encrypting.
+    compress: Option<bool>,
+    /// The master keys, when sessions are encrypted.
+    #[cfg(feature = "encrypt")]
+    pub(super) encrypt: Option<super::encrypted::Encrypt>,
     /// `None`: [`DEFAULT_HEADER_BUDGET`], or derived from an explicit limit.
     header_budget: Option<Option<usize>>,
     /// `None`: [`DEFAULT_HEADER_LIMIT`], or the budget if that is larger.
@@ -148,10 +152,11 @@ impl EngineBuilder {
     }
 
     /// Whether payloads are deflated when that makes them smaller (default
-    /// on). Turn it off when attacker-chosen data sits beside secrets in the
-    /// session: compressed length can leak the secrets (see `SECURITY.md`).
+    /// on when signing, off when encrypting). Turn it off when
+    /// attacker-chosen data sits beside secrets in the session: compressed
+    /// length can leak the secrets (see `SECURITY.md`).
     pub fn compress(mut self, compress: bool) -> Self {
-        self.compress = compress;
+        self.compress = Some(compress);
         self
     }
 
@@ -494,16 +499,23 @@ impl EngineBuilder {
             line_overhead: attributes.line_overhead(),
             removal_overhead: attributes.removal("n").len() - "n=".len(),
         };
+        #[cfg(feature = "encrypt")]
+        let (keys, encrypted) = match self.encrypt {
+            Some(encrypt) => (encrypt.secrets(self.keys, &self.name), true),
+            None => (crate::codec::Secrets::signed(self.keys), false),
+        };
+        #[cfg(not(feature = "encrypt"))]
+        let (keys, encrypted) = (crate::codec::Secrets::signed(self.keys), false);
         Ok(Engine {
             name: self.name,
-            keys: self.keys,
+            keys,
             attributes,
             max_age: self.max_age.as_secs(),
             clock_skew: self.clock_skew.as_secs(),
             renew_after: self.renew_after.map(|d| d.as_secs()),
             max_json_bytes: self.max_json_bytes,
             max_encoded_bytes,
-            compress: self.compress,
+            compress: self.compress.unwrap_or(!encrypted),
             budget,
             shrinker: self.shrinker,
             browsers: self.browsers.unwrap_or_else(Browsers::bundled),
@@ -559,7 +571,9 @@ impl Engine {
             renew_after: None,
             max_json_bytes: 256 * 1024,
             max_encoded_bytes: None,
-            compress: true,
+            compress: None,
+            #[cfg(feature = "encrypt")]
+            encrypt: None,
             header_budget: None,
             header_limit: None,
             set_cookie_budget: None,

@@ -203,12 +203,12 @@ impl Engine {
             max_json: self.max_json_bytes,
         };
         with_scratch(|envelope, json| {
-            let (header, key_index) = gathered.assemble(&self.name, &self.keys, envelope)?;
-            let (data, id) = codec::open(envelope, header, &policy, json)?;
+            let verified = gathered.assemble(&self.name, &self.keys, envelope)?;
+            let (data, id) = codec::open(envelope, &verified, &policy, json)?;
             Ok(Opened {
                 data,
-                header,
-                key_index,
+                header: verified.header,
+                key_index: verified.key_index,
                 id,
             })
         })

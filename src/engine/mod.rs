@@ -10,6 +10,8 @@
 pub(crate) mod attributes;
 mod builder;
 pub(crate) mod groups;
+#[cfg(feature = "encrypt")]
+mod encrypted;
 mod load;
 #[cfg(feature = "store")]
 mod overflow;
@@ -28,7 +30,7 @@ pub use groups::{Group, Placement};
 pub use report::{SaveAction, SaveReason, SaveReport, Saved};
 
 use crate::browser::Browsers;
-use crate::codec::key::KeyRing;
+use crate::codec::Secrets;
 use crate::engine::attributes::Attributes;
 use crate::fit::budget::{Budget, BudgetConfig};
 use crate::fit::shrink::Shrinker;
@@ -63,7 +65,7 @@ use crate::Session;
 /// ```
 pub struct Engine {
     name: String,
-    keys: KeyRing,
+    keys: Secrets,
     attributes: Attributes,
     max_age: u64,
     clock_skew: u64,
@@ -90,6 +92,7 @@ impl std::fmt::Debug for Engine {
         f.debug_struct("Engine")
             .field("name", &self.name)
             .field("keys", &self.keys)
+            .field("encrypted", &self.keys.encrypts())
             .field("attributes", &self.attributes)
             .field("max_age", &self.max_age)
             .finish_non_exhaustive()
@@ -100,6 +103,21 @@ impl Engine {
     /// The base cookie name.
     pub fn cookie_name(&self) -> &str {
         &self.name
+    }
+
+    /// Whether sessions are written encrypted (`EngineBuilder::encrypt`,
+    /// feature `encrypt`) rather than signed.
+    ///
+    /// # Example
+    /// ```
+    /// use cookietin::{Engine, Key};
+    ///
+    /// let engine = Engine::builder(Key::try_from_bytes(&[1; 32])?).build()?;
+    /// assert!(!engine.is_encrypted());
+    /// # Ok::<(), cookietin::ConfigError>(())
+    /// ```
+    pub fn is_encrypted(&self) -> bool {
+        self.keys.encrypts()
     }
 
     /// The browsers (limits database and User-Agent cache) in use.

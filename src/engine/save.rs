@@ -25,7 +25,7 @@
 //! ([`SaveAction::NoRoom`]) so that they never push the request over the
 //! limit the budget protects.
 
-use crate::codec::{self, encoded_len, Envelope, ID_LEN, MIN_ENVELOPE};
+use crate::codec::{self, encoded_len, Envelope, ID_LEN};
 use crate::engine::request::RequestState;
 use crate::fit::budget::{Budget, SET_COOKIE_LINE};
 use crate::fit::chunk::{chunk_name, IndexSet};
@@ -123,7 +123,7 @@ impl Engine {
             Carry::DataWithId(id, overflow) => (Some(id), false, overflow),
         };
         let budget = self.budget(session);
-        let smallest = encoded_len(MIN_ENVELOPE + id.map_or(0, |_| ID_LEN));
+        let smallest = encoded_len(self.keys.min_envelope() + id.map_or(0, |_| ID_LEN));
         if budget.plan(&self.name, smallest).is_none() {
             if !self.fits_alone(session, smallest) {
                 return Err(SaveError::DoesNotFit {
@@ -135,7 +135,7 @@ impl Engine {
         }
         // A store-backed session's cookie carries no data to fit.
         let mut id_payload = SessionData::new();
-        let mut envelope = Envelope::default();
+        let mut envelope = Envelope::new(self.keys.encrypts());
         let capacity = budget.capacity;
         let compress = session.compression().unwrap_or(self.compress);
         let name = &self.name;
@@ -171,7 +171,7 @@ impl Engine {
             });
         };
         let issued_at = u32::try_from(now).unwrap_or(u32::MAX);
-        envelope.seal(&self.name, lens.len() as u8, issued_at, &self.keys);
+        envelope.seal(&self.name, lens.len() as u8, issued_at, &self.keys)?;
         // Removals first, then the first cookie, then the other chunks.
         let expired = self.forget_from(&mut session.request, lens.len());
         let expires = self.attributes.expires_suffix(now);
@@ -266,8 +266,9 @@ impl Engine {
     }
 
     /// Whether rejected cookies may be a generation still being written, or
-    /// one from a server with a newer key or format: a mismatch, a missing
-    /// later chunk, or an unknown version or flags, whose first cookie
+    /// one from a server with a newer key or format: a mismatch (a tag that
+    /// does not verify or decrypt), a missing later chunk, an unknown
+    /// version or flags, or an unknown key id, whose first cookie
     /// claims to have been issued within [`IN_FLIGHT_WINDOW`].
     pub(crate) fn may_be_in_flight(&self, state: &RequestState, now: u64) -> bool {
         let transient = matches!(
@@ -276,6 +277,8 @@ impl Engine {
                 EmptyReason::BadSignature
                     | EmptyReason::UnsupportedVersion(_)
                     | EmptyReason::UnsupportedFlags(_)
+                    | EmptyReason::UnknownKey
+                    | EmptyReason::DecryptionFailed
             )
         ) || matches!(state.empty_reason, Some(EmptyReason::ChunkMissing { index }) if index > 0);
         transient

@@ -368,7 +368,7 @@ impl Engine {
 
     /// Whether the request leaves room for the id cookie.
     fn id_cookie_fits(&self, session: &Session) -> bool {
-        let smallest = crate::codec::encoded_len(crate::codec::MIN_ENVELOPE + ID_LEN);
+        let smallest = crate::codec::encoded_len(self.keys.min_envelope() + ID_LEN);
         self.budget(session).capacity >= smallest
     }
 

@@ -23,8 +23,7 @@ use std::borrow::Cow;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 
-use crate::codec::key::KeyRing;
-use crate::codec::{self, Header};
+use crate::codec::{self, Header, Secrets, Verified};
 use crate::EmptyReason;
 
 /// The most cookies one session may span: the count is one byte.
@@ -163,14 +162,14 @@ impl<'a> Gathered<'a> {
             .max()
     }
 
-    /// Decodes and verifies the value, trying copies in order. On success,
-    /// `out` holds the envelope bytes.
+    /// Decodes and verifies (or decrypts) the value, trying copies in
+    /// order. On success, `out` holds the envelope bytes, decrypted.
     pub(crate) fn assemble(
         &mut self,
         name: &str,
-        keys: &KeyRing,
+        keys: &Secrets,
         out: &mut Vec<u8>,
-    ) -> Result<(Header, usize), EmptyReason> {
+    ) -> Result<Verified, EmptyReason> {
         // Stable, so each index's copies keep the order they were sent in.
         self.pieces.sort_by_key(|&(index, _)| index);
         let pieces = &self.pieces[..];

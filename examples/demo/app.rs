@@ -159,10 +159,14 @@ fn engine(options: &Options, secret: &[u8]) -> Result<Engine, String> {
     let builder = match (options.server_side, options.groups, &options.store) {
         (false, false, None) => builder,
         (false, false, Some(_)) => return Err("--store needs --server-side or --groups".into()),
-        (true, true, _) => return Err("--server-side and --groups are two layouts: pick one".into()),
+        (true, true, _) => {
+            return Err("--server-side and --groups are two layouts: pick one".into())
+        }
         _ => with_store(options, secret, builder)?,
     };
-    builder.build().map_err(|e| format!("the demo's configuration: {e}"))
+    builder
+        .build()
+        .map_err(|e| format!("the demo's configuration: {e}"))
 }
 
 /// The `--server-side` or `--groups` layout on the store `--store` names.
@@ -199,9 +203,17 @@ fn with_store(
 /// The `--groups` layout, in priority order: cookie name, backend, and the
 /// keys claimed (none: every other key).
 pub const GROUPS: [(&str, &str, &[&str]); 3] = [
-    ("csrf", "client, readable by scripts, revocable", &["csrf_token"]),
+    (
+        "csrf",
+        "client, readable by scripts, revocable",
+        &["csrf_token"],
+    ),
     ("sid", "store", &["user", "roles"]),
-    ("session", "client, overflowing into the store, revocable", &[]),
+    (
+        "session",
+        "client, overflowing into the store, revocable",
+        &[],
+    ),
 ];
 
 /// The store's kind, for meta (`redb`, `memory` or `redis`), and the store.

@@ -9,9 +9,9 @@
 
 pub(crate) mod attributes;
 mod builder;
-pub(crate) mod groups;
 #[cfg(feature = "encrypt")]
 mod encrypted;
+pub(crate) mod groups;
 mod load;
 #[cfg(feature = "store")]
 mod overflow;

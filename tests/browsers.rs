@@ -108,9 +108,24 @@ fn build_demo() {
         let mut cmd = Command::new(cargo);
         cmd.args(["build", "--example", "demo"])
             .current_dir(env!("CARGO_MANIFEST_DIR"));
-        if cfg!(feature = "encrypt") {
-            // For check f: the demo's --encrypt.
-            cmd.args(["--features", "encrypt"]);
+        // The features this test was built with, so that the demo binary
+        // the other suites share is the same (check f needs `encrypt`,
+        // check g `store`).
+        let features: Vec<&str> = [
+            ("encrypt", cfg!(feature = "encrypt")),
+            ("store", cfg!(feature = "store")),
+            ("redb", cfg!(feature = "redb")),
+            ("redis", cfg!(feature = "redis")),
+            ("tower", cfg!(feature = "tower")),
+            ("axum", cfg!(feature = "axum")),
+            ("actix", cfg!(feature = "actix")),
+            ("cli", cfg!(feature = "cli")),
+        ]
+        .into_iter()
+        .filter_map(|(name, on)| on.then_some(name))
+        .collect();
+        if !features.is_empty() {
+            cmd.args(["--features", &features.join(",")]);
         }
         if demo::demo_binary()
             .parent()
@@ -344,6 +359,8 @@ struct Cx {
     demo_off: Demo,
     /// The demo with `--encrypt --header-budget off` (feature `encrypt`).
     demo_encrypted: Option<Demo>,
+    /// The demo with `--groups --store memory` (feature `store`).
+    demo_groups: Option<Demo>,
     entry: Entry,
     /// Lines for the summary.
     notes: std::sync::Mutex<Vec<String>>,
@@ -381,6 +398,8 @@ async fn run_browser(browser: Browser) {
         let demo_off = demo::start(&["--header-budget", "off"]);
         let demo_encrypted = cfg!(feature = "encrypt")
             .then(|| demo::start(&["--encrypt", "--header-budget", "off"]));
+        let demo_groups =
+            cfg!(feature = "store").then(|| demo::start(&["--groups", "--store", "memory"]));
         let s = browser
             .launch()
             .await
@@ -399,6 +418,7 @@ async fn run_browser(browser: Browser) {
             demo,
             demo_off,
             demo_encrypted,
+            demo_groups,
             entry,
             notes: Default::default(),
         };
@@ -425,6 +445,7 @@ async fn run_browser(browser: Browser) {
             altered_chunk_gives_empty_session(&cx).await,
         ));
         checks.push(("f encrypted", encrypted_round_trip(&cx).await));
+        checks.push(("g groups", groups_keep_40_kb(&cx).await));
         let Cx { s, notes, .. } = cx;
         let _ = s.close().await;
         println!("==== {browser} summary ({:?})", started.elapsed());
@@ -933,6 +954,91 @@ async fn encrypted_round_trip(cx: &Cx) -> Result<()> {
     cx.note(format!(
         "f. encrypted: {chunks} chunks, {} bytes of value, the marker in no cookie (raw or decoded), read back whole",
         report["value_bytes"]
+    ));
+    Ok(())
+}
+
+/// g. Cookie groups (`--groups`): a 40 KB session kept whole under the
+/// default header budget, the excess in the store, each group's cookies in
+/// the browser within its limits, and the page shows where each key lives.
+async fn groups_keep_40_kb(cx: &Cx) -> Result<()> {
+    let Some(demo) = &cx.demo_groups else {
+        cx.note("g. skipped: built without the store feature".to_owned());
+        return Ok(());
+    };
+    let s = &cx.s;
+    cx.open(demo).await?;
+    let session = json!({
+        "csrf_token": "t0k3n-2f9a",
+        "user": "ada",
+        "roles": ["admin"],
+        "a": random_text(70, 20_000),
+        "b": random_text(71, 20_000),
+    });
+    let r = patch(s, &session).await?;
+    ensure!(r.status == 200, "PATCH: {} {}", r.status, r.body);
+    let report = r.report.ok_or("no report")?;
+    let moved: Vec<&str> = report["shrink"]["steps"]
+        .as_array()
+        .ok_or("no steps")?
+        .iter()
+        .filter(|step| step["action"] == "moved")
+        .filter_map(|step| step["key"].as_str())
+        .collect();
+    ensure!(!moved.is_empty(), "nothing moved into the store: {report}");
+    ensure!(
+        get_json(s, "/api/session").await? == session,
+        "the session read back differs"
+    );
+    // The browser's jar: every group's cookies, each within the limit, and
+    // the Cookie header they make within the default budget.
+    let jar = s.cookies().await?;
+    let mut groups: Vec<&str> = jar.iter().map(|c| c.name.as_str()).collect();
+    groups.sort_unstable();
+    ensure!(
+        groups == ["csrf", "session", "sid"],
+        "the jar holds {groups:?}"
+    );
+    let header: usize = jar
+        .iter()
+        .map(|c| c.name.len() + 1 + c.value.len())
+        .sum::<usize>()
+        + 2 * (jar.len() - 1);
+    ensure!(header <= 7168, "the Cookie header takes {header} bytes");
+    for c in &jar {
+        ensure!(
+            c.name.len() + c.value.len() <= cx.entry.max_cookie_bytes,
+            "{} is too large",
+            c.name.as_str()
+        );
+    }
+    let csrf = jar
+        .iter()
+        .find(|c| c.name == "csrf")
+        .ok_or("no csrf cookie")?;
+    ensure!(!csrf.http_only, "the csrf cookie is HttpOnly");
+    let meta = get_json(s, "/api/session/meta").await?;
+    let overflowed: Vec<&str> = meta["placement"]
+        .as_array()
+        .ok_or("no placement")?
+        .iter()
+        .filter(|p| p["overflowed"] == json!(true))
+        .filter_map(|p| p["key"].as_str())
+        .collect();
+    ensure!(
+        overflowed == moved,
+        "placement {overflowed:?}, moved {moved:?}"
+    );
+    s.goto(&demo.url("/")).await?;
+    let shown = wait_for_text(s, "groups", |t| t.contains("sid"), Duration::from_secs(20)).await?;
+    ensure!(
+        shown.contains("csrf") && shown.contains("session"),
+        "the page shows {shown:?}"
+    );
+    s.delete_all_cookies().await?;
+    cx.note(format!(
+        "g. groups: 40 KB kept whole, {moved:?} moved into the store, a {header}-byte Cookie header over {} cookies",
+        jar.len()
     ));
     Ok(())
 }

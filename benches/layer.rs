@@ -354,6 +354,7 @@ fn us(ns: f64) -> String {
 fn main() {
     let rounds: usize = std::env::args()
         .skip(1)
+        .take_while(|a| a != "profile")
         .find_map(|a| a.parse().ok())
         .unwrap_or(31);
     let engine = Arc::new(setup::engine());
@@ -363,6 +364,16 @@ fn main() {
         .build()
         .unwrap();
     let system = actix_web::rt::System::new();
+    let args: Vec<String> = std::env::args().collect();
+    let profile = args.iter().position(|a| a == "profile").map(|i| {
+        let side = args.get(i + 1).cloned().unwrap_or_else(|| "layer".into());
+        let n = args
+            .get(i + 2)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(10_000);
+        (side, n)
+    });
+    let mut shapes = String::new();
 
     println!("Interleaved medians over {rounds} rounds (µs per request, a write in every {WRITE_EVERY}; ratios are medians of per-round ratios)\n");
     println!("| session | framework | hand-written | layer | layer / hand-written (≤ 1.1) |");
@@ -378,6 +389,16 @@ fn main() {
         let layer_shape = on_axum::sample(&runtime, &layered, &cookie);
         assert_eq!(hand_shape, layer_shape, "axum: both sides answer alike");
         assert!(hand_shape[1].1.iter().any(|l| l.starts_with("set-cookie")));
+        if name == SESSIONS[0].0 {
+            shapes = format!("read: {:?}\nwrite: {:?}", hand_shape[0].1, hand_shape[1].1);
+        }
+        if let Some((side, n)) = profile {
+            // One side alone, for callgrind: `-- profile hand|layer N`.
+            let router = if side == "hand" { by_hand } else { layered };
+            let ns = on_axum::side(&runtime, router, cookie)(n);
+            println!("{name} axum {side}: {n} requests, {ns:.0} ns each");
+            return;
+        }
         let (th, tl, r) = paired(
             rounds,
             &mut on_axum::side(&runtime, by_hand, cookie.clone()),
@@ -395,4 +416,5 @@ fn main() {
         );
     }
     println!("\nmedian of the four ratios: {:.3}", median(&mut overall));
+    println!("\nResponse headers (axum, tiny_login; both sides alike):\n{shapes}");
 }

@@ -16,6 +16,12 @@
 //!   at start to have the same SHA-1 as the one cookietin loaded) with the
 //!   same arguments, through a clone of the same `ConnectionManager`.
 //!
+//! - **store alone**, **store + deadline**: `RedisStore::load` and
+//!   `Store::update` of one key called directly, then through the
+//!   `Deadline` wrapper the engine puts on its store: each against raw in
+//!   its own interleaved pairs, to split cookietin's cost between the store
+//!   and the engine.
+//!
 //! The commands each side sends per request are counted from `INFO
 //! commandstats` and printed, so that the two are seen to match.
 
@@ -33,7 +39,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use cookietin::store::{RedisStore, DEFAULT_MAX_RECORD_BYTES};
+use cookietin::store::{
+    Changes, Deadline, RecordKey, RedisStore, Store, Updated, DEFAULT_MAX_RECORD_BYTES,
+};
 use cookietin::{Engine, Key};
 use redis::aio::ConnectionManager;
 
@@ -135,6 +143,12 @@ fn per_request(
 
 struct Case {
     engine: Arc<Engine>,
+    /// A `RedisStore` on the same connection, called without the engine
+    /// (and without the engine's deadline wrapper).
+    store: RedisStore,
+    /// The same store in the engine's deadline wrapper (500 ms).
+    bounded: Deadline<RedisStore>,
+    record: RecordKey,
     connection: ConnectionManager,
     /// The returning visitor's Cookie header.
     header: String,
@@ -153,6 +167,26 @@ impl Case {
         session.insert("n", &next_count()).unwrap();
         let saved = self.engine.save_async(&mut session).await.unwrap();
         black_box(saved);
+    }
+
+    /// The store's own calls: load, then an update of one key.
+    async fn store(&self) {
+        self.store_calls(&self.store).await;
+    }
+
+    /// The same through the deadline wrapper.
+    async fn bounded(&self) {
+        self.store_calls(&self.bounded).await;
+    }
+
+    async fn store_calls(&self, store: &dyn Store) {
+        let record = store.load(self.record, None).await.unwrap().unwrap();
+        black_box(&record);
+        let mut changes = Changes::new();
+        changes.set("n", next_count().to_string());
+        let expires_at = cookietin::store::system_clock() + MAX_AGE;
+        let updated = store.update(self.record, &changes, expires_at).await;
+        assert_eq!(updated, Ok(Updated::Updated));
     }
 
     async fn raw(&self) {
@@ -181,8 +215,22 @@ impl Case {
 }
 
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let profile = args.iter().position(|a| a == "profile").map(|i| {
+        let side = args
+            .get(i + 1)
+            .cloned()
+            .unwrap_or_else(|| "cookietin".into());
+        let n: usize = args.get(i + 2).and_then(|n| n.parse().ok()).unwrap_or(2000);
+        let session = args
+            .get(i + 3)
+            .cloned()
+            .unwrap_or_else(|| "tiny_login".into());
+        (side, n, session)
+    });
     let rounds: usize = std::env::args()
         .skip(1)
+        .take_while(|a| a != "profile")
         .find_map(|a| a.parse().ok())
         .unwrap_or(31);
     let Some(server) = redis_server::RedisServer::start("store_redis", Default::default()) else {
@@ -218,11 +266,14 @@ fn main() {
             info.lines().find_map(|l| l.strip_prefix("redis_version:").map(str::to_owned)).unwrap_or_default()
         }),
         server.port);
-    println!("| session | record JSON bytes | raw commands | cookietin | cookietin / raw (≤ 1.25) | cookietin's own µs |");
-    println!("|---|---|---|---|---|---|");
+    println!("| session | record JSON bytes | raw commands | cookietin | cookietin / raw (≤ 1.25) | cookietin's own µs | store alone | store / raw | store + deadline | store + deadline / raw |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     let mut commands = Vec::new();
     let mut ratios = Vec::new();
     for (name, entries) in corpus::ordered() {
+        if profile.as_ref().is_some_and(|p| p.2 != name) {
+            continue;
+        }
         let case = runtime.block_on(async {
             // A fresh record: the first save creates it and sets the cookie.
             let _: () = redis::cmd("FLUSHALL")
@@ -251,8 +302,16 @@ fn main() {
                 .await
                 .unwrap();
             assert_eq!(keys.len(), 1, "one record");
+            let hex = keys[0].strip_prefix("cookietin:").unwrap();
+            let mut bytes = [0u8; 32];
+            for (i, b) in bytes.iter_mut().enumerate() {
+                *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap();
+            }
             Case {
                 engine: engine.clone(),
+                store: RedisStore::from_connection_manager(connection.clone()),
+                bounded: Deadline::new(RedisStore::from_connection_manager(connection.clone())),
+                record: RecordKey::from_bytes(bytes),
                 connection: connection.clone(),
                 header,
                 key: keys[0].clone(),
@@ -297,35 +356,46 @@ fn main() {
                 per_request(&middle, &after, requests),
             ));
         });
-        let (raw, ours, ratio) = paired_for(
-            rounds,
-            2e7,
-            &mut |n| {
-                runtime.block_on(async {
-                    let start = Instant::now();
-                    for _ in 0..n {
-                        case.raw().await;
+        if let Some((side, n, _)) = &profile {
+            // One side alone, for callgrind: `-- profile raw|store|cookietin N [SESSION]`.
+            runtime.block_on(async {
+                for _ in 0..*n {
+                    match side.as_str() {
+                        "raw" => case.raw().await,
+                        "store" => case.store().await,
+                        "bounded" => case.bounded().await,
+                        _ => case.cookietin().await,
                     }
-                    start.elapsed().as_nanos() as f64 / n as f64
-                })
-            },
-            &mut |n| {
-                runtime.block_on(async {
-                    let start = Instant::now();
-                    for _ in 0..n {
-                        case.cookietin().await;
-                    }
-                    start.elapsed().as_nanos() as f64 / n as f64
-                })
-            },
-        );
+                }
+            });
+            println!("{name}: {n} requests of {side}");
+            return;
+        }
+        macro_rules! side {
+            ($method:ident) => {
+                &mut |n| {
+                    runtime.block_on(async {
+                        let start = Instant::now();
+                        for _ in 0..n {
+                            case.$method().await;
+                        }
+                        start.elapsed().as_nanos() as f64 / n as f64
+                    })
+                }
+            };
+        }
+        let (_, store, store_ratio) = paired_for(rounds, 2e7, side!(raw), side!(store));
+        let (_, bounded, bounded_ratio) = paired_for(rounds, 2e7, side!(raw), side!(bounded));
+        let (raw, ours, ratio) = paired_for(rounds, 2e7, side!(raw), side!(cookietin));
         ratios.push(ratio);
         println!(
-            "| {name} | {} | {:.1} | {:.1} | {ratio:.3} | {:.1} |",
+            "| {name} | {} | {:.1} | {:.1} | {ratio:.3} | {:.1} | {:.1} | {store_ratio:.3} | {:.1} | {bounded_ratio:.3} |",
             corpus::json_len(&entries),
             raw / 1000.0,
             ours / 1000.0,
-            (ours - raw) / 1000.0
+            (ours - raw) / 1000.0,
+            store / 1000.0,
+            bounded / 1000.0,
         );
     }
     println!("\nmedian of the ratios: {:.3}", median(&mut ratios));

@@ -16,6 +16,35 @@ use std::time::Duration;
 use cookietin_peers::*;
 use tower_sessions_redis_store::fred::prelude::{Client, ClientLike, Config};
 
+/// redis-server's CPU seconds (`used_cpu_user`, `used_cpu_sys`) and
+/// every command's calls (`cmd:NAME`), from INFO.
+fn redis_stats(redis: &redis_server::RedisServer) -> std::collections::BTreeMap<String, f64> {
+    let mut stats = std::collections::BTreeMap::new();
+    for line in redis.cli(&["INFO", "cpu"]).lines() {
+        if let Some((k, v)) = line.trim().split_once(':') {
+            if k == "used_cpu_user" || k == "used_cpu_sys" {
+                stats.insert(k.to_owned(), v.parse().unwrap_or(0.0));
+            }
+        }
+    }
+    for line in redis.cli(&["INFO", "commandstats"]).lines() {
+        let Some((name, rest)) = line
+            .trim()
+            .strip_prefix("cmdstat_")
+            .and_then(|l| l.split_once(':'))
+        else {
+            continue;
+        };
+        if let Some(calls) = rest
+            .strip_prefix("calls=")
+            .and_then(|r| r.split(',').next())
+        {
+            stats.insert(format!("cmd:{name}"), calls.parse().unwrap_or(0.0));
+        }
+    }
+    stats
+}
+
 fn main() {
     let settings = Settings::from_args(Settings {
         rounds: 5,
@@ -100,6 +129,34 @@ fn main() {
         );
         let total: u64 = runs.iter().flatten().map(|r| r.requests).sum();
         println!("{total} timed requests, none failed");
+        // Redis's side of one request: one more short run of each, with
+        // redis-server's CPU time and commands counted around it.
+        println!("\n| server | redis-server CPU µs per request | commands per request (one run of 1 s) |\n|---|---|---|");
+        for server in &servers {
+            let before = redis_stats(&redis);
+            let run = runtime.block_on(load(
+                server.addr,
+                settings.connections,
+                Duration::from_secs(1),
+                settings.max_requests,
+            ));
+            let after = redis_stats(&redis);
+            let per = |name: &str| {
+                (after.get(name).copied().unwrap_or(0.0) - before.get(name).copied().unwrap_or(0.0))
+                    / run.requests as f64
+            };
+            let cpu = (per("used_cpu_user") + per("used_cpu_sys")) * 1e6;
+            let mut commands: Vec<String> = after
+                .keys()
+                .filter(|k| k.starts_with("cmd:") && *k != "cmd:info")
+                .filter_map(|k| {
+                    let n = per(k);
+                    (n > 0.0005).then(|| format!("{} {n:.2}", k[4..].to_uppercase()))
+                })
+                .collect();
+            commands.sort();
+            println!("| {} | {cpu:.1} | {} |", server.name, commands.join(", "));
+        }
         for server in servers {
             server.stop();
         }

@@ -545,7 +545,7 @@ pub async fn load(
                     .is_ok()
             {
                 i += 1;
-                let path = if i % 10 == 0 { "/write" } else { "/" };
+                let path = if i.is_multiple_of(10) { "/write" } else { "/" };
                 let (status, _) = client.get(path).await;
                 if status != 200 {
                     failed.fetch_add(1, Ordering::Relaxed);

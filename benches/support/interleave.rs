@@ -29,11 +29,11 @@ pub fn plain(f: &mut dyn FnMut()) -> impl FnMut(usize) -> f64 + '_ {
     move |n| batch(n, f)
 }
 
-/// (median ns of a, median ns of b, median of b/a per round).
-pub fn paired(rounds: usize, a: Side, b: Side) -> (f64, f64, f64) {
-    // Size batches to about 2 ms of the slower side.
+/// (median ns of a, median ns of b, median of b/a per round), with batches
+/// sized to about `batch_ns` of the slower side.
+pub fn paired_for(rounds: usize, batch_ns: f64, a: Side, b: Side) -> (f64, f64, f64) {
     let probe = a(20).max(b(20)).max(1.0);
-    let n = ((2e6 / probe) as usize).clamp(5, 100_000);
+    let n = ((batch_ns / probe) as usize).clamp(5, 100_000);
     a(n);
     b(n);
     let (mut ta, mut tb, mut r) = (Vec::new(), Vec::new(), Vec::new());
@@ -55,4 +55,9 @@ pub fn paired(rounds: usize, a: Side, b: Side) -> (f64, f64, f64) {
 /// Microseconds with two decimals.
 pub fn us(ns: f64) -> String {
     format!("{:.2}", ns / 1000.0)
+}
+
+/// [`paired_for`] with batches of about 2 ms.
+pub fn paired(rounds: usize, a: Side, b: Side) -> (f64, f64, f64) {
+    paired_for(rounds, 2e6, a, b)
 }

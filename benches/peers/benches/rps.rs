@@ -1,0 +1,96 @@
+//! Requests per second, side by side in one run: a minimal axum app with
+//! cookietin's layer against the same app with tower-sessions on its
+//! `MemoryStore`, and an actix-web app with cookietin's middleware against
+//! actix-session's `CookieSessionStore`; each framework bare, for scale.
+//!
+//! `cargo bench --bench rps [-- ROUNDS SECONDS MAX_REQUESTS CONNECTIONS]`
+//! (default 5 rounds of 2 s or 300000 requests per server, 32 connections).
+//!
+//! Every server runs on 127.0.0.1 (a random port) with two worker threads;
+//! the load generator (`cookietin_peers::load`) runs on this thread, and
+//! the servers take turns, the order rotated each round.
+
+use std::time::Duration;
+
+use cookietin_peers::*;
+
+fn main() {
+    let settings = Settings::from_args(Settings {
+        rounds: 5,
+        duration: Duration::from_secs(2),
+        max_requests: 300_000,
+        connections: 32,
+    });
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    println!(
+        "{} rounds of {:?} or {} requests per server, {} connections; load average at start {}",
+        settings.rounds,
+        settings.duration,
+        settings.max_requests,
+        settings.connections,
+        loadavg()
+    );
+    for corpus in corpus() {
+        let engine = || engine_builder().build().unwrap();
+        let servers = vec![
+            serve_axum("axum, no session", axum_apps::bare()),
+            serve_axum(
+                "axum + cookietin",
+                axum_apps::cookietin(engine(), corpus.clone()),
+            ),
+            serve_axum(
+                "axum + tower-sessions (MemoryStore)",
+                axum_apps::tower_sessions(tower_sessions::MemoryStore::default(), corpus.clone()),
+            ),
+            actix_apps::bare("actix-web, no session"),
+            actix_apps::cookietin("actix-web + cookietin", engine(), corpus.clone()),
+            actix_apps::actix_session(
+                "actix-web + actix-session (CookieSessionStore, signed)",
+                corpus.clone(),
+            ),
+        ];
+        let cookie_bytes: Vec<usize> = servers
+            .iter()
+            .map(|s| runtime.block_on(probe(s.addr, !s.name.contains("no session"))))
+            .collect();
+        let runs = rounds(&runtime, &servers, settings);
+        println!(
+            "\n{} ({} bytes of JSON), load average after {}\n",
+            corpus.name,
+            corpus.json_len(),
+            loadavg()
+        );
+        println!("| server | requests/s (median) | min–max | session cookie bytes |");
+        println!("|---|---|---|---|");
+        for ((server, runs), bytes) in servers.iter().zip(&runs).zip(&cookie_bytes) {
+            let rps: Vec<f64> = runs.iter().map(Run::rps).collect();
+            let (lo, hi) = rps
+                .iter()
+                .fold((f64::MAX, 0f64), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+            println!(
+                "| {} | {:.0} | {:.0}–{:.0} | {bytes} |",
+                server.name,
+                median_rps(runs),
+                lo,
+                hi
+            );
+        }
+        println!("\n| ratio (median of per-round ratios) | |\n|---|---|");
+        for (a, b) in [(1, 2), (4, 5), (1, 0), (2, 0), (4, 3), (5, 3)] {
+            println!(
+                "| {} / {} | {:.3} |",
+                servers[a].name,
+                servers[b].name,
+                ratio(&runs, a, b)
+            );
+        }
+        let total: u64 = runs.iter().flatten().map(|r| r.requests).sum();
+        println!("\n{total} timed requests, none failed");
+        for server in servers {
+            server.stop();
+        }
+    }
+}

@@ -79,6 +79,16 @@ impl Engine {
         self.server_side.is_some()
     }
 
+    /// Whether a load or save may await a store: sessions in one, an
+    /// overflow or revocation store, or a group with any of them.
+    pub(crate) fn uses_stores(&self) -> bool {
+        self.is_server_side()
+            || self.has_client_store()
+            || self
+                .groups()
+                .is_some_and(|g| g.parts.iter().any(Engine::uses_stores))
+    }
+
     /// The store sessions live in (with the engine's deadline on every
     /// call), if they live in one.
     pub fn store(&self) -> Option<&Arc<dyn Store>> {
@@ -136,7 +146,11 @@ impl Engine {
         };
         let now = (self.clock)();
         let touch = side.idle.map(|idle| self.expiry(session, now, Some(idle)));
-        let loaded = side.store.load(record_key(&self.name, &id), touch).await;
+        let key = record_key(&self.name, &id);
+        if let Some(server) = &mut session.server {
+            server.key = Some((id, key));
+        }
+        let loaded = side.store.load(key, touch).await;
         let (record, reason, data) = match loaded {
             Ok(Some(record)) => match data_of(record.entries) {
                 Some(data) => (RecordState::Loaded, None, data),
@@ -206,7 +220,7 @@ impl Engine {
         if server.destroy || emptied {
             if let (Some(id), true) = (server.id, server.may_have_record()) {
                 store
-                    .delete(record_key(&self.name, &id))
+                    .delete(server.key_of(&id, || record_key(&self.name, &id)))
                     .await
                     .map_err(SaveError::Store)?;
             }
@@ -236,7 +250,8 @@ impl Engine {
             return Ok(self.no_room(session, SaveReason::Modified));
         }
         if server.regenerate && server.may_have_record() {
-            let old = record_key(&self.name, &id.expect("may_have_record"));
+            let old = id.expect("may_have_record");
+            let old = server.key_of(&old, || record_key(&self.name, &old));
             id = Some(
                 self.regenerate_record(store.as_ref(), old, expires_at)
                     .await?,
@@ -252,7 +267,8 @@ impl Engine {
             record = RecordState::Loaded;
         } else if has_data && (!server.changed.is_empty() || server.rewrite_all) {
             let changes = changes_of(session.data(), &server);
-            let key = record_key(&self.name, &id.expect("may_have_record"));
+            let id = id.expect("may_have_record");
+            let key = server.key_of(&id, || record_key(&self.name, &id));
             match store.update(key, &changes, expires_at).await {
                 Ok(Updated::Updated) => record = RecordState::Loaded,
                 Ok(_) => return Err(SaveError::SessionGone),
@@ -279,7 +295,7 @@ impl Engine {
                     SaveReason::RenewRequested | SaveReason::RenewDue | SaveReason::OldKey
                 ) {
                     // A re-issued cookie moves the absolute expiry: so does its record.
-                    let key = record_key(&self.name, &id);
+                    let key = server.key_of(&id, || record_key(&self.name, &id));
                     let renewed = now.saturating_add(self.max_age);
                     let renewed = side
                         .idle

@@ -244,6 +244,9 @@ impl SessionHandle {
     /// [`SaveError`] as [`Engine::save_async`] returns it.
     #[cfg(feature = "store")]
     pub async fn save_async(&self) -> Result<Saved, SaveError> {
+        if !self.inner.engine.uses_stores() {
+            return self.save();
+        }
         // The session leaves the lock while the store is awaited, so that
         // no guard is held across an `.await`.
         let mut session = std::mem::take(&mut *self.lock());

@@ -43,9 +43,24 @@ pub(crate) struct ServerState {
     /// For a revocable client-side session: its user's JSON, as loaded, so
     /// that a destroy can revoke the id in the user's record too.
     pub user: Option<String>,
+    /// The store key of `id`, once computed (a hash: computed once a request).
+    pub key: Option<([u8; ID_LEN], crate::store::RecordKey)>,
 }
 
 impl ServerState {
+    /// The store key of `id`: the one this request already computed, or
+    /// `derive`'s.
+    pub(crate) fn key_of(
+        &self,
+        id: &[u8; ID_LEN],
+        derive: impl FnOnce() -> crate::store::RecordKey,
+    ) -> crate::store::RecordKey {
+        match self.key {
+            Some((known, key)) if known == *id => key,
+            _ => derive(),
+        }
+    }
+
     /// Whether the id may name a record that a write must go to.
     pub(crate) fn may_have_record(&self) -> bool {
         self.id.is_some()

@@ -25,7 +25,7 @@ use crate::engine::server_side::{fresh_id, record_key_for};
 use crate::fit::shrink::{Overflow, ShrinkStep};
 use crate::session::server::{RecordState, ServerState};
 use crate::store::{Changes, Created, Entries, Store, Updated};
-use crate::{EmptyReason, Engine, SaveAction, SaveError, Saved, Session};
+use crate::{EmptyReason, Engine, SaveError, Saved, Session};
 
 /// A client-side engine's overflow store.
 pub(crate) struct OverflowStore {
@@ -156,19 +156,10 @@ impl Engine {
             }
         }
         let id = server.id;
-        let Some(reason) = self.write_reason(session, now) else {
-            return Ok(self.leave_alone(session));
+        let reason = match self.reason_to_write(session, now) {
+            Ok(reason) => reason,
+            Err(done) => return Ok(*done),
         };
-        if session.is_empty() {
-            let saved = self.expire_all(
-                session,
-                reason,
-                SaveAction::Cleared,
-                None,
-                Default::default(),
-            );
-            return Ok(saved);
-        }
         let id = match id {
             Some(id) => id,
             None => fresh_id()?,

@@ -92,20 +92,29 @@ impl Engine {
                 Some(_) => Err(SaveError::StoreNeedsAsync),
             };
         }
+        match self.reason_to_write(session, now) {
+            Ok(reason) => self.write(session, reason, now, Carry::Data),
+            Err(done) => Ok(*done),
+        }
+    }
+
+    /// Why the session's cookies must be written; or, when they need no
+    /// write, the save already done: nothing sent, or (an empty session)
+    /// every cookie expired.
+    pub(crate) fn reason_to_write(
+        &self,
+        session: &mut Session,
+        now: u64,
+    ) -> Result<SaveReason, Box<Saved>> {
         let Some(reason) = self.write_reason(session, now) else {
-            return Ok(self.leave_alone(session));
+            return Err(Box::new(self.leave_alone(session)));
         };
         if session.is_empty() {
-            let saved = self.expire_all(
-                session,
-                reason,
-                SaveAction::Cleared,
-                None,
-                Default::default(),
-            );
-            return Ok(saved);
+            let cleared = SaveAction::Cleared;
+            let done = self.expire_all(session, reason, cleared, None, Default::default());
+            return Err(Box::new(done));
         }
-        self.write(session, reason, now, Carry::Data)
+        Ok(reason)
     }
 
     /// Writes a whole generation of the session's cookies, carrying what
@@ -248,6 +257,13 @@ impl Engine {
         if !loaded {
             return None;
         }
+        self.upkeep_reason(state, now)
+    }
+
+    /// Why cookies that loaded must be re-issued though nothing changed:
+    /// an old key verified them, they are due for renewal, or they no
+    /// longer fit the request's room.
+    pub(crate) fn upkeep_reason(&self, state: &RequestState, now: u64) -> Option<SaveReason> {
         if state.key_index > 0 {
             return Some(SaveReason::OldKey);
         }

@@ -365,21 +365,7 @@ impl Engine {
         if session.is_renew_requested() {
             return Some(SaveReason::RenewRequested);
         }
-        if state.key_index > 0 {
-            return Some(SaveReason::OldKey);
-        }
-        let renew_due = match (self.renew_after, state.issued_at) {
-            (Some(after), Some(issued)) => now.saturating_sub(issued) >= after,
-            _ => false,
-        };
-        if renew_due {
-            return Some(SaveReason::RenewDue);
-        }
-        let limits = &state.browser.as_ref()?.limits;
-        let other = (state.other_cookies, state.other_bytes);
-        self.budget
-            .needs_refit(limits, state.header_bytes, other, state.chunk_names_seen())
-            .then_some(SaveReason::RoomShrank)
+        self.upkeep_reason(state, now)
     }
 
     /// Whether the request leaves room for the id cookie.

@@ -44,12 +44,14 @@ pub(crate) struct ServerState {
     /// that a destroy can revoke the id in the user's record too.
     pub user: Option<String>,
     /// The store key of `id`, once computed (a hash: computed once a request).
+    #[cfg(feature = "store")]
     pub key: Option<([u8; ID_LEN], crate::store::RecordKey)>,
 }
 
 impl ServerState {
     /// The store key of `id`: the one this request already computed, or
     /// `derive`'s.
+    #[cfg(feature = "store")]
     pub(crate) fn key_of(
         &self,
         id: &[u8; ID_LEN],

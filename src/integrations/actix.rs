@@ -115,8 +115,12 @@ where
             let headers = request.headers();
             let user_agent = headers.get(USER_AGENT).and_then(|v| v.to_str().ok());
             let cookies = headers.get_all(COOKIE).map(HeaderValue::as_bytes);
+            // Only an engine with a store needs the asynchronous load.
             #[cfg(feature = "store")]
-            let loaded = engine.load_async(cookies, user_agent).await;
+            let loaded = match engine.uses_stores() {
+                true => Box::pin(engine.load_async(cookies, user_agent)).await,
+                false => engine.load(cookies, user_agent),
+            };
             #[cfg(not(feature = "store"))]
             let loaded = engine.load(cookies, user_agent);
             let session = SessionHandle::new(engine, loaded);

@@ -79,8 +79,13 @@ pub(crate) async fn finish(session: &SessionHandle, server_error: bool) -> Finis
             outcome: SaveOutcome::SkippedServerError,
         };
     }
+    // Boxed, so that the layers' futures stay small for an engine without
+    // a store, which saves synchronously.
     #[cfg(feature = "store")]
-    let saved = session.save_async().await;
+    let saved = match session.engine().uses_stores() {
+        true => Box::pin(session.save_async()).await,
+        false => session.save(),
+    };
     #[cfg(not(feature = "store"))]
     let saved = session.save();
     match saved {

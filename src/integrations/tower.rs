@@ -118,8 +118,12 @@ where
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         Box::pin(async move {
+            // Only an engine with a store needs the asynchronous load.
             #[cfg(feature = "store")]
-            let loaded = engine.load_headers_async(request.headers()).await;
+            let loaded = match engine.uses_stores() {
+                true => Box::pin(engine.load_headers_async(request.headers())).await,
+                false => engine.load_headers(request.headers()),
+            };
             #[cfg(not(feature = "store"))]
             let loaded = engine.load_headers(request.headers());
             let session = SessionHandle::new(engine, loaded);

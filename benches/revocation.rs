@@ -1,0 +1,100 @@
+//! The price of revocation: a read-only request's load of a revocable
+//! client-side session (one store lookup: its id's tombstone) against the
+//! same session without revocation, and against a store-backed session
+//! (also one lookup: its record), on a real `redis-server`, interleaved.
+//!
+//! `cargo bench --features redis --bench revocation [-- ROUNDS]`
+//!
+//! The bench starts its own `redis-server` on 127.0.0.1 (a random port, a
+//! temporary directory) and kills it at the end.
+
+#[path = "support/corpus.rs"]
+mod corpus;
+#[path = "support/interleave.rs"]
+mod interleave;
+#[allow(dead_code)]
+#[path = "../tests/common/redis_server.rs"]
+mod redis_server;
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use cookietin::store::RedisStore;
+use cookietin::{Engine, Key, Session};
+
+use corpus::CHROME;
+use interleave::paired_for;
+
+fn key() -> Key {
+    Key::try_from_bytes(&[7; 32]).unwrap()
+}
+
+/// The Cookie header of a returning visitor whose session `engine` saved.
+async fn returning(engine: &Engine, entries: &corpus::Entries) -> String {
+    let mut session: Session = engine.load_async(Vec::<&str>::new(), Some(CHROME)).await;
+    let data = session.data_mut();
+    for (k, v) in entries {
+        data.insert_raw(k, v.clone());
+    }
+    let saved = engine.save_async(&mut session).await.unwrap();
+    let pairs: Vec<&str> = saved
+        .set_cookies
+        .iter()
+        .map(|l| l.split(';').next().unwrap())
+        .collect();
+    format!("{}; {}", corpus::OTHER_COOKIES, pairs.join("; "))
+}
+
+fn main() {
+    let rounds: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(31);
+    let Some(server) = redis_server::RedisServer::start("revocation", Default::default()) else {
+        return;
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let store = || runtime.block_on(RedisStore::connect(&server.url())).unwrap();
+    let plain = Engine::builder(key()).build().unwrap();
+    let revocable = Engine::builder(key()).revocable(store()).build().unwrap();
+    let stored = Engine::builder(key()).server_side(store()).build().unwrap();
+    plain.browsers().resolve(CHROME);
+    println!("Interleaved medians over {rounds} rounds, µs per read-only request's load (load_async)\n");
+    println!("| session | client | revocable | revocable / client | store-backed | revocable / store-backed |");
+    println!("|---|---|---|---|---|---|");
+    for (name, entries) in corpus::ordered() {
+        let (h_plain, h_rev, h_stored) = runtime.block_on(async {
+            (
+                returning(&plain, &entries).await,
+                returning(&revocable, &entries).await,
+                returning(&stored, &entries).await,
+            )
+        });
+        let mut a = |n: usize| time(&runtime, &plain, &h_plain, n);
+        let mut b = |n: usize| time(&runtime, &revocable, &h_rev, n);
+        let mut c = |n: usize| time(&runtime, &stored, &h_stored, n);
+        let (tp, tr, r1) = paired_for(rounds, 2e7, &mut a, &mut b);
+        let (ts, _, r2) = paired_for(rounds, 2e7, &mut c, &mut b);
+        println!(
+            "| {name} | {:.1} | {:.1} | {r1:.2} | {:.1} | {r2:.2} |",
+            tp / 1e3,
+            tr / 1e3,
+            ts / 1e3
+        );
+    }
+}
+
+/// Nanoseconds per read-only load of `header` by `engine`, over `n`.
+fn time(runtime: &tokio::runtime::Runtime, engine: &Engine, header: &str, n: usize) -> f64 {
+    let start = Instant::now();
+    runtime.block_on(async {
+        for _ in 0..n {
+            let s = engine.load_async([header], Some(CHROME)).await;
+            black_box(s.len());
+        }
+    });
+    start.elapsed().as_nanos() as f64 / n as f64
+}

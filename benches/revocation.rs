@@ -57,12 +57,18 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let store = || runtime.block_on(RedisStore::connect(&server.url())).unwrap();
+    let store = || {
+        runtime
+            .block_on(RedisStore::connect(&server.url()))
+            .unwrap()
+    };
     let plain = Engine::builder(key()).build().unwrap();
     let revocable = Engine::builder(key()).revocable(store()).build().unwrap();
     let stored = Engine::builder(key()).server_side(store()).build().unwrap();
     plain.browsers().resolve(CHROME);
-    println!("Interleaved medians over {rounds} rounds, µs per read-only request's load (load_async)\n");
+    println!(
+        "Interleaved medians over {rounds} rounds, µs per read-only request's load (load_async)\n"
+    );
     println!("| session | client | revocable | revocable / client | store-backed | revocable / store-backed |");
     println!("|---|---|---|---|---|---|");
     for (name, entries) in corpus::ordered() {

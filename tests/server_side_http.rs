@@ -364,3 +364,59 @@ fn a_server_killed_with_kill_9_keeps_every_session_in_its_redb_file() {
         assert_eq!(session["blob"], json!(random_text(i as u64, 3000)));
     }
 }
+
+#[test]
+fn groups_keep_40_kb_and_a_delete_ends_every_earlier_cookie_set() {
+    let backends = Backends::start("server_side_http::groups");
+    for store in backends.specs() {
+        for server in ["demo", "axum", "actix"] {
+            let demo = start_example(server, &["--groups", "--store", &store]);
+            let mut jar = Jar::default();
+            let body = json!({
+                "csrf_token": "t0k3n",
+                "user": "ada",
+                "roles": ["admin"],
+                "a": random_text(1, 20_000),
+                "b": random_text(2, 20_000),
+            });
+            let reply = patch(&demo, &mut jar, &body);
+            assert_eq!(reply.status, 200, "{server} on {store}: {}", reply.body);
+            assert!(
+                jar.header().len() <= 7168,
+                "{server} on {store}: {}",
+                jar.header().len()
+            );
+            let mut names = jar.names();
+            names.sort_unstable();
+            assert_eq!(names, ["csrf", "session", "sid"], "{server} on {store}");
+            assert_eq!(get(&demo, &mut jar), body, "{server} on {store}");
+            let m = meta(&demo, &mut jar);
+            let moved = m["placement"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|p| p["overflowed"] == json!(true))
+                .count();
+            assert!(moved > 0, "{server} on {store}: {m}");
+
+            let earlier = jar.clone();
+            assert_eq!(
+                request(&demo, &mut jar, "DELETE", "/api/session", "").status,
+                200
+            );
+            assert!(
+                jar.cookies.is_empty(),
+                "{server} on {store}: {:?}",
+                jar.names()
+            );
+            let m = meta(&demo, &mut earlier.clone());
+            assert_eq!(m["keys"], json!(0), "{server} on {store}: {m}");
+            for group in m["groups"].as_array().unwrap() {
+                assert!(
+                    group["empty_reason"].is_string(),
+                    "{server} on {store}: {group}"
+                );
+            }
+        }
+    }
+}

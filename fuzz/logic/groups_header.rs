@@ -229,11 +229,15 @@ pub fn exec(input: &Input) {
     check_merge(&engine, &model, &session);
     // Groups whose cookies were rejected: a save may leave those alone (a
     // write that may be in flight), so they count as the request's others.
-    let rejected: Vec<bool> = engine
-        .group_sessions(&session)
-        .iter()
-        .map(|(_, s)| s.empty_reason().is_some())
-        .collect();
+    let rejected: Vec<bool> = if model.plain() {
+        vec![session.empty_reason().is_some()]
+    } else {
+        engine
+            .group_sessions(&session)
+            .iter()
+            .map(|(_, s)| s.empty_reason().is_some())
+            .collect()
+    };
     input.edits.iter().for_each(|e| e.apply(&mut session));
 
     // The browser's jar for this request, when one could have sent it.

@@ -1493,3 +1493,41 @@ mod ids {
         }
     }
 }
+
+/// Found by `groups_header` (`regressions/groups_header/one-group-lists-a-key-twice`):
+/// a group whose claims listed a key twice failed to build with
+/// `KeyClaimedTwice` ("claimed by two groups") though only one group
+/// claimed it. A list with repeats claims each key once; two groups
+/// claiming a key still fail.
+#[test]
+fn a_group_listing_a_key_twice_claims_it_once() {
+    let b = |name: &str| seed_engine(name);
+    let engine = b("session")
+        .claims(["cart", "cart"])
+        .group(cookietin::Group::new(b("s")).claims(["user", "user"]))
+        .group(cookietin::Group::new(b("a")).claims_rest())
+        .build()
+        .unwrap();
+    let mut session = engine.load(Vec::<&str>::new(), None);
+    session.insert("user", &"ada").unwrap();
+    session.insert("cart", &["pear"]).unwrap();
+    engine.save(&mut session).unwrap();
+    let group_of = |k: &str| {
+        engine
+            .placement(&session)
+            .into_iter()
+            .find(|p| p.key == k)
+            .unwrap()
+            .group
+    };
+    assert_eq!(
+        (group_of("user"), group_of("cart")),
+        ("s".into(), "session".into())
+    );
+    let err = b("session")
+        .group(cookietin::Group::new(b("s")).claims(["user", "user"]))
+        .group(cookietin::Group::new(b("a")).claims(["x", "user"]))
+        .build()
+        .unwrap_err();
+    assert_eq!(err, cookietin::ConfigError::KeyClaimedTwice("user".into()));
+}

@@ -1531,3 +1531,49 @@ fn a_group_listing_a_key_twice_claims_it_once() {
         .unwrap_err();
     assert_eq!(err, cookietin::ConfigError::KeyClaimedTwice("user".into()));
 }
+
+/// Found by `id_envelope` (`regressions/id_envelope/keys-set-after-a-destroy`):
+/// a store-backed session destroyed and then given keys in the same request
+/// (`clear`, then `insert`) was saved as a plain destroy: the record was
+/// deleted, the cookie expired, the save said `Cleared`, and the new keys
+/// were silently lost. They now start a new record under a new id, as a
+/// client-side session would write them into new cookies.
+#[cfg(feature = "store")]
+#[test]
+fn keys_set_after_a_destroy_start_a_new_store_backed_session() {
+    use logic::id_envelope::{block_on, Counting};
+    use std::sync::Arc;
+
+    let store = Arc::new(Counting::new());
+    let engine = seed_engine("sid")
+        .server_side(store.clone())
+        .build()
+        .unwrap();
+    let pair =
+        |saved: &cookietin::Saved| saved.set_cookies[0].split(';').next().unwrap().to_owned();
+    let mut session = block_on(engine.load_async(Vec::<&str>::new(), None));
+    session.insert("user", &"ada").unwrap();
+    let old = pair(&block_on(engine.save_async(&mut session)).unwrap());
+
+    let mut session = block_on(engine.load_async([&old], None));
+    session.clear();
+    session.insert("flash", &"logged out").unwrap();
+    let saved = block_on(engine.save_async(&mut session)).unwrap();
+    assert_eq!(saved.report.action, cookietin::SaveAction::Written);
+    let new = pair(&saved);
+    assert_ne!(new, old);
+    let again = block_on(engine.load_async([&new], None));
+    assert_eq!(again.empty_reason(), None);
+    assert_eq!(again.len(), 1);
+    assert_eq!(
+        again.get::<String>("flash").unwrap().as_deref(),
+        Some("logged out")
+    );
+    // The old id is still dead.
+    let replayed = block_on(engine.load_async([&old], None));
+    assert!(replayed.is_empty());
+    assert_eq!(
+        replayed.empty_reason(),
+        Some(&cookietin::EmptyReason::RecordGone)
+    );
+}

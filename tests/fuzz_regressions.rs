@@ -503,6 +503,20 @@ fn all_seeds() -> Vec<(&'static str, &'static str, Vec<u8>)> {
     for (n, b) in encrypted::inspect_seeds() {
         seeds.push(("inspect_input", n, b));
     }
+    #[cfg(feature = "store")]
+    for (n, b) in ids::header_seeds() {
+        seeds.push(("id_envelope", n, b));
+    }
+    #[cfg(feature = "store")]
+    for (n, trip) in ids::trips() {
+        seeds.push(("id_envelope", n, trip.input()));
+    }
+    for (n, input) in groups::header_seeds() {
+        seeds.push(("groups_header", n, input.encode()));
+    }
+    for (n, input) in groups::routing_seeds() {
+        seeds.push(("routing", n, input.encode()));
+    }
     seeds
 }
 
@@ -710,6 +724,22 @@ fn structured_seeds_read_back_as_written() {
         let read = concurrent::Input::arbitrary(&mut Unstructured::new(&bytes)).unwrap();
         assert_eq!(read, input, "concurrent_saves seed {name}");
     }
+    for (name, input) in groups::header_seeds() {
+        let bytes = input.encode();
+        let read = logic::groups_header::Input::arbitrary(&mut Unstructured::new(&bytes)).unwrap();
+        assert_eq!(read, input, "groups_header seed {name}");
+    }
+    for (name, input) in groups::routing_seeds() {
+        let bytes = input.encode();
+        let read = logic::routing::Input::arbitrary(&mut Unstructured::new(&bytes)).unwrap();
+        assert_eq!(read, input, "routing seed {name}");
+    }
+    #[cfg(feature = "store")]
+    for (name, trip) in ids::trips() {
+        let bytes = trip.encode();
+        let read = logic::id_envelope::Trip::arbitrary(&mut Unstructured::new(&bytes)).unwrap();
+        assert_eq!(read, trip, "id_envelope seed {name}");
+    }
 }
 
 #[test]
@@ -915,4 +945,635 @@ fn only_spaces_and_tabs_are_trimmed_around_cookie_pieces() {
     let budget = engine.budget(&session);
     assert_eq!(budget.other_cookies, 3);
     assert_eq!(budget.other_bytes, "a=1; \n; b=2".len());
+}
+
+/// Seeds of the cookie-group targets (issue 12): layouts like the demo's,
+/// every documented layout error, headers mixing the groups' chunks, and
+/// routing changes.
+mod groups {
+    use super::*;
+    use logic::groups_header::{self as header, Piece};
+    use logic::layout::{Claim, GEdit, GEntry, GroupSpec, KeyRef, Layout};
+    use logic::routing::{self, Change};
+
+    /// Pool keys: user, csrf_token, theme, cart, lang, "", x, history.
+    fn k(i: u8) -> KeyRef {
+        KeyRef::Pool(i)
+    }
+
+    fn ge(i: u8, value: Json) -> GEntry {
+        GEntry { key: k(i), value }
+    }
+
+    fn spec(name: u8, claim: Claim) -> GroupSpec {
+        GroupSpec {
+            name,
+            claim,
+            compress: true,
+            persistent: false,
+            max_cookie_bytes: 0,
+        }
+    }
+
+    fn keys(ks: &[u8]) -> Claim {
+        Claim::Keys(ks.iter().map(|&i| k(i)).collect())
+    }
+
+    /// The demo's client groups: `session` (the rest), `csrf` claims the
+    /// token, `sid` the user, `a` the theme and language.
+    pub fn demo() -> Layout {
+        Layout {
+            main: spec(0, Claim::Nothing),
+            groups: vec![
+                spec(3, keys(&[1])),
+                GroupSpec {
+                    persistent: true,
+                    ..spec(1, keys(&[0]))
+                },
+                spec(5, keys(&[2, 4])),
+            ],
+        }
+    }
+
+    pub fn entries() -> Vec<GEntry> {
+        vec![
+            ge(0, obj(vec![("id", Json::Int(7)), ("name", s("Ada"))])),
+            ge(1, s("q7f3Xk9LmZ0aB2cD")),
+            ge(2, s("dark")),
+            ge(3, arr(vec![s("apple"), s("pear")])),
+            ge(4, s("en")),
+            ge(7, arr((0..20).map(|i| s(&format!("/page/{i}"))).collect())),
+            GEntry {
+                key: KeyRef::Named(text("blob")),
+                value: Json::Noise(5, 900),
+            },
+        ]
+    }
+
+    pub fn header_seeds() -> Vec<(&'static str, header::Input)> {
+        let base = header::Input {
+            layout: demo(),
+            header_budget: Some(7168),
+            agent: Agent::Chrome,
+            others: vec![text("theme=dark"), text("_ga=GA1.2.3.4")],
+            first: entries(),
+            second: vec![
+                GEdit::Insert(ge(2, s("light"))),
+                GEdit::Remove(k(3)),
+                GEdit::Insert(ge(6, Json::Noise(9, 600))),
+            ],
+            pieces: vec![],
+            split: false,
+            edits: vec![],
+        };
+        let small = |mut layout: Layout| {
+            layout.main.max_cookie_bytes = 300 - 64;
+            for g in &mut layout.groups {
+                g.max_cookie_bytes = 200 - 64;
+            }
+            layout
+        };
+        let real = |second: bool, index: u8| Piece::Real { second, index };
+        vec![
+            ("demo_as_the_jar_holds_it", base.clone()),
+            (
+                "demo_edits",
+                header::Input {
+                    edits: vec![
+                        GEdit::Insert(ge(0, s("grace"))),
+                        GEdit::Remove(k(2)),
+                        GEdit::Insert(ge(4, Json::Repeat(text("fr"), 300))),
+                    ],
+                    ..base.clone()
+                },
+            ),
+            (
+                "small_chunks_mixed_generations",
+                header::Input {
+                    layout: small(demo()),
+                    pieces: (0..12).map(|i| real(i % 3 != 0, i * 5)).collect(),
+                    edits: vec![GEdit::Renew],
+                    ..base.clone()
+                },
+            ),
+            (
+                "duplicates_and_forged_chunks",
+                header::Input {
+                    layout: small(demo()),
+                    pieces: vec![
+                        real(true, 0),
+                        real(true, 0),
+                        Piece::Chunk {
+                            group: 0,
+                            index: 0,
+                            value: text("AAAAAAAAforged"),
+                        },
+                        real(false, 3),
+                        Piece::Chunk {
+                            group: 3,
+                            index: 1,
+                            value: text("stale"),
+                        },
+                        real(true, 2),
+                        real(true, 4),
+                        Piece::Raw(text("session.x=1; s.2=\"q\"; =; a")),
+                        real(true, 6),
+                    ],
+                    split: true,
+                    edits: vec![GEdit::Insert(ge(1, s("new")))],
+                    ..base.clone()
+                },
+            ),
+            (
+                "tight_budget_clear",
+                header::Input {
+                    header_budget: Some(900),
+                    others: vec![
+                        text("consent=yes"),
+                        text(&format!("big={}", "b".repeat(200))),
+                    ],
+                    edits: vec![GEdit::Clear, GEdit::Insert(ge(1, s("t")))],
+                    ..base.clone()
+                },
+            ),
+            (
+                "main_claims_a_list_rest_elsewhere",
+                header::Input {
+                    layout: Layout {
+                        main: spec(0, keys(&[3, 7])),
+                        groups: vec![spec(2, Claim::Rest), spec(4, keys(&[1]))],
+                    },
+                    agent: Agent::Ie8,
+                    header_budget: None,
+                    ..base.clone()
+                },
+            ),
+            (
+                "error_key_claimed_twice",
+                header::Input {
+                    layout: Layout {
+                        main: spec(0, Claim::Nothing),
+                        groups: vec![spec(1, keys(&[0, 2])), spec(2, keys(&[2]))],
+                    },
+                    ..base.clone()
+                },
+            ),
+            (
+                "error_no_rest_group",
+                header::Input {
+                    layout: Layout {
+                        main: spec(0, keys(&[3])),
+                        groups: vec![spec(1, keys(&[0]))],
+                    },
+                    ..base.clone()
+                },
+            ),
+            (
+                "error_several_rest_groups",
+                header::Input {
+                    layout: Layout {
+                        main: spec(0, Claim::Nothing),
+                        groups: vec![spec(6, Claim::Rest)],
+                    },
+                    ..base.clone()
+                },
+            ),
+            (
+                "error_group_claims_nothing",
+                header::Input {
+                    layout: Layout {
+                        main: spec(0, Claim::Nothing),
+                        groups: vec![spec(3, Claim::Nothing)],
+                    },
+                    ..base
+                },
+            ),
+        ]
+    }
+
+    pub fn routing_seeds() -> Vec<(&'static str, routing::Input)> {
+        let everything_in_session = Layout {
+            main: spec(0, Claim::Nothing),
+            groups: vec![],
+        };
+        let base = routing::Input {
+            a: everything_in_session.clone(),
+            changes: vec![Change::Add(spec(5, keys(&[2, 4])))],
+            header_budget: Some(7168),
+            agent: Agent::Chrome,
+            others: vec![text("theme=dark")],
+            entries: entries(),
+            edits: vec![],
+        };
+        vec![
+            // tests/groups.rs's story: `theme` moves to a new group.
+            ("a_group_added_read_only", base.clone()),
+            (
+                "a_group_removed_then_edited",
+                routing::Input {
+                    a: demo(),
+                    changes: vec![Change::Remove(2)],
+                    edits: vec![GEdit::Insert(ge(2, s("light")))],
+                    ..base.clone()
+                },
+            ),
+            (
+                "main_swapped_with_a_group",
+                routing::Input {
+                    a: demo(),
+                    changes: vec![Change::SwapMain(0)],
+                    ..base.clone()
+                },
+            ),
+            (
+                "the_rest_moves",
+                routing::Input {
+                    a: demo(),
+                    changes: vec![Change::MoveRest(1), Change::Reorder(0, 2)],
+                    edits: vec![GEdit::Remove(k(7))],
+                    ..base.clone()
+                },
+            ),
+            (
+                "claims_change_and_caps_shrink",
+                routing::Input {
+                    a: demo(),
+                    changes: vec![
+                        Change::Claims {
+                            which: 2,
+                            claim: keys(&[2, 3, 7]),
+                        },
+                        Change::Claims {
+                            which: 0,
+                            claim: keys(&[]),
+                        },
+                        Change::Caps {
+                            which: 2,
+                            max_cookie_bytes: 300 - 64,
+                            compress: false,
+                        },
+                    ],
+                    edits: vec![GEdit::Renew],
+                    ..base.clone()
+                },
+            ),
+            (
+                "back_to_one_group",
+                routing::Input {
+                    a: demo(),
+                    changes: vec![Change::Remove(0), Change::Remove(0), Change::Remove(0)],
+                    agent: Agent::Firefox,
+                    ..base
+                },
+            ),
+        ]
+    }
+
+    #[test]
+    fn group_seeds_build_as_named() {
+        for (name, input) in header_seeds() {
+            let built = input.layout.resolve().build(None).is_some();
+            assert_eq!(built, !name.starts_with("error_"), "{name}");
+        }
+        for (name, input) in routing_seeds() {
+            assert!(input.a.resolve().build(None).is_some(), "{name}");
+        }
+    }
+}
+
+/// Seeds of `id_envelope`: real cookies of every engine that reads ids,
+/// forged ones, and round trips.
+#[cfg(feature = "store")]
+mod ids {
+    use super::*;
+    use logic::common::Entry;
+    use logic::id_envelope::{
+        self as id, block_on, headers_config, headers_input, IdEdit, Kind, Tamper, Trip, BY_USER,
+        INSERT, SMALL, UA,
+    };
+
+    /// The `name=value` pairs the engine of `settings` writes for `data`.
+    fn pairs(settings: u8, data: &serde_json::Value) -> Vec<String> {
+        let (kind, cfg) = headers_config(settings);
+        let (engine, _) = id::engine(kind, &cfg);
+        let mut session = block_on(engine.load_async(Vec::<&str>::new(), Some(CHROME)));
+        for (k, v) in data.as_object().expect("an object") {
+            session.insert(k, v).expect("serializes");
+        }
+        block_on(engine.save_async(&mut session))
+            .expect("saves")
+            .set_cookies
+            .iter()
+            .map(|l| l.split(';').next().expect("a pair").to_owned())
+            .collect()
+    }
+
+    const SERVER: u8 = 0;
+    const OVERFLOW: u8 = 1;
+    const REVOCABLE: u8 = 2;
+    const BOTH: u8 = 3;
+
+    pub fn header_seeds() -> Vec<(&'static str, Vec<u8>)> {
+        let user = json!({"user": "ada", "cart": ["apple", "pear"], "csrf": "q7f3Xk9LmZ0aB2cD"});
+        let big = json!({"user": "ada", "blob": noise(3, 2000), "notes": noise(4, 900)});
+        let bigger = json!({"user": "ada", "blob": noise(3, 6000), "notes": noise(4, 3000)});
+        let server = pairs(SERVER | UA, &user).join("; ");
+        let overflow = pairs(OVERFLOW | SMALL | UA, &big);
+        let revocable = pairs(REVOCABLE | BY_USER | UA, &user).join("; ");
+        let both = pairs(BOTH | UA, &bigger).join("; ");
+        let plain = cookies(&seed_engine("session").build().unwrap(), &user).join("; ");
+        let reversed: Vec<String> = overflow.iter().rev().cloned().collect();
+        // Version 1, flags ID, one chunk, issued now, then junk.
+        let mut forged = vec![0x12, 1];
+        forged.extend_from_slice(&(logic::common::NOW as u32).to_be_bytes());
+        forged.extend((0..40u8).map(|i| i.wrapping_mul(37)));
+        let forged = format!(
+            "session={}",
+            base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, &forged)
+        );
+        let h = headers_input;
+        vec![
+            ("server_side", h(SERVER | UA, &[&server])),
+            (
+                "server_side_idle_insert",
+                h(
+                    SERVER | BY_USER | INSERT,
+                    &[&format!("theme=dark; {server}")],
+                ),
+            ),
+            (
+                "overflow_chunked",
+                h(OVERFLOW | SMALL | UA, &[&overflow.join("; ")]),
+            ),
+            (
+                "overflow_reversed_one_header_each",
+                h(
+                    OVERFLOW | SMALL,
+                    &reversed.iter().map(String::as_str).collect::<Vec<_>>(),
+                ),
+            ),
+            (
+                "revocable_by_user",
+                h(REVOCABLE | BY_USER | UA, &[&revocable]),
+            ),
+            ("both", h(BOTH | UA | INSERT, &[&both])),
+            ("client_side_moves_in", h(SERVER | UA | INSERT, &[&plain])),
+            (
+                "overflow_cookie_to_a_store_backed_engine",
+                h(SERVER, &[&overflow.join("; ")]),
+            ),
+            (
+                "server_cookie_to_a_revocable_engine",
+                h(REVOCABLE, &[&server]),
+            ),
+            ("forged_id", h(BOTH, &[&forged])),
+            (
+                "two_copies_one_forged",
+                h(SERVER | UA, &[&format!("{}; {server}", forged)]),
+            ),
+            (
+                "garbage",
+                h(
+                    OVERFLOW,
+                    &["session=!!; session.1; =; \"q\"", "session.2=AAAA"],
+                ),
+            ),
+        ]
+    }
+
+    fn realistic_entries() -> Vec<Entry> {
+        super::realistic()
+    }
+
+    pub fn trips() -> Vec<(&'static str, Trip)> {
+        let mut big = realistic_entries();
+        big.push(entry("user", s("ada")));
+        big.push(entry("blob", Json::Noise(3, 3000)));
+        big.push(entry("log", Json::Repeat(text("GET /a "), 2000)));
+        big.push(entry("notes", Json::Noise(4, 1500)));
+        let base = Trip {
+            kind: 0,
+            name: 0,
+            by_user: false,
+            compress: true,
+            max_cookie_bytes: 0,
+            max_chunks: 0,
+            header_budget: None,
+            movable: None,
+            agent: Agent::Chrome,
+            others: vec![text("theme=dark")],
+            entries: realistic_entries(),
+            tamper: vec![],
+            edits: vec![],
+        };
+        vec![
+            ("server_side", base.clone()),
+            (
+                "server_side_idle_tamper_edits",
+                Trip {
+                    by_user: true,
+                    tamper: vec![Tamper::Byte {
+                        chunk: 0,
+                        pos: 20,
+                        byte: b'A',
+                    }],
+                    edits: vec![
+                        IdEdit::Insert(entry("theme", s("light"))),
+                        IdEdit::Remove(0),
+                        IdEdit::Renew,
+                    ],
+                    ..base.clone()
+                },
+            ),
+            (
+                "server_side_regenerate",
+                Trip {
+                    tamper: vec![Tamper::Copy {
+                        chunk: 0,
+                        value: text("AAAAAAAAforged"),
+                        before: true,
+                    }],
+                    edits: vec![IdEdit::Regenerate],
+                    ..base.clone()
+                },
+            ),
+            (
+                "overflow_moves_then_destroy",
+                Trip {
+                    kind: 1,
+                    max_cookie_bytes: 600 - 64,
+                    max_chunks: 3,
+                    entries: big.clone(),
+                    tamper: vec![Tamper::Swap(0, 1)],
+                    edits: vec![IdEdit::Clear],
+                    ..base.clone()
+                },
+            ),
+            (
+                "overflow_only_some_keys_move",
+                Trip {
+                    kind: 1,
+                    name: 1,
+                    max_cookie_bytes: 1000 - 64,
+                    header_budget: Some(Some(2500)),
+                    movable: Some(vec![text("blob")]),
+                    entries: big.clone(),
+                    tamper: vec![Tamper::Rename { chunk: 1, to: 3 }, Tamper::Drop(0)],
+                    edits: vec![IdEdit::Remove(1), IdEdit::Insert(entry("n", Json::Int(1)))],
+                    ..base.clone()
+                },
+            ),
+            (
+                "revocable_by_user_destroy",
+                Trip {
+                    kind: 2,
+                    by_user: true,
+                    entries: vec![entry("user", s("ada")), entry("cart", arr(vec![s("pear")]))],
+                    tamper: vec![Tamper::Truncate { chunk: 0, len: 30 }],
+                    edits: vec![IdEdit::Clear],
+                    ..base.clone()
+                },
+            ),
+            (
+                "revocable_regenerate_line_counting",
+                Trip {
+                    kind: 2,
+                    name: 2,
+                    agent: Agent::Ie8,
+                    edits: vec![
+                        IdEdit::Regenerate,
+                        IdEdit::Insert(entry("user", s("grace"))),
+                    ],
+                    ..base.clone()
+                },
+            ),
+            (
+                "both_moves_and_regenerates",
+                Trip {
+                    kind: 3,
+                    name: 3,
+                    by_user: true,
+                    max_cookie_bytes: 800 - 64,
+                    max_chunks: 2,
+                    entries: big,
+                    tamper: vec![
+                        Tamper::Append(text("a=AAAA")),
+                        Tamper::Byte {
+                            chunk: 1,
+                            pos: 3,
+                            byte: b'=',
+                        },
+                    ],
+                    edits: vec![IdEdit::Regenerate, IdEdit::Remove(2)],
+                    ..base
+                },
+            ),
+        ]
+    }
+
+    #[test]
+    fn id_envelope_header_seeds_carry_verified_ids() {
+        let invalid = ["forged_id", "garbage", "client_side_moves_in"];
+        for (name, bytes) in header_seeds() {
+            let (kind, cfg) = headers_config(bytes[1]);
+            let (engine, _) = id::engine(kind, &cfg);
+            let session = engine.load(bytes[2..].split(|&b| b == b'\n'), None);
+            let verified = match kind {
+                Kind::ServerSide => {
+                    session.empty_reason() == Some(&cookietin::EmptyReason::NotFetched)
+                }
+                _ => session.store_reason() == Some(&cookietin::EmptyReason::NotFetched),
+            };
+            assert_eq!(
+                verified,
+                !invalid.contains(&name),
+                "{name}: {:?}",
+                session.empty_reason()
+            );
+        }
+    }
+}
+
+/// Found by `groups_header` (`regressions/groups_header/one-group-lists-a-key-twice`):
+/// a group whose claims listed a key twice failed to build with
+/// `KeyClaimedTwice` ("claimed by two groups") though only one group
+/// claimed it. A list with repeats claims each key once; two groups
+/// claiming a key still fail.
+#[test]
+fn a_group_listing_a_key_twice_claims_it_once() {
+    let b = |name: &str| seed_engine(name);
+    let engine = b("session")
+        .claims(["cart", "cart"])
+        .group(cookietin::Group::new(b("s")).claims(["user", "user"]))
+        .group(cookietin::Group::new(b("a")).claims_rest())
+        .build()
+        .unwrap();
+    let mut session = engine.load(Vec::<&str>::new(), None);
+    session.insert("user", &"ada").unwrap();
+    session.insert("cart", &["pear"]).unwrap();
+    engine.save(&mut session).unwrap();
+    let group_of = |k: &str| {
+        engine
+            .placement(&session)
+            .into_iter()
+            .find(|p| p.key == k)
+            .unwrap()
+            .group
+    };
+    assert_eq!(
+        (group_of("user"), group_of("cart")),
+        ("s".into(), "session".into())
+    );
+    let err = b("session")
+        .group(cookietin::Group::new(b("s")).claims(["user", "user"]))
+        .group(cookietin::Group::new(b("a")).claims(["x", "user"]))
+        .build()
+        .unwrap_err();
+    assert_eq!(err, cookietin::ConfigError::KeyClaimedTwice("user".into()));
+}
+
+/// Found by `id_envelope` (`regressions/id_envelope/keys-set-after-a-destroy`):
+/// a store-backed session destroyed and then given keys in the same request
+/// (`clear`, then `insert`) was saved as a plain destroy: the record was
+/// deleted, the cookie expired, the save said `Cleared`, and the new keys
+/// were silently lost. They now start a new record under a new id, as a
+/// client-side session would write them into new cookies.
+#[cfg(feature = "store")]
+#[test]
+fn keys_set_after_a_destroy_start_a_new_store_backed_session() {
+    use logic::id_envelope::{block_on, Counting};
+    use std::sync::Arc;
+
+    let store = Arc::new(Counting::new());
+    let engine = seed_engine("sid")
+        .server_side(store.clone())
+        .build()
+        .unwrap();
+    let pair =
+        |saved: &cookietin::Saved| saved.set_cookies[0].split(';').next().unwrap().to_owned();
+    let mut session = block_on(engine.load_async(Vec::<&str>::new(), None));
+    session.insert("user", &"ada").unwrap();
+    let old = pair(&block_on(engine.save_async(&mut session)).unwrap());
+
+    let mut session = block_on(engine.load_async([&old], None));
+    session.clear();
+    session.insert("flash", &"logged out").unwrap();
+    let saved = block_on(engine.save_async(&mut session)).unwrap();
+    assert_eq!(saved.report.action, cookietin::SaveAction::Written);
+    let new = pair(&saved);
+    assert_ne!(new, old);
+    let again = block_on(engine.load_async([&new], None));
+    assert_eq!(again.empty_reason(), None);
+    assert_eq!(again.len(), 1);
+    assert_eq!(
+        again.get::<String>("flash").unwrap().as_deref(),
+        Some("logged out")
+    );
+    // The old id is still dead.
+    let replayed = block_on(engine.load_async([&old], None));
+    assert!(replayed.is_empty());
+    assert_eq!(
+        replayed.empty_reason(),
+        Some(&cookietin::EmptyReason::RecordGone)
+    );
 }

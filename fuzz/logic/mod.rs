@@ -12,8 +12,13 @@ pub mod decode;
 #[cfg(feature = "encrypt")]
 pub mod decrypt;
 pub mod enc;
+pub mod groups_header;
+#[cfg(feature = "store")]
+pub mod id_envelope;
 #[cfg(feature = "cli")]
 pub mod inspect_input;
+pub mod layout;
+pub mod routing;
 pub mod ua_lookup;
 
 /// A target's whole logic.
@@ -21,8 +26,9 @@ pub type Target = fn(&[u8]);
 
 /// The targets, by name, as `fuzz/seeds/<name>/` and
 /// `fuzz/regressions/<name>/` name them. `decrypt` needs the `encrypt`
-/// feature and `inspect_input` the `cli` feature (of the fuzz package,
-/// where both are on by default, or of the root package's tests).
+/// feature, `inspect_input` the `cli` feature and `id_envelope` the `store`
+/// feature (of the fuzz package, where all are on by default, or of the
+/// root package's tests).
 pub const TARGETS: &[(&str, Target)] = &[
     ("decode", decode::run),
     ("chunk_roundtrip", chunk_roundtrip::run),
@@ -33,4 +39,8 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("decrypt", decrypt::run),
     #[cfg(feature = "cli")]
     ("inspect_input", inspect_input::run),
+    #[cfg(feature = "store")]
+    ("id_envelope", id_envelope::run),
+    ("groups_header", groups_header::run),
+    ("routing", routing::run),
 ];

@@ -162,7 +162,8 @@ pub(crate) fn build_groups(
             Claims::Rest => rests.push(i),
             Claims::Keys(keys) => {
                 for key in keys {
-                    if claimed.insert(key.clone(), i).is_some() {
+                    // A group that lists a key twice still claims it once.
+                    if claimed.insert(key.clone(), i).is_some_and(|j| j != i) {
                         return Err(ConfigError::KeyClaimedTwice(key));
                     }
                 }

@@ -1,7 +1,10 @@
 //! The price of revocation: a read-only request's load of a revocable
 //! client-side session (one store lookup: its id's tombstone) against the
-//! same session without revocation, and against a store-backed session
-//! (also one lookup: its record), on a real `redis-server`, interleaved.
+//! same session without revocation, against a store-backed session (also
+//! one lookup: its record), and against the client-side load followed by
+//! the raw command the lookup is (`HGETALL`, through the `redis` crate on
+//! the same connection: the store issue's ratio), on a real
+//! `redis-server`, interleaved.
 //!
 //! `cargo bench --features redis --bench revocation [-- ROUNDS]`
 //!
@@ -16,8 +19,11 @@ mod interleave;
 #[path = "../tests/common/redis_server.rs"]
 mod redis_server;
 
+use std::collections::HashMap;
 use std::hint::black_box;
 use std::time::Instant;
+
+use redis::aio::ConnectionManager;
 
 use cookietin::store::RedisStore;
 use cookietin::{Engine, Key, Session};
@@ -57,11 +63,10 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let store = || {
-        runtime
-            .block_on(RedisStore::connect(&server.url()))
-            .unwrap()
-    };
+    // One multiplexed connection shared by every side.
+    let client = redis::Client::open(server.url()).unwrap();
+    let connection = runtime.block_on(ConnectionManager::new(client)).unwrap();
+    let store = || RedisStore::from_connection_manager(connection.clone());
     let plain = Engine::builder(key()).build().unwrap();
     let revocable = Engine::builder(key()).revocable(store()).build().unwrap();
     let stored = Engine::builder(key()).server_side(store()).build().unwrap();
@@ -69,8 +74,8 @@ fn main() {
     println!(
         "Interleaved medians over {rounds} rounds, µs per read-only request's load (load_async)\n"
     );
-    println!("| session | client | revocable | revocable / client | store-backed | revocable / store-backed |");
-    println!("|---|---|---|---|---|---|");
+    println!("| session | client | revocable | revocable / client | store-backed | revocable / store-backed | client + raw HGETALL | revocable / (client + raw) |");
+    println!("|---|---|---|---|---|---|---|---|");
     for (name, entries) in corpus::ordered() {
         let (h_plain, h_rev, h_stored) = runtime.block_on(async {
             (
@@ -82,13 +87,16 @@ fn main() {
         let mut a = |n: usize| time(&runtime, &plain, &h_plain, n);
         let mut b = |n: usize| time(&runtime, &revocable, &h_rev, n);
         let mut c = |n: usize| time(&runtime, &stored, &h_stored, n);
+        let mut d = |n: usize| time_raw(&runtime, &plain, &h_plain, &connection, n);
         let (tp, tr, r1) = paired_for(rounds, 2e7, &mut a, &mut b);
         let (ts, _, r2) = paired_for(rounds, 2e7, &mut c, &mut b);
+        let (td, _, r3) = paired_for(rounds, 2e7, &mut d, &mut b);
         println!(
-            "| {name} | {:.1} | {:.1} | {r1:.2} | {:.1} | {r2:.2} |",
+            "| {name} | {:.1} | {:.1} | {r1:.2} | {:.1} | {r2:.2} | {:.1} | {r3:.2} |",
             tp / 1e3,
             tr / 1e3,
-            ts / 1e3
+            ts / 1e3,
+            td / 1e3
         );
     }
 }
@@ -100,6 +108,33 @@ fn time(runtime: &tokio::runtime::Runtime, engine: &Engine, header: &str, n: usi
         for _ in 0..n {
             let s = engine.load_async([header], Some(CHROME)).await;
             black_box(s.len());
+        }
+    });
+    start.elapsed().as_nanos() as f64 / n as f64
+}
+
+/// Nanoseconds per client-side load of `header` followed by the lookup a
+/// revocable engine makes, sent raw: `HGETALL` of a key that, like an
+/// unrevoked session's tombstone, does not exist.
+fn time_raw(
+    runtime: &tokio::runtime::Runtime,
+    engine: &Engine,
+    header: &str,
+    connection: &ConnectionManager,
+    n: usize,
+) -> f64 {
+    let mut connection = connection.clone();
+    let key = format!("cookietin:{}", "0".repeat(64));
+    let start = Instant::now();
+    runtime.block_on(async {
+        for _ in 0..n {
+            let s = engine.load_async([header], Some(CHROME)).await;
+            let hash: HashMap<Vec<u8>, Vec<u8>> = redis::cmd("HGETALL")
+                .arg(&key)
+                .query_async(&mut connection)
+                .await
+                .unwrap();
+            black_box((s.len(), hash.len()));
         }
     });
     start.elapsed().as_nanos() as f64 / n as f64

@@ -171,13 +171,19 @@ fn room(rounds: usize) {
         ),
     ];
     println!(
-        "\n| tiny_login save, header budget | save µs | floor µs | save/floor |\n|---|---|---|---|"
+        "\n| tiny_login save, header budget | save µs | floor µs | save/floor | save / default-budget save |\n|---|---|---|---|---|"
     );
-    for (label, engine, ua) in configs {
-        let header = setup::request_header(&engine, &entries);
-        let mut session = engine.load([header.as_str()], ua);
+    // The default engine's save, paired with each configuration's.
+    let default = &configs[0].1;
+    let default_header = setup::request_header(default, &entries);
+    let mut default_session = default.load([default_header.as_str()], Some(CHROME));
+    setup::fill(&mut default_session, &entries);
+    let mut default_save = saver(default, default_session);
+    for (label, engine, ua) in &configs {
+        let header = setup::request_header(engine, &entries);
+        let mut session = engine.load([header.as_str()], *ua);
         setup::fill(&mut session, &entries);
-        let mut save = saver(&engine, session);
+        let mut save = saver(engine, session);
         let mut floor_save = FloorSave::engine_levels(&setup::SECRET);
         let (tf, ts, r) = paired(
             rounds,
@@ -186,6 +192,7 @@ fn room(rounds: usize) {
             }),
             &mut plain(&mut save),
         );
-        println!("| {label} | {} | {} | {r:.2} |", us(ts), us(tf));
+        let (_, _, rd) = paired(rounds, &mut plain(&mut default_save), &mut plain(&mut save));
+        println!("| {label} | {} | {} | {r:.2} | {rd:.2} |", us(ts), us(tf));
     }
 }

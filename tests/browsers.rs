@@ -2,12 +2,12 @@
 //! Firefox and WebKitGTK through WebDriver, and behind a default nginx.
 //!
 //! ```text
-//! cargo test --test browsers -- --include-ignored --test-threads=1
+//! cargo test --all-features --test browsers
 //! ```
 //!
-//! Every test is `#[ignore]`d so that a plain `cargo test` needs no
-//! browser. A browser (or nginx) whose binaries are missing is skipped with
-//! the reason printed, unless `CI` or `COOKIETIN_REQUIRE_BROWSERS=1` is set:
+//! The suite is part of `cargo test`, one browser at a time. A browser (or
+//! nginx) whose binaries are missing is skipped with the reason printed,
+//! unless `CI` or `COOKIETIN_REQUIRE_BROWSERS=1` is set:
 //! then it is a failure. A browser that is installed but does not start is
 //! always a failure.
 //!
@@ -41,6 +41,7 @@ mod webdriver;
 
 use std::fs;
 use std::future::Future;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -81,7 +82,9 @@ fn present(what: &str, missing: &[&str]) -> bool {
         !required(),
         "{message} (CI or COOKIETIN_REQUIRE_BROWSERS=1 is set)"
     );
-    println!("SKIP {message}");
+    // Past the test harness's capture of `println!`, so that a skip shows
+    // in a plain `cargo test`.
+    let _ = writeln!(std::io::stderr(), "SKIP {message}");
     false
 }
 
@@ -1071,19 +1074,16 @@ async fn wait_for_text(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs real browsers; run with --include-ignored"]
 async fn chromium() {
     run_browser(Browser::Chromium).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs real browsers; run with --include-ignored"]
 async fn firefox() {
     run_browser(Browser::Firefox).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs real browsers; run with --include-ignored"]
 async fn webkit() {
     run_browser(Browser::WebKit).await;
 }
@@ -1101,7 +1101,6 @@ fn target_dir() -> PathBuf {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs real browsers; run with --include-ignored"]
 async fn demo_page_renders_the_numbers() {
     let _serial = SERIAL.lock().await;
     let browser = Browser::Chromium;
@@ -1365,7 +1364,6 @@ fn fill_direct(demo: &Demo, jar: &Jar, capacity: usize) -> (Jar, String, Value) 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs real browsers; run with --include-ignored"]
 async fn nginx_in_front_of_the_demo() {
     let _serial = SERIAL.lock().await;
     let Some(bin) = nginx_binary() else {

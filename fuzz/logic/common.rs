@@ -289,6 +289,17 @@ impl Jar {
 }
 
 /// Whether a Set-Cookie line deletes its cookie.
+/// Within one response, every removal comes before the first cookie
+/// written (issue 9: the site never holds more cookies mid-response).
+pub fn assert_removals_first(set_cookies: &[String]) {
+    if let Some(first_write) = set_cookies.iter().position(|l| !is_removal(l)) {
+        assert!(
+            set_cookies[first_write..].iter().all(|l| !is_removal(l)),
+            "a removal after a write: {set_cookies:?}"
+        );
+    }
+}
+
 pub fn is_removal(line: &str) -> bool {
     let c = cookie::Cookie::parse(line).expect("the engine writes valid Set-Cookie");
     c.max_age().is_some_and(|a| a.is_zero() || a.is_negative())
@@ -410,16 +421,7 @@ pub fn check_saved(
         cookietin::SaveAction::Unchanged => assert!(saved.set_cookies.is_empty()),
         _ => {}
     }
-    // Removals come first.
-    if let Some(first_write) = saved.set_cookies.iter().position(|l| !is_removal(l)) {
-        assert!(
-            saved.set_cookies[first_write..]
-                .iter()
-                .all(|l| !is_removal(l)),
-            "a removal after a write: {:?}",
-            saved.set_cookies
-        );
-    }
+    assert_removals_first(&saved.set_cookies);
     // The next request sees exactly what was saved.
     let next = engine.load([jar.header()], agent);
     if report.action != cookietin::SaveAction::Unchanged {

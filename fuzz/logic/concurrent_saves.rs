@@ -12,7 +12,9 @@ use arbitrary::{Arbitrary, Unstructured};
 use cookietin::{SaveAction, SaveError, Saved};
 
 use super::chunk_roundtrip::{max_cookie_bytes, Edit, MAX_ENTRIES, MAX_OTHERS};
-use super::common::{insert, is_removal, raw_entries, Agent, EngineCfg, Entry, Jar, Text};
+use super::common::{
+    assert_removals_first, insert, raw_entries, Agent, EngineCfg, Entry, Jar, Text,
+};
 use super::enc::Enc;
 
 #[derive(Arbitrary, Clone, Debug, PartialEq)]
@@ -88,12 +90,7 @@ pub fn exec(input: &Input) {
             Err(SaveError::DoesNotFit { .. }) => (Vec::new(), None),
             Err(e) => panic!("undocumented save error {e:?}"),
         };
-        if let Some(first_write) = set_cookies.iter().position(|l| !is_removal(l)) {
-            assert!(
-                set_cookies[first_write..].iter().all(|l| !is_removal(l)),
-                "a removal after a write: {set_cookies:?}"
-            );
-        }
+        assert_removals_first(&set_cookies);
         Tab {
             set_cookies,
             action,

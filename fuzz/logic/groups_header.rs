@@ -24,7 +24,7 @@
 use arbitrary::{Arbitrary, Unstructured};
 use cookietin::{Engine, SaveError, Session};
 
-use super::common::{is_removal, raw_entries, Agent, Jar, Text};
+use super::common::{assert_removals_first, raw_entries, Agent, Jar, Text};
 use super::enc::Enc;
 use super::layout::{check_merge, check_placement, fill, GEdit, GEntry, Layout, Model};
 
@@ -138,15 +138,7 @@ pub fn save(
             "{name:?} is no group's cookie: {line}"
         );
     }
-    if let Some(first_write) = saved.set_cookies.iter().position(|l| !is_removal(l)) {
-        assert!(
-            saved.set_cookies[first_write..]
-                .iter()
-                .all(|l| !is_removal(l)),
-            "a removal after a write: {:?}",
-            saved.set_cookies
-        );
-    }
+    assert_removals_first(&saved.set_cookies);
     jar.apply(&saved.set_cookies);
     Some(saved)
 }

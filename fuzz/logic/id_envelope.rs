@@ -61,7 +61,8 @@ use cookietin::store::{
 use cookietin::{EmptyReason, Engine, KeyRing, SaveAction, SaveError, Saved, Session};
 
 use super::common::{
-    chunk_index, insert, is_removal, key, now, raw_entries, Agent, Entry, Jar, Text, NAMES,
+    assert_removals_first, chunk_index, insert, key, now, raw_entries, Agent, Entry, Jar, Text,
+    NAMES,
 };
 use super::enc::Enc;
 
@@ -367,15 +368,7 @@ fn save(engine: &Engine, session: &mut Session) -> Option<Saved> {
             "Set-Cookie is not a valid header value: {line:?}"
         );
     }
-    if let Some(first_write) = saved.set_cookies.iter().position(|l| !is_removal(l)) {
-        assert!(
-            saved.set_cookies[first_write..]
-                .iter()
-                .all(|l| !is_removal(l)),
-            "a removal after a write: {:?}",
-            saved.set_cookies
-        );
-    }
+    assert_removals_first(&saved.set_cookies);
     Some(saved)
 }
 

@@ -37,7 +37,9 @@ fn binaries(test: &str) -> Option<(PathBuf, PathBuf)> {
             if required() {
                 panic!("{test}: {why}; CI or COOKIETIN_REQUIRE_REDIS=1 requires Redis");
             }
-            eprintln!("skipping {test}: {why}");
+            // Past the test harness's capture of `eprintln!`, so that a
+            // skip shows in a plain `cargo test`.
+            let _ = writeln!(std::io::stderr(), "skipping {test}: {why}");
             None
         }
     }

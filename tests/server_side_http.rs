@@ -27,7 +27,7 @@ mod common;
 
 use std::thread;
 
-use common::demo::{request, start_example, Demo, Reply};
+use common::demo::{request, start_example, start_example_with_env, Demo, Reply};
 use common::redis_server::{Options, RedisServer};
 use common::{random_text, Jar};
 use serde_json::{json, Value};
@@ -363,6 +363,29 @@ fn a_server_killed_with_kill_9_keeps_every_session_in_its_redb_file() {
         assert_eq!(session["n"], json!(i), "session {i} after kill -9");
         assert_eq!(session["blob"], json!(random_text(i as u64, 3000)));
     }
+}
+
+/// The demo's default store (no `--store`) is a redb file in the system's
+/// temporary directory: a session outlives a restart of the server on it.
+#[test]
+fn the_default_store_keeps_a_session_across_a_restart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tmpdir = tmp.path().to_str().unwrap();
+    let start = || start_example_with_env("demo", &["--server-side"], &[("TMPDIR", tmpdir)]);
+    let mut demo = start();
+    let mut jar = Jar::default();
+    let blob = random_text(7, 20_000);
+    let body = json!({ "blob": blob, "n": 3 });
+    assert_eq!(patch(&demo, &mut jar, &body).status, 200);
+    assert!(
+        tmp.path().join("cookietin-demo/sessions.redb").is_file(),
+        "the default store is a redb file under TMPDIR"
+    );
+    demo.kill();
+    let demo = start();
+    let session = get(&demo, &mut jar);
+    assert_eq!(session["n"], json!(3), "after the restart: {session}");
+    assert_eq!(session["blob"], json!(blob));
 }
 
 #[test]

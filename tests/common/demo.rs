@@ -97,6 +97,11 @@ pub fn start(args: &[&str]) -> Demo {
 /// Starts one of the contract's servers (see [`contract_servers`]) on a
 /// free port with these extra arguments, and waits until it listens.
 pub fn start_example(name: &str, args: &[&str]) -> Demo {
+    start_example_with_env(name, args, &[])
+}
+
+/// [`start_example`] with extra environment variables.
+pub fn start_example_with_env(name: &str, args: &[&str], env: &[(&str, &str)]) -> Demo {
     let addr = format!("127.0.0.1:{}", free_port());
     // Its stderr goes to a file, to show why it did not start.
     let log = tempfile::NamedTempFile::new().unwrap();
@@ -104,6 +109,7 @@ pub fn start_example(name: &str, args: &[&str]) -> Demo {
         .args(["--listen", &addr])
         .args(args)
         .env("COOKIETIN_SECRET", SECRET)
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(log.reopen().unwrap())
         .spawn()

@@ -110,9 +110,7 @@ impl Engine {
             return Err(Box::new(self.leave_alone(session)));
         };
         if session.is_empty() {
-            let cleared = SaveAction::Cleared;
-            let done = self.expire_all(session, reason, cleared, None, Default::default());
-            return Err(Box::new(done));
+            return Err(Box::new(self.clear_cookies(session, reason)));
         }
         Ok(reason)
     }
@@ -354,6 +352,18 @@ impl Engine {
             set_cookies: Vec::new(),
             report: SaveReport::without_cookies(SaveAction::Unchanged, None, Vec::new(), None),
         }
+    }
+
+    /// A save with nothing to write: every session cookie the request
+    /// carried expires ([`SaveAction::Cleared`]).
+    pub(crate) fn clear_cookies(&self, session: &mut Session, reason: SaveReason) -> Saved {
+        self.expire_all(
+            session,
+            reason,
+            SaveAction::Cleared,
+            None,
+            ShrinkReport::default(),
+        )
     }
 
     /// A save that expires every session cookie the request carried.

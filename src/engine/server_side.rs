@@ -34,7 +34,7 @@ use crate::codec::ID_LEN;
 use crate::engine::save::Carry;
 use crate::session::server::{RecordState, ServerState};
 use crate::store::{Changes, Created, Entries, RecordKey, Regenerated, Store, StoreError, Updated};
-use crate::{EmptyReason, Engine, SaveAction, SaveError, SaveReason, Saved, Session, SessionData};
+use crate::{EmptyReason, Engine, SaveError, SaveReason, Saved, Session, SessionData};
 
 /// How many fresh ids a create or regenerate tries before it gives up: a
 /// collision of 128 random bits is already beyond belief.
@@ -232,14 +232,7 @@ impl Engine {
             };
             session.server = Some(server.clone());
             if session.is_empty() {
-                let saved = self.expire_all(
-                    session,
-                    SaveReason::Modified,
-                    SaveAction::Cleared,
-                    None,
-                    Default::default(),
-                );
-                return Ok(saved);
+                return Ok(self.clear_cookies(session, SaveReason::Modified));
             }
             // Keys set after the destroy: a new session, under a new id.
         }
@@ -312,13 +305,7 @@ impl Engine {
             }
             (Some(reason), None) => {
                 // Cookies that name no session: rejected, or a record gone.
-                Ok(self.expire_all(
-                    session,
-                    reason,
-                    SaveAction::Cleared,
-                    None,
-                    Default::default(),
-                ))
+                Ok(self.clear_cookies(session, reason))
             }
             (None, _) => Ok(self.leave_alone(session)),
         }
@@ -347,13 +334,7 @@ impl Engine {
                 Err(SaveError::StoreNeedsAsync)
             }
             (Some(reason), Some(id)) => self.write(session, reason, now, Carry::Id(id)),
-            (Some(reason), None) => Ok(self.expire_all(
-                session,
-                reason,
-                SaveAction::Cleared,
-                None,
-                Default::default(),
-            )),
+            (Some(reason), None) => Ok(self.clear_cookies(session, reason)),
             (None, _) => Ok(self.leave_alone(session)),
         }
     }

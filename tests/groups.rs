@@ -288,14 +288,6 @@ mod with_stores {
     use cookietin::{EmptyReason, SaveAction};
     use std::sync::Arc;
 
-    fn block_on<F: std::future::Future>(f: F) -> F::Output {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .build()
-            .unwrap()
-            .block_on(f)
-    }
-
     /// The demo's layout.
     fn demo(store: Arc<MemoryStore>) -> Engine {
         b("session")

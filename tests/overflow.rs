@@ -11,14 +11,6 @@ use common::*;
 use cookietin::store::MemoryStore;
 use cookietin::{EmptyReason, Engine, SaveAction, SaveError, Saved, Session, ShrinkStep};
 
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .unwrap()
-        .block_on(f)
-}
-
 fn history_callback(data: &mut cookietin::SessionData, last: bool) {
     let mut h: Vec<String> = data.get("history").ok().flatten().unwrap_or_default();
     if last || h.len() <= 1 {

@@ -6,67 +6,14 @@
 
 mod common;
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use common::probe_store::ProbeStore;
 use common::*;
-use cookietin::store::{
-    Changes, Created, Entries, MemoryStore, Record, RecordKey, Regenerated, Store, StoreError,
-    StoreFuture, Updated,
-};
 use cookietin::{EmptyReason, Engine, SaveAction, Session};
 
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .unwrap()
-        .block_on(f)
-}
-
-/// A memory store that counts loads and can be switched off.
-#[derive(Default)]
-struct Counted {
-    inner: MemoryStore,
-    loads: AtomicUsize,
-    down: AtomicBool,
-}
-
-impl Counted {
-    fn gate<'a, T: Send + 'a>(&'a self, f: StoreFuture<'a, T>) -> StoreFuture<'a, T> {
-        if self.down.load(Ordering::SeqCst) {
-            return Box::pin(async { Err(StoreError::Timeout) });
-        }
-        f
-    }
-}
-
-impl Store for Counted {
-    fn create<'a>(&'a self, k: RecordKey, e: &'a Entries, x: u64) -> StoreFuture<'a, Created> {
-        self.gate(self.inner.create(k, e, x))
-    }
-    fn load(&self, k: RecordKey, t: Option<u64>) -> StoreFuture<'_, Option<Record>> {
-        self.loads.fetch_add(1, Ordering::SeqCst);
-        self.gate(self.inner.load(k, t))
-    }
-    fn update<'a>(&'a self, k: RecordKey, c: &'a Changes, x: u64) -> StoreFuture<'a, Updated> {
-        self.gate(self.inner.update(k, c, x))
-    }
-    fn delete(&self, k: RecordKey) -> StoreFuture<'_, bool> {
-        self.gate(self.inner.delete(k))
-    }
-    fn touch(&self, k: RecordKey, x: u64) -> StoreFuture<'_, bool> {
-        self.gate(self.inner.touch(k, x))
-    }
-    fn regenerate(&self, o: RecordKey, n: RecordKey, x: u64) -> StoreFuture<'_, Regenerated> {
-        self.gate(self.inner.regenerate(o, n, x))
-    }
-    fn sweep(&self, now: u64) -> StoreFuture<'_, usize> {
-        self.gate(self.inner.sweep(now))
-    }
-}
-
-fn engine(store: Arc<Counted>) -> Engine {
+fn engine(store: Arc<ProbeStore>) -> Engine {
     builder(1)
         .revocable(store)
         .revoke_by_user("user")
@@ -85,7 +32,7 @@ async fn visit(engine: &Engine, jar: &mut Jar, edit: impl FnOnce(&mut Session)) 
 #[test]
 fn destroy_revokes_every_copy_with_or_without_a_user() {
     block_on(async {
-        let store = Arc::new(Counted::default());
+        let store = Arc::new(ProbeStore::default());
         let engine = engine(store.clone());
         for user in [false, true] {
             let mut jar = Jar::default();
@@ -121,7 +68,7 @@ fn destroy_revokes_every_copy_with_or_without_a_user() {
 #[test]
 fn a_copy_taken_before_login_is_revoked_by_a_logout_after_it() {
     block_on(async {
-        let engine = engine(Arc::new(Counted::default()));
+        let engine = engine(Arc::new(ProbeStore::default()));
         let mut jar = Jar::default();
         visit(&engine, &mut jar, |s| s.insert("cart", &["pear"]).unwrap()).await;
         let anonymous = jar.header();
@@ -135,7 +82,7 @@ fn a_copy_taken_before_login_is_revoked_by_a_logout_after_it() {
 #[test]
 fn regenerate_retires_the_old_id() {
     block_on(async {
-        let engine = engine(Arc::new(Counted::default()));
+        let engine = engine(Arc::new(ProbeStore::default()));
         let mut jar = Jar::default();
         visit(&engine, &mut jar, |s| s.insert("cart", &["pear"]).unwrap()).await;
         let old = jar.header();
@@ -157,7 +104,7 @@ fn regenerate_retires_the_old_id() {
 #[test]
 fn log_out_everywhere_revokes_a_users_sessions_issued_before_it() {
     block_on(async {
-        let engine = engine(Arc::new(Counted::default()));
+        let engine = engine(Arc::new(ProbeStore::default()));
         let (mut phone, mut laptop, mut other) = (Jar::default(), Jar::default(), Jar::default());
         visit(&engine, &mut phone, |s| s.insert("user", &"ada").unwrap()).await;
         visit(&engine, &mut laptop, |s| s.insert("user", &"ada").unwrap()).await;
@@ -182,7 +129,7 @@ fn log_out_everywhere_revokes_a_users_sessions_issued_before_it() {
 #[test]
 fn a_store_outage_logs_nobody_out_and_says_the_check_was_skipped() {
     block_on(async {
-        let store = Arc::new(Counted::default());
+        let store = Arc::new(ProbeStore::default());
         let engine = engine(store.clone());
         let mut jar = Jar::default();
         visit(&engine, &mut jar, |s| s.insert("user", &"ada").unwrap()).await;

@@ -7,24 +7,14 @@
 
 mod common;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::probe_store::ProbeStore;
 use common::*;
-use cookietin::store::{
-    Changes, Created, Entries, MemoryStore, Record, RecordKey, Regenerated, Store, StoreError,
-    StoreFuture, Updated,
-};
+use cookietin::store::{MemoryStore, Store, StoreError};
 use cookietin::{EmptyReason, Engine, SaveAction, SaveError, Session};
-
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .unwrap()
-        .block_on(f)
-}
 
 fn engine(store: impl Store + 'static) -> Engine {
     builder(1).server_side(store).build().unwrap()
@@ -240,67 +230,10 @@ fn an_idle_timeout_expires_unused_sessions_and_a_read_extends_it() {
     });
 }
 
-/// A store that counts its calls and can fail them all.
-#[derive(Default)]
-struct Probe {
-    inner: MemoryStore,
-    calls: AtomicUsize,
-    down: std::sync::atomic::AtomicBool,
-}
-
-impl Probe {
-    fn call<'a, T: Send + 'a>(&'a self, f: StoreFuture<'a, T>) -> StoreFuture<'a, T> {
-        self.calls.fetch_add(1, Ordering::SeqCst);
-        if self.down.load(Ordering::SeqCst) {
-            return Box::pin(async { Err(StoreError::Unavailable("connection refused".into())) });
-        }
-        f
-    }
-}
-
-impl Store for Probe {
-    fn create<'a>(
-        &'a self,
-        key: RecordKey,
-        entries: &'a Entries,
-        expires_at: u64,
-    ) -> StoreFuture<'a, Created> {
-        self.call(self.inner.create(key, entries, expires_at))
-    }
-    fn load(&self, key: RecordKey, touch: Option<u64>) -> StoreFuture<'_, Option<Record>> {
-        self.call(self.inner.load(key, touch))
-    }
-    fn update<'a>(
-        &'a self,
-        key: RecordKey,
-        changes: &'a Changes,
-        expires_at: u64,
-    ) -> StoreFuture<'a, Updated> {
-        self.call(self.inner.update(key, changes, expires_at))
-    }
-    fn delete(&self, key: RecordKey) -> StoreFuture<'_, bool> {
-        self.call(self.inner.delete(key))
-    }
-    fn touch(&self, key: RecordKey, expires_at: u64) -> StoreFuture<'_, bool> {
-        self.call(self.inner.touch(key, expires_at))
-    }
-    fn regenerate(
-        &self,
-        old: RecordKey,
-        new: RecordKey,
-        expires_at: u64,
-    ) -> StoreFuture<'_, Regenerated> {
-        self.call(self.inner.regenerate(old, new, expires_at))
-    }
-    fn sweep(&self, now: u64) -> StoreFuture<'_, usize> {
-        self.call(self.inner.sweep(now))
-    }
-}
-
 #[test]
 fn a_forged_or_unsigned_id_never_reaches_the_store() {
     block_on(async {
-        let probe = Arc::new(Probe::default());
+        let probe = Arc::new(ProbeStore::default());
         let engine = engine(probe.clone());
         let other = builder(2).server_side(MemoryStore::new()).build().unwrap();
         let mut jar = Jar::default();
@@ -324,7 +257,7 @@ fn a_forged_or_unsigned_id_never_reaches_the_store() {
 #[test]
 fn a_store_that_is_down_fails_saves_loudly_and_reads_quietly_and_nothing_is_lost() {
     block_on(async {
-        let probe = Arc::new(Probe::default());
+        let probe = Arc::new(ProbeStore::default());
         let engine = engine(probe.clone());
         let mut jar = Jar::default();
         visit(&engine, &mut jar, |s| s.insert("user", &"ada").unwrap())

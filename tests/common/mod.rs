@@ -1,11 +1,15 @@
 //! Helpers shared by the integration tests: a cookie jar that behaves like a
 //! browser's for one host and path, deterministic data, (in [`demo`])
-//! the demo server and plain HTTP requests to it, and (in
-//! [`redis_server`]) real Redis nodes and clusters for the store tests.
+//! the demo server and plain HTTP requests to it, (in [`redis_server`])
+//! real Redis nodes and clusters for the store tests, (in
+//! [`probe_store`]) a memory store that counts its calls, and a
+//! current-thread runtime for the async API.
 #![allow(dead_code)]
 
 pub mod browser_model;
 pub mod demo;
+#[cfg(feature = "store")]
+pub mod probe_store;
 pub mod redis_server;
 
 use std::cell::Cell;
@@ -31,6 +35,15 @@ pub fn now() -> u64 {
 
 pub fn set_now(t: u64) {
     NOW.with(|c| c.set(t));
+}
+
+/// Runs `f` to completion on a current-thread runtime (with timers).
+pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap()
+        .block_on(f)
 }
 
 pub fn builder(key_byte: u8) -> EngineBuilder {

@@ -65,7 +65,10 @@ fn main() {
         .unwrap();
     // One multiplexed connection shared by every side.
     let client = redis::Client::open(server.url()).unwrap();
-    let connection = runtime.block_on(ConnectionManager::new(client)).unwrap();
+    let config = RedisStore::connection_manager_config();
+    let connection = runtime
+        .block_on(ConnectionManager::new_with_config(client, config))
+        .unwrap();
     let store = || RedisStore::from_connection_manager(connection.clone());
     let plain = Engine::builder(key()).build().unwrap();
     let revocable = Engine::builder(key()).revocable(store()).build().unwrap();

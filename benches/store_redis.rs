@@ -37,7 +37,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use cookietin::store::{
     Changes, Deadline, RecordKey, RedisStore, Store, Updated, DEFAULT_MAX_RECORD_BYTES,
@@ -205,13 +205,7 @@ fn main() {
         .build()
         .unwrap();
     let client = redis::Client::open(server.url()).unwrap();
-    // `RedisStore::connect`'s settings.
-    let config = redis::aio::ConnectionManagerConfig::new()
-        .set_number_of_retries(2)
-        .set_min_delay(Duration::from_millis(50))
-        .set_max_delay(Duration::from_millis(500))
-        .set_connection_timeout(Some(Duration::from_millis(500)))
-        .set_response_timeout(Some(Duration::from_millis(500)));
+    let config = RedisStore::connection_manager_config();
     let connection = runtime
         .block_on(ConnectionManager::new_with_config(client, config))
         .unwrap();

@@ -138,9 +138,10 @@ impl RedisStore {
     /// ```
     pub async fn connect(url: &str) -> Result<RedisStore, StoreError> {
         let client = redis::Client::open(url).map_err(error)?;
-        let manager = ConnectionManager::new_with_config(client, manager_config())
-            .await
-            .map_err(error)?;
+        let manager =
+            ConnectionManager::new_with_config(client, RedisStore::connection_manager_config())
+                .await
+                .map_err(error)?;
         Ok(RedisStore::from_connection_manager(manager))
     }
 
@@ -160,8 +161,11 @@ impl RedisStore {
     /// ```
     pub fn connect_lazy(url: &str) -> Result<RedisStore, StoreError> {
         let client = redis::Client::open(url).map_err(error)?;
-        let manager =
-            ConnectionManager::new_lazy_with_config(client, manager_config()).map_err(error)?;
+        let manager = ConnectionManager::new_lazy_with_config(
+            client,
+            RedisStore::connection_manager_config(),
+        )
+        .map_err(error)?;
         Ok(RedisStore::from_connection_manager(manager))
     }
 
@@ -181,6 +185,36 @@ impl RedisStore {
         let client = redis::cluster::ClusterClient::new(nodes.to_vec()).map_err(error)?;
         let connection = client.get_async_connection().await.map_err(error)?;
         Ok(RedisStore::from_cluster_connection(connection))
+    }
+
+    /// The `ConnectionManager` settings [`RedisStore::connect`] and
+    /// [`RedisStore::connect_lazy`] use (500 ms response and connection
+    /// timeouts, two reconnection attempts 50 to 500 ms apart: a call
+    /// while Redis is down fails fast, and the next one reconnects, rather
+    /// than retrying for seconds), for an application that makes its own
+    /// manager and shares it.
+    ///
+    /// # Example
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use cookietin::store::RedisStore;
+    /// use redis::aio::ConnectionManager;
+    ///
+    /// let client = redis::Client::open("redis://127.0.0.1:6379/")?;
+    /// let manager =
+    ///     ConnectionManager::new_with_config(client, RedisStore::connection_manager_config()).await?;
+    /// let store = RedisStore::from_connection_manager(manager.clone());
+    /// # let _ = store;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn connection_manager_config() -> redis::aio::ConnectionManagerConfig {
+        redis::aio::ConnectionManagerConfig::new()
+            .set_number_of_retries(2)
+            .set_min_delay(std::time::Duration::from_millis(50))
+            .set_max_delay(std::time::Duration::from_millis(500))
+            .set_connection_timeout(Some(std::time::Duration::from_millis(500)))
+            .set_response_timeout(Some(std::time::Duration::from_millis(500)))
     }
 
     /// A store on a `ConnectionManager` configured by the caller.
@@ -506,17 +540,6 @@ impl RedisStore {
             .await?;
         Ok(())
     }
-}
-
-/// The connection manager's settings: fail fast while Redis is down (the
-/// next call reconnects again), rather than retry for seconds.
-fn manager_config() -> redis::aio::ConnectionManagerConfig {
-    redis::aio::ConnectionManagerConfig::new()
-        .set_number_of_retries(2)
-        .set_min_delay(std::time::Duration::from_millis(50))
-        .set_max_delay(std::time::Duration::from_millis(500))
-        .set_connection_timeout(Some(std::time::Duration::from_millis(500)))
-        .set_response_timeout(Some(std::time::Duration::from_millis(500)))
 }
 
 /// The hash field of the session key `name`.

@@ -94,10 +94,7 @@ fn main() {
                 },
             ),
         ];
-        let sizes: Vec<usize> = servers
-            .iter()
-            .map(|s| runtime.block_on(probe(s.addr, !s.name.contains("no session"))))
-            .collect();
+        let sizes = session_cookie_bytes(&runtime, &servers);
         let runs = rounds(&runtime, &servers, settings);
         println!(
             "\n{} ({} bytes of JSON), load average after {}; {} keys in Redis\n",
@@ -106,21 +103,7 @@ fn main() {
             loadavg(),
             redis.cli(&["DBSIZE"]).trim()
         );
-        println!("| server | requests/s (median) | min–max | session cookie bytes |");
-        println!("|---|---|---|---|");
-        for ((server, runs), bytes) in servers.iter().zip(&runs).zip(&sizes) {
-            let rps: Vec<f64> = runs.iter().map(Run::rps).collect();
-            let (lo, hi) = rps
-                .iter()
-                .fold((f64::MAX, 0f64), |(lo, hi), &x| (lo.min(x), hi.max(x)));
-            println!(
-                "| {} | {:.0} | {:.0}–{:.0} | {bytes} |",
-                server.name,
-                median_rps(runs),
-                lo,
-                hi
-            );
-        }
+        print_table(&servers, &runs, &sizes);
         println!(
             "\n{} / {}: {:.3} (median of per-round ratios)",
             servers[0].name,

@@ -52,10 +52,7 @@ fn main() {
                 corpus.clone(),
             ),
         ];
-        let cookie_bytes: Vec<usize> = servers
-            .iter()
-            .map(|s| runtime.block_on(probe(s.addr, !s.name.contains("no session"))))
-            .collect();
+        let cookie_bytes = session_cookie_bytes(&runtime, &servers);
         let runs = rounds(&runtime, &servers, settings);
         println!(
             "\n{} ({} bytes of JSON), load average after {}\n",
@@ -63,21 +60,7 @@ fn main() {
             corpus.json_len(),
             loadavg()
         );
-        println!("| server | requests/s (median) | min–max | session cookie bytes |");
-        println!("|---|---|---|---|");
-        for ((server, runs), bytes) in servers.iter().zip(&runs).zip(&cookie_bytes) {
-            let rps: Vec<f64> = runs.iter().map(Run::rps).collect();
-            let (lo, hi) = rps
-                .iter()
-                .fold((f64::MAX, 0f64), |(lo, hi), &x| (lo.min(x), hi.max(x)));
-            println!(
-                "| {} | {:.0} | {:.0}–{:.0} | {bytes} |",
-                server.name,
-                median_rps(runs),
-                lo,
-                hi
-            );
-        }
+        print_table(&servers, &runs, &cookie_bytes);
         println!("\n| ratio (median of per-round ratios) | |\n|---|---|");
         for (a, b) in [(1, 2), (4, 5), (1, 0), (2, 0), (4, 3), (5, 3)] {
             println!(

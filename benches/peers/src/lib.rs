@@ -653,6 +653,35 @@ pub fn ratio(runs: &[Vec<Run>], a: usize, b: usize) -> f64 {
     median(&mut r)
 }
 
+/// The session cookie bytes each server sets after a login (0 for the
+/// bare servers).
+pub fn session_cookie_bytes(runtime: &tokio::runtime::Runtime, servers: &[Server]) -> Vec<usize> {
+    servers
+        .iter()
+        .map(|s| runtime.block_on(probe(s.addr, !s.name.contains("no session"))))
+        .collect()
+}
+
+/// One session's table: each server's median requests/s over the rounds,
+/// their range, and its session cookie bytes.
+pub fn print_table(servers: &[Server], runs: &[Vec<Run>], cookie_bytes: &[usize]) {
+    println!("| server | requests/s (median) | min–max | session cookie bytes |");
+    println!("|---|---|---|---|");
+    for ((server, runs), bytes) in servers.iter().zip(runs).zip(cookie_bytes) {
+        let rps: Vec<f64> = runs.iter().map(Run::rps).collect();
+        let (lo, hi) = rps
+            .iter()
+            .fold((f64::MAX, 0f64), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+        println!(
+            "| {} | {:.0} | {:.0}–{:.0} | {bytes} |",
+            server.name,
+            median_rps(runs),
+            lo,
+            hi
+        );
+    }
+}
+
 pub fn median_rps(runs: &[Run]) -> f64 {
     let mut v: Vec<f64> = runs.iter().map(Run::rps).collect();
     median(&mut v)

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use common::*;
 use cookietin::store::MemoryStore;
-use cookietin::{EmptyReason, Engine, SaveAction, SaveError, Saved, Session, ShrinkStep};
+use cookietin::{EmptyReason, SaveAction, SaveError, ShrinkStep};
 
 fn history_callback(data: &mut cookietin::SessionData, last: bool) {
     let mut h: Vec<String> = data.get("history").ok().flatten().unwrap_or_default();
@@ -19,18 +19,6 @@ fn history_callback(data: &mut cookietin::SessionData, last: bool) {
         h.remove(0);
         let _ = data.insert("history", &h);
     }
-}
-
-async fn visit(
-    engine: &Engine,
-    jar: &mut Jar,
-    edit: impl FnOnce(&mut Session),
-) -> (Session, Saved) {
-    let mut session = engine.load_async([jar.header()], Some(CHROME)).await;
-    edit(&mut session);
-    let saved = engine.save_async(&mut session).await.unwrap();
-    jar.apply(&saved.set_cookies);
-    (session, saved)
 }
 
 #[test]
@@ -45,7 +33,7 @@ fn a_40_kb_session_stays_whole_with_the_excess_in_the_store() {
         let mut jar = Jar::with(&[("theme", "dark")]);
         let history: Vec<String> = (0..20).map(|i| random_text(100 + i, 40)).collect();
         let (a, b) = (random_text(1, 20_000), random_text(2, 20_000));
-        let (session, saved) = visit(&engine, &mut jar, |s| {
+        let (session, saved) = visit_saved(&engine, &mut jar, |s| {
             s.insert("user", &"ada").unwrap();
             s.insert("history", &history).unwrap();
             s.insert("a", &a).unwrap();
@@ -71,7 +59,7 @@ fn a_40_kb_session_stays_whole_with_the_excess_in_the_store() {
         );
         assert_eq!(store.len(), 1);
 
-        let (session, _) = visit(&engine, &mut jar, |_| {}).await;
+        let (session, _) = visit_saved(&engine, &mut jar, |_| {}).await;
         assert_eq!(session.store_reason(), None);
         assert_eq!(
             session.get::<String>("a").unwrap().as_deref(),
@@ -88,7 +76,7 @@ fn a_40_kb_session_stays_whole_with_the_excess_in_the_store() {
         assert!(session.get::<Vec<String>>("history").unwrap().is_some());
 
         // Once a key fits again it comes back into the cookies, and leaves the store.
-        let (_, saved) = visit(&engine, &mut jar, |s| {
+        let (_, saved) = visit_saved(&engine, &mut jar, |s| {
             s.remove("b");
         })
         .await;
@@ -97,12 +85,12 @@ fn a_40_kb_session_stays_whole_with_the_excess_in_the_store() {
             "{:?}",
             saved.report.shrink
         );
-        let (_, saved) = visit(&engine, &mut jar, |s| {
+        let (_, saved) = visit_saved(&engine, &mut jar, |s| {
             s.remove("a");
         })
         .await;
         assert_eq!(saved.report.shrink.moved_keys().count(), 0);
-        let (session, _) = visit(&engine, &mut jar, |_| {}).await;
+        let (session, _) = visit_saved(&engine, &mut jar, |_| {}).await;
         assert!(!session.contains_key("a") && !session.contains_key("b"));
         assert_eq!(
             session.get::<String>("user").unwrap().as_deref(),
@@ -120,7 +108,7 @@ fn only_the_keys_the_app_lets_move_move_the_rest_is_dropped_as_before() {
             .build()
             .unwrap();
         let mut jar = Jar::default();
-        let (session, saved) = visit(&engine, &mut jar, |s| {
+        let (session, saved) = visit_saved(&engine, &mut jar, |s| {
             s.insert("drafts", &random_text(3, 9000)).unwrap();
             s.insert("secret_scratch", &random_text(4, 9000)).unwrap();
         })
@@ -137,13 +125,13 @@ fn destroy_removes_both_parts() {
         let store = Arc::new(MemoryStore::new().clock(now));
         let engine = builder(1).overflow(store.clone()).build().unwrap();
         let mut jar = Jar::default();
-        visit(&engine, &mut jar, |s| {
+        visit_saved(&engine, &mut jar, |s| {
             s.insert("blob", &random_text(5, 12_000)).unwrap()
         })
         .await;
         assert_eq!(store.len(), 1);
         let copy = jar.clone();
-        let (_, saved) = visit(&engine, &mut jar, |s| s.destroy()).await;
+        let (_, saved) = visit_saved(&engine, &mut jar, |s| s.destroy()).await;
         assert_eq!(saved.report.action, SaveAction::Cleared);
         assert!(jar.cookies.is_empty());
         assert_eq!(store.len(), 0);
@@ -214,7 +202,7 @@ fn with_the_store_down_a_save_shrinks_and_drops_as_before_and_says_so() {
             .build()
             .unwrap();
         let mut jar = Jar::default();
-        let (session, saved) = visit(&engine, &mut jar, |s| {
+        let (session, saved) = visit_saved(&engine, &mut jar, |s| {
             s.insert("user", &"ada").unwrap();
             s.insert("blob", &random_text(6, 12_000)).unwrap();
         })

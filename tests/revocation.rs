@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use common::probe_store::ProbeStore;
 use common::*;
-use cookietin::{EmptyReason, Engine, SaveAction, Session};
+use cookietin::{EmptyReason, Engine, SaveAction};
 
 fn engine(store: Arc<ProbeStore>) -> Engine {
     builder(1)
@@ -21,14 +21,6 @@ fn engine(store: Arc<ProbeStore>) -> Engine {
         .unwrap()
 }
 
-async fn visit(engine: &Engine, jar: &mut Jar, edit: impl FnOnce(&mut Session)) -> Session {
-    let mut session = engine.load_async([jar.header()], Some(CHROME)).await;
-    edit(&mut session);
-    let saved = engine.save_async(&mut session).await.unwrap();
-    jar.apply(&saved.set_cookies);
-    session
-}
-
 #[test]
 fn destroy_revokes_every_copy_with_or_without_a_user() {
     block_on(async {
@@ -36,7 +28,7 @@ fn destroy_revokes_every_copy_with_or_without_a_user() {
         let engine = engine(store.clone());
         for user in [false, true] {
             let mut jar = Jar::default();
-            visit(&engine, &mut jar, |s| {
+            visit_saved(&engine, &mut jar, |s| {
                 s.insert("cart", &["pear"]).unwrap();
                 if user {
                     s.insert("user", &"ada").unwrap();
@@ -53,7 +45,7 @@ fn destroy_revokes_every_copy_with_or_without_a_user() {
                 "one lookup per load"
             );
 
-            visit(&engine, &mut jar, |s| s.destroy()).await;
+            visit_saved(&engine, &mut jar, |s| s.destroy()).await;
             assert!(jar.cookies.is_empty());
             let mut copy = engine.load_async([&stolen], None).await;
             assert!(copy.is_empty(), "user: {user}");
@@ -70,10 +62,10 @@ fn a_copy_taken_before_login_is_revoked_by_a_logout_after_it() {
     block_on(async {
         let engine = engine(Arc::new(ProbeStore::default()));
         let mut jar = Jar::default();
-        visit(&engine, &mut jar, |s| s.insert("cart", &["pear"]).unwrap()).await;
+        visit_saved(&engine, &mut jar, |s| s.insert("cart", &["pear"]).unwrap()).await;
         let anonymous = jar.header();
-        visit(&engine, &mut jar, |s| s.insert("user", &"ada").unwrap()).await;
-        visit(&engine, &mut jar, |s| s.destroy()).await;
+        visit_saved(&engine, &mut jar, |s| s.insert("user", &"ada").unwrap()).await;
+        visit_saved(&engine, &mut jar, |s| s.destroy()).await;
         let copy = engine.load_async([&anonymous], None).await;
         assert_eq!(copy.empty_reason(), Some(&EmptyReason::Revoked));
     });
@@ -84,9 +76,9 @@ fn regenerate_retires_the_old_id() {
     block_on(async {
         let engine = engine(Arc::new(ProbeStore::default()));
         let mut jar = Jar::default();
-        visit(&engine, &mut jar, |s| s.insert("cart", &["pear"]).unwrap()).await;
+        visit_saved(&engine, &mut jar, |s| s.insert("cart", &["pear"]).unwrap()).await;
         let old = jar.header();
-        visit(&engine, &mut jar, |s| {
+        visit_saved(&engine, &mut jar, |s| {
             s.regenerate();
             s.insert("user", &"ada").unwrap();
         })
@@ -106,9 +98,9 @@ fn log_out_everywhere_revokes_a_users_sessions_issued_before_it() {
     block_on(async {
         let engine = engine(Arc::new(ProbeStore::default()));
         let (mut phone, mut laptop, mut other) = (Jar::default(), Jar::default(), Jar::default());
-        visit(&engine, &mut phone, |s| s.insert("user", &"ada").unwrap()).await;
-        visit(&engine, &mut laptop, |s| s.insert("user", &"ada").unwrap()).await;
-        visit(&engine, &mut other, |s| s.insert("user", &"bob").unwrap()).await;
+        visit_saved(&engine, &mut phone, |s| s.insert("user", &"ada").unwrap()).await;
+        visit_saved(&engine, &mut laptop, |s| s.insert("user", &"ada").unwrap()).await;
+        visit_saved(&engine, &mut other, |s| s.insert("user", &"bob").unwrap()).await;
         set_now(now() + 10);
         engine.revoke_user(&"ada", None).await.unwrap();
         for jar in [&phone, &laptop] {
@@ -120,7 +112,7 @@ fn log_out_everywhere_revokes_a_users_sessions_issued_before_it() {
         // Logging in again afterwards works.
         set_now(now() + 10);
         let mut again = Jar::default();
-        visit(&engine, &mut again, |s| s.insert("user", &"ada").unwrap()).await;
+        visit_saved(&engine, &mut again, |s| s.insert("user", &"ada").unwrap()).await;
         let s = engine.load_async([again.header()], None).await;
         assert_eq!(s.get::<String>("user").unwrap().as_deref(), Some("ada"));
     });
@@ -132,7 +124,7 @@ fn a_store_outage_logs_nobody_out_and_says_the_check_was_skipped() {
         let store = Arc::new(ProbeStore::default());
         let engine = engine(store.clone());
         let mut jar = Jar::default();
-        visit(&engine, &mut jar, |s| s.insert("user", &"ada").unwrap()).await;
+        visit_saved(&engine, &mut jar, |s| s.insert("user", &"ada").unwrap()).await;
         store.down.store(true, Ordering::SeqCst);
         let mut session = engine.load_async([jar.header()], None).await;
         assert_eq!(

@@ -14,31 +14,13 @@ use std::time::Duration;
 use common::probe_store::ProbeStore;
 use common::*;
 use cookietin::store::{MemoryStore, Store, StoreError};
-use cookietin::{EmptyReason, Engine, SaveAction, SaveError, Session};
+use cookietin::{EmptyReason, Engine, SaveAction, SaveError};
 
 fn engine(store: impl Store + 'static) -> Engine {
     builder(1).server_side(store).build().unwrap()
 }
 
 /// The `name=value` pairs a response's Set-Cookie values leave in a jar.
-fn cookie_header(jar: &Jar) -> String {
-    jar.header()
-}
-
-async fn visit(
-    engine: &Engine,
-    jar: &mut Jar,
-    edit: impl FnOnce(&mut Session),
-) -> (Session, Result<cookietin::Saved, SaveError>) {
-    let mut session = engine.load_async([cookie_header(jar)], Some(CHROME)).await;
-    edit(&mut session);
-    let saved = engine.save_async(&mut session).await;
-    if let Ok(saved) = &saved {
-        jar.apply(&saved.set_cookies);
-    }
-    (session, saved)
-}
-
 #[test]
 fn a_twenty_kilobyte_session_rides_under_a_cookie_of_under_200_bytes() {
     block_on(async {
@@ -46,7 +28,7 @@ fn a_twenty_kilobyte_session_rides_under_a_cookie_of_under_200_bytes() {
         let engine = engine(store.clone());
         let mut jar = Jar::default();
         // Anonymous traffic creates no record and no cookie.
-        let (_, saved) = visit(&engine, &mut jar, |s| {
+        let (_, saved) = visit_async(&engine, &mut jar, |s| {
             let _ = s.get::<String>("user");
         })
         .await;
@@ -54,7 +36,7 @@ fn a_twenty_kilobyte_session_rides_under_a_cookie_of_under_200_bytes() {
         assert_eq!(store.len(), 0);
 
         let blob = random_text(1, 20_000);
-        let (_, saved) = visit(&engine, &mut jar, |s| s.insert("blob", &blob).unwrap()).await;
+        let (_, saved) = visit_async(&engine, &mut jar, |s| s.insert("blob", &blob).unwrap()).await;
         let saved = saved.unwrap();
         assert_eq!(saved.report.action, SaveAction::Written);
         assert_eq!(saved.set_cookies.len(), 1);
@@ -62,7 +44,7 @@ fn a_twenty_kilobyte_session_rides_under_a_cookie_of_under_200_bytes() {
         assert!(pair.len() < 200, "{pair}");
         assert_eq!(store.len(), 1);
 
-        let (session, _) = visit(&engine, &mut jar, |_| {}).await;
+        let (session, _) = visit_async(&engine, &mut jar, |_| {}).await;
         assert_eq!(session.empty_reason(), None);
         assert_eq!(session.get::<String>("blob").unwrap(), Some(blob));
     });
@@ -73,11 +55,11 @@ fn concurrent_changes_of_different_keys_both_persist_and_one_key_ends_with_one_v
     block_on(async {
         let engine = engine(MemoryStore::new().clock(now));
         let mut jar = Jar::default();
-        visit(&engine, &mut jar, |s| s.insert("user", &"ada").unwrap())
+        visit_async(&engine, &mut jar, |s| s.insert("user", &"ada").unwrap())
             .await
             .1
             .unwrap();
-        let header = cookie_header(&jar);
+        let header = jar.header();
         // Two requests load the same state, then save in turn.
         let mut a = engine.load_async([&header], Some(CHROME)).await;
         let mut b = engine.load_async([&header], Some(CHROME)).await;
@@ -88,7 +70,7 @@ fn concurrent_changes_of_different_keys_both_persist_and_one_key_ends_with_one_v
         b.remove("user");
         engine.save_async(&mut a).await.unwrap();
         engine.save_async(&mut b).await.unwrap();
-        let (after, _) = visit(&engine, &mut jar, |_| {}).await;
+        let (after, _) = visit_async(&engine, &mut jar, |_| {}).await;
         assert_eq!(
             after.get::<Vec<String>>("cart").unwrap(),
             Some(vec!["pear".to_owned()])
@@ -111,14 +93,14 @@ fn destroy_kills_every_copy_and_a_save_in_flight_never_brings_it_back() {
         let store = Arc::new(MemoryStore::new().clock(now));
         let engine = engine(store.clone());
         let mut jar = Jar::default();
-        visit(&engine, &mut jar, |s| s.insert("user", &"ada").unwrap())
+        visit_async(&engine, &mut jar, |s| s.insert("user", &"ada").unwrap())
             .await
             .1
             .unwrap();
-        let stolen = cookie_header(&jar);
+        let stolen = jar.header();
         let mut in_flight = engine.load_async([&stolen], Some(CHROME)).await;
 
-        let (_, saved) = visit(&engine, &mut jar, |s| s.destroy()).await;
+        let (_, saved) = visit_async(&engine, &mut jar, |s| s.destroy()).await;
         let saved = saved.unwrap();
         assert_eq!(saved.report.action, SaveAction::Cleared);
         assert!(saved.set_cookies[0].contains("Max-Age=0"));
@@ -160,21 +142,21 @@ fn regenerate_moves_the_data_to_a_new_id_and_the_old_one_stops_working() {
     block_on(async {
         let engine = engine(MemoryStore::new().clock(now));
         let mut jar = Jar::default();
-        visit(&engine, &mut jar, |s| s.insert("cart", &["pear"]).unwrap())
+        visit_async(&engine, &mut jar, |s| s.insert("cart", &["pear"]).unwrap())
             .await
             .1
             .unwrap();
-        let old = cookie_header(&jar);
+        let old = jar.header();
         let mut in_flight = engine.load_async([&old], Some(CHROME)).await;
 
         // Login: a new id, the same data, plus the user.
-        let (_, saved) = visit(&engine, &mut jar, |s| {
+        let (_, saved) = visit_async(&engine, &mut jar, |s| {
             s.regenerate();
             s.insert("user", &"ada").unwrap();
         })
         .await;
         assert_eq!(saved.unwrap().report.action, SaveAction::Written);
-        let new = cookie_header(&jar);
+        let new = jar.header();
         assert_ne!(new, old);
         let session = engine.load_async([&new], None).await;
         assert_eq!(
@@ -208,14 +190,14 @@ fn an_idle_timeout_expires_unused_sessions_and_a_read_extends_it() {
             .build()
             .unwrap();
         let mut jar = Jar::default();
-        visit(&engine, &mut jar, |s| s.insert("user", &"ada").unwrap())
+        visit_async(&engine, &mut jar, |s| s.insert("user", &"ada").unwrap())
             .await
             .1
             .unwrap();
         // Reads every 500 s keep it alive well past 600 s.
         for _ in 0..4 {
             set_now(now() + 500);
-            let (session, _) = visit(&engine, &mut jar, |s| {
+            let (session, _) = visit_async(&engine, &mut jar, |s| {
                 let _ = s.get::<String>("user");
             })
             .await;
@@ -225,7 +207,7 @@ fn an_idle_timeout_expires_unused_sessions_and_a_read_extends_it() {
             );
         }
         set_now(now() + 601);
-        let (session, _) = visit(&engine, &mut jar, |_| {}).await;
+        let (session, _) = visit_async(&engine, &mut jar, |_| {}).await;
         assert_eq!(session.empty_reason(), Some(&EmptyReason::RecordGone));
     });
 }
@@ -237,12 +219,12 @@ fn a_forged_or_unsigned_id_never_reaches_the_store() {
         let engine = engine(probe.clone());
         let other = builder(2).server_side(MemoryStore::new()).build().unwrap();
         let mut jar = Jar::default();
-        visit(&other, &mut jar, |s| s.insert("user", &"mallory").unwrap())
+        visit_async(&other, &mut jar, |s| s.insert("user", &"mallory").unwrap())
             .await
             .1
             .unwrap();
         for header in [
-            cookie_header(&jar),
+            jar.header(),
             "session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".to_owned(),
             "session=EQFrSdIAq4Z5".to_owned(),
         ] {
@@ -260,14 +242,14 @@ fn a_store_that_is_down_fails_saves_loudly_and_reads_quietly_and_nothing_is_lost
         let probe = Arc::new(ProbeStore::default());
         let engine = engine(probe.clone());
         let mut jar = Jar::default();
-        visit(&engine, &mut jar, |s| s.insert("user", &"ada").unwrap())
+        visit_async(&engine, &mut jar, |s| s.insert("user", &"ada").unwrap())
             .await
             .1
             .unwrap();
         let before = jar.clone();
 
         probe.down.store(true, Ordering::SeqCst);
-        let (session, saved) = visit(&engine, &mut jar, |s| {
+        let (session, saved) = visit_async(&engine, &mut jar, |s| {
             let _ = s.get::<String>("user");
         })
         .await;
@@ -279,7 +261,8 @@ fn a_store_that_is_down_fails_saves_loudly_and_reads_quietly_and_nothing_is_lost
             saved.unwrap().set_cookies.is_empty(),
             "a read leaves the cookie alone"
         );
-        let (_, saved) = visit(&engine, &mut jar, |s| s.insert("cart", &["pear"]).unwrap()).await;
+        let (_, saved) =
+            visit_async(&engine, &mut jar, |s| s.insert("cart", &["pear"]).unwrap()).await;
         assert!(matches!(
             saved,
             Err(SaveError::Store(StoreError::Unavailable(_)))
@@ -291,7 +274,7 @@ fn a_store_that_is_down_fails_saves_loudly_and_reads_quietly_and_nothing_is_lost
         );
 
         probe.down.store(false, Ordering::SeqCst);
-        let (session, _) = visit(&engine, &mut jar, |_| {}).await;
+        let (session, _) = visit_async(&engine, &mut jar, |_| {}).await;
         assert_eq!(
             session.get::<String>("user").unwrap().as_deref(),
             Some("ada")
@@ -311,14 +294,14 @@ fn a_client_side_cookie_moves_into_the_store_on_its_next_save() {
         jar.apply(&client.save(&mut session).unwrap().set_cookies);
 
         let (session, saved) =
-            visit(&server, &mut jar, |s| s.insert("theme", &"dark").unwrap()).await;
+            visit_async(&server, &mut jar, |s| s.insert("theme", &"dark").unwrap()).await;
         assert_eq!(
             session.get::<Vec<String>>("cart").unwrap().unwrap(),
             ["pear"]
         );
         assert_eq!(saved.unwrap().report.action, SaveAction::Written);
         assert_eq!(store.len(), 1);
-        let (session, _) = visit(&server, &mut jar, |_| {}).await;
+        let (session, _) = visit_async(&server, &mut jar, |_| {}).await;
         assert_eq!(
             session.get::<Vec<String>>("cart").unwrap().unwrap(),
             ["pear"]

@@ -46,6 +46,37 @@ pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
         .block_on(f)
 }
 
+/// One request through the async API: load what `jar` holds (with a
+/// Chrome User-Agent), `edit`, save, and apply what the save wrote.
+#[cfg(feature = "store")]
+pub async fn visit_async(
+    engine: &Engine,
+    jar: &mut Jar,
+    edit: impl FnOnce(&mut cookietin::Session),
+) -> (
+    cookietin::Session,
+    Result<cookietin::Saved, cookietin::SaveError>,
+) {
+    let mut session = engine.load_async([jar.header()], Some(CHROME)).await;
+    edit(&mut session);
+    let saved = engine.save_async(&mut session).await;
+    if let Ok(saved) = &saved {
+        jar.apply(&saved.set_cookies);
+    }
+    (session, saved)
+}
+
+/// [`visit_async`] whose save must succeed.
+#[cfg(feature = "store")]
+pub async fn visit_saved(
+    engine: &Engine,
+    jar: &mut Jar,
+    edit: impl FnOnce(&mut cookietin::Session),
+) -> (cookietin::Session, cookietin::Saved) {
+    let (session, saved) = visit_async(engine, jar, edit).await;
+    (session, saved.unwrap())
+}
+
 pub fn builder(key_byte: u8) -> EngineBuilder {
     Engine::builder(key(key_byte)).clock(now).secure(false)
 }

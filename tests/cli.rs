@@ -192,6 +192,85 @@ fn inspect_a_signed_demo_session_with_and_without_the_key() {
 }
 
 #[test]
+fn inspect_reads_one_sites_cookies_from_a_jar_or_a_har_of_several() {
+    let demo = demo::start(&[]);
+    let real = real_session(&demo);
+    // Another site's cookie of the same name, as real jars and HARs hold.
+    let foreign = "session=EQFforeign.not-a-cookietin-session";
+    let mut jar = curl_jar(&real.jar);
+    jar.push_str(
+        ".cdn.example.net\tTRUE\t/\tTRUE\t0\tsession\tEQFforeign.not-a-cookietin-session\n",
+    );
+    let r = run(
+        &["inspect", "--json", "--key", SECRET, "--host", "127.0.0.1"],
+        &jar,
+    );
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let report = r.json();
+    assert_eq!(report["status"], json!("verified"));
+    assert_eq!(report["payload"], real.session);
+    assert_eq!(report["input"]["host"], json!("127.0.0.1"));
+    assert_eq!(
+        report["input"]["warnings"],
+        json!(["skipped 1 cookie(s) of other domains (cdn.example.net)"])
+    );
+    // Read whole, the jar mixes two sites, and says so.
+    let r = run(&["inspect", "--json", "--key", SECRET], &jar);
+    let warnings = r.json()["input"]["warnings"].to_string();
+    assert!(
+        warnings.contains("of 2 domains (127.0.0.1, cdn.example.net)"),
+        "{warnings}"
+    );
+    assert!(warnings.contains("--host"), "{warnings}");
+
+    // A page load in a browser's developer tools: the page first, then a
+    // script from a CDN with a cookie of the same name, recorded last.
+    let set_cookies: Vec<Value> = real
+        .set_cookies
+        .iter()
+        .map(|v| json!({"name": "Set-Cookie", "value": v}))
+        .collect();
+    let har = json!({"log": {"version": "1.2", "entries": [
+        {"request": {"method": "PATCH", "url": demo.url("/api/session"),
+                     "headers": [{"name": "Cookie", "value": "theme=dark; _ga=GA1.2.3.4"}]},
+         "response": {"status": 200, "headers": set_cookies}},
+        {"request": {"method": "GET", "url": "https://cdn.example.net/app.js",
+                     "headers": [{"name": "Cookie", "value": foreign}]},
+         "response": {"status": 200, "headers": []}},
+    ]}})
+    .to_string();
+    let r = run(&["inspect", "--json", "--key", SECRET], &har);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let report = r.json();
+    assert_eq!(report["status"], json!("verified"));
+    assert_eq!(report["payload"], real.session);
+    assert_eq!(report["input"]["host"], json!("127.0.0.1"));
+    assert_eq!(report["chunks"].as_array().unwrap().len(), real.chunks);
+    let r = run(&["inspect", "--key", SECRET], &har);
+    assert!(r.stdout.contains("for 127.0.0.1"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("warning: skipped 1 entries of other hosts than 127.0.0.1 (cdn.example.net)"),
+        "{}",
+        r.stdout
+    );
+    // The CDN's own cookie, when asked for: not a cookietin session.
+    let r = run(
+        &[
+            "inspect",
+            "--json",
+            "--key",
+            SECRET,
+            "--host",
+            "cdn.example.net",
+        ],
+        &har,
+    );
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert_eq!(r.json()["input"]["cookies"], json!(1));
+}
+
+#[test]
 fn inspect_an_encrypted_demo_session_shows_its_json_only_with_the_key() {
     let demo = demo::start(&["--encrypt"]);
     let real = real_session(&demo);

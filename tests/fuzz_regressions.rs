@@ -656,6 +656,32 @@ mod encrypted {
             ("signed_har", input(0, &har(&signed))),
             ("sealed_har", input(4, &har(&sealed))),
             ("garbage", input(0, "session=!!; session.1; =; \"q\"")),
+            // Read for a host (format byte / 5): the jar's example.com
+            // lines, and the HAR's www.example.com entries.
+            (
+                "signed_curl_jar_for_a_host",
+                input(
+                    3 + 5 * 2,
+                    &format!(
+                        "{}.example.com\tTRUE\t/\tTRUE\t0\tsession\tEQF.foreign\n",
+                        jar(&signed)
+                    ),
+                ),
+            ),
+            (
+                "signed_har_for_a_host",
+                input(4 + 5 * 3, &{
+                    let mut har: serde_json::Value = serde_json::from_str(&har(&signed)).unwrap();
+                    let entries = har["log"]["entries"].as_array_mut().unwrap();
+                    entries[0]["request"]["url"] = json!("https://www.example.com/");
+                    entries.push(json!({
+                        "request": {"url": "https://cdn.example.net/a.js",
+                                    "headers": [{"name": "Cookie", "value": "session=EQF.cdn"}]},
+                        "response": {"headers": []}
+                    }));
+                    har.to_string()
+                }),
+            ),
         ]
     }
 }

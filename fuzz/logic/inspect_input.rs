@@ -2,10 +2,13 @@
 //! header, Set-Cookie lines, curl jar, HAR; `src/cli/input.rs`) and its
 //! report (`src/cli/report.rs`), on any text.
 //!
-//! Input: a format byte (0: detect; 1 to 4: cookie-header, set-cookie,
-//! curl-jar, har), then the text (lossy UTF-8).
+//! Input: a format byte (modulo 5, 0: detect; 1 to 4: cookie-header,
+//! set-cookie, curl-jar, har; divided by 5, the `--host` given: none,
+//! 127.0.0.1, example.com, www.example.com), then the text (lossy UTF-8).
 //!
-//! Asserts: nothing panics; the input keeps its format; a Cookie header's
+//! Asserts: nothing panics; the input keeps its format; a curl jar read for
+//! a host keeps a subset of the cookies of the whole jar, in order, and
+//! says which host; a Cookie header's
 //! pairs, joined again, read back the same; every Set-Cookie input cookie
 //! carries its line; and the report of the cookies (under the cookie name
 //! `session`, with a key and without) renders, and is a rejection, no
@@ -19,6 +22,13 @@ use cli::input::{self, Format};
 use cli::report::{self, Verdict};
 
 use super::common::NOW;
+
+const HOSTS: [Option<&str>; 4] = [
+    None,
+    Some("127.0.0.1"),
+    Some("example.com"),
+    Some("www.example.com"),
+];
 
 const FORMATS: [Option<Format>; 5] = [
     None,
@@ -40,13 +50,25 @@ pub fn run(data: &[u8]) {
         return;
     };
     let text = String::from_utf8_lossy(rest);
+    let host = HOSTS[usize::from(format) / FORMATS.len() % HOSTS.len()];
     let format = FORMATS[usize::from(format) % FORMATS.len()];
-    let Ok(parsed) = input::parse(&text, format, NOW) else {
+    let Ok(parsed) = input::parse(&text, format, host, NOW) else {
         assert!(matches!(format, None | Some(Format::Har)));
         return;
     };
     if let Some(f) = format {
         assert_eq!(parsed.format, f);
+    }
+    if let (Some(host), Format::CurlJar) = (host, parsed.format) {
+        assert_eq!(parsed.host.as_deref(), Some(host));
+        let whole = input::parse(&text, Some(Format::CurlJar), None, NOW).expect("a jar reads");
+        let mut rest = whole.cookies.iter();
+        for c in &parsed.cookies {
+            assert!(
+                rest.any(|w| w == c),
+                "{c:?} is not in the whole jar, in order"
+            );
+        }
     }
     match parsed.format {
         Format::CookieHeader => {
@@ -56,7 +78,8 @@ pub fn run(data: &[u8]) {
                 .map(|c| format!("{}={}", c.name, c.value))
                 .collect::<Vec<_>>()
                 .join("; ");
-            let again = input::parse(&joined, Some(Format::CookieHeader), NOW).expect("reads");
+            let again =
+                input::parse(&joined, Some(Format::CookieHeader), None, NOW).expect("reads");
             // Quotes are taken off once, so a value that is still quoted
             // after that reads back without them: compare unquoted.
             let unquote = |v: &str| v.trim_matches('"').to_owned();

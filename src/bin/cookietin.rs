@@ -2,7 +2,7 @@
 //! ask what room a browser gives (feature `cli`).
 //!
 //! ```text
-//! cookietin inspect [INPUT] [--name NAME] [--key SECRET]... [--user-agent UA] [--format F] [--json]
+//! cookietin inspect [INPUT] [--name NAME] [--key SECRET]... [--user-agent UA] [--format F] [--host HOST] [--json]
 //! cookietin sign [JSON] --key SECRET [--encrypt | --derived] [--name NAME] [--user-agent UA] [--json]
 //! cookietin keygen [--bytes N] [--json]
 //! cookietin budget --user-agent UA [--other-cookies N/BYTES] [--header-budget BYTES|off] [--json]
@@ -95,6 +95,11 @@ struct InspectArgs {
     /// The input's format (default: detected).
     #[arg(long, value_parser = ["cookie-header", "set-cookie", "curl-jar", "har"])]
     format: Option<String>,
+    /// The site whose cookies to read from a curl jar (the lines whose
+    /// domain matches it) or a HAR (the entries whose URL has it). Default:
+    /// a jar is read whole, a HAR for its first entry's host.
+    #[arg(long, value_name = "HOST")]
+    host: Option<String>,
     /// The engine's max age, in seconds, to judge expiry by.
     #[arg(long, default_value_t = 7 * 24 * 3600)]
     max_age: u64,
@@ -226,7 +231,8 @@ fn inspect(args: InspectArgs) -> Result<u8, Failure> {
     let text = read_input(args.input.as_deref())?;
     let format = args.format.as_deref().and_then(Format::from_name);
     let now = now();
-    let parsed = input::parse(&text, format, now).map_err(|e| Failure(NO_INPUT, e.to_string()))?;
+    let parsed = input::parse(&text, format, args.host.as_deref(), now)
+        .map_err(|e| Failure(NO_INPUT, e.to_string()))?;
     let mut secrets: Vec<Vec<u8>> = args.keys.iter().map(|k| k.as_bytes().to_vec()).collect();
     if secrets.is_empty() {
         if let Some(secret) = std::env::var_os("COOKIETIN_SECRET") {

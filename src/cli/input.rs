@@ -4,10 +4,20 @@
 //! target `inspect_input` (which includes this file with `#[path]`), so
 //! they must never panic, whatever the input.
 //!
-//! Simplifications, by design: cookies are told apart by name alone (not
-//! by domain and path), as in one site's jar; a HAR is replayed in entry
-//! order, each request's cookies replacing the jar and each response's
-//! Set-Cookie headers applied to it.
+//! One site at a time: a curl jar or a HAR usually holds cookies of many
+//! hosts, and a session's chunks only make sense together with the other
+//! cookies that one host receives. So a host is chosen (`--host`, see
+//! [`parse`]):
+//! - a curl jar keeps the lines whose domain matches the host (RFC 6265's
+//!   domain match, with the line's include-subdomains flag);
+//! - a HAR replays only the entries whose request URL has that host, in
+//!   entry order: each request's cookies replace the jar, then each
+//!   response's Set-Cookie headers are applied to it. Without a host, the
+//!   first entry's (the page a browser's developer tools recorded first).
+//!
+//! Simplifications, by design: within that host, cookies are told apart by
+//! name alone (not by path), and a Set-Cookie's Domain and Path are not
+//! checked.
 
 use std::fmt;
 
@@ -62,8 +72,12 @@ pub struct InputCookie {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Input {
     pub format: Format,
+    /// The host the cookies were read for, when the input says or the
+    /// caller chose one (curl jar and HAR only).
+    pub host: Option<String>,
     pub cookies: Vec<InputCookie>,
-    /// Lines or entries that were skipped, and why.
+    /// Lines or entries that were skipped and why, and the hosts or
+    /// domains left out.
     pub warnings: Vec<String>,
 }
 
@@ -124,9 +138,19 @@ pub fn detect(text: &str) -> Format {
     Format::CookieHeader
 }
 
-/// Reads `text` as `format` (or the detected one). `now` (seconds since
-/// the epoch) decides which cookies have expired.
-pub fn parse(text: &str, format: Option<Format>, now: u64) -> Result<Input, InputError> {
+/// Reads `text` as `format` (or the detected one), for `host` (a curl jar
+/// or HAR only; see the [module](self); any case, no port). `now` (seconds
+/// since the epoch) decides which cookies have expired.
+///
+/// Without a host, a curl jar is read whole, with a warning when its lines
+/// are of several domains, and a HAR is read for its first entry's host,
+/// with a warning naming the hosts it skipped.
+pub fn parse(
+    text: &str,
+    format: Option<Format>,
+    host: Option<&str>,
+    now: u64,
+) -> Result<Input, InputError> {
     if text.len() > MAX_INPUT {
         return Err(InputError(format!(
             "the input is {} bytes, more than the {MAX_INPUT} read",
@@ -134,8 +158,10 @@ pub fn parse(text: &str, format: Option<Format>, now: u64) -> Result<Input, Inpu
         )));
     }
     let format = format.unwrap_or_else(|| detect(text));
+    let host = host.map(|h| h.trim().trim_end_matches('.').to_ascii_lowercase());
     let mut input = Input {
         format,
+        host: None,
         cookies: Vec::new(),
         warnings: Vec::new(),
     };
@@ -159,27 +185,57 @@ pub fn parse(text: &str, format: Option<Format>, now: u64) -> Result<Input, Inpu
                 }
                 let line = strip_prefix_ci(line, "set-cookie:").unwrap_or(line).trim();
                 if let Err(why) = jar.set_cookie(line, now) {
-                    warn(&mut input.warnings, format!("line {}: {why}", number + 1));
+                    warn(
+                        &mut input.warnings,
+                        format!("line {} skipped: {why}", number + 1),
+                    );
                 }
             }
             input.cookies = jar.cookies;
         }
         Format::CurlJar => {
+            let mut domains = Hosts::default();
+            let mut elsewhere = Hosts::default();
             for (number, line) in text.lines().enumerate() {
                 match jar_line(line, now) {
-                    JarLine::Cookie(c) => input.cookies.push(c),
+                    JarLine::Cookie(c, domain) => match &host {
+                        Some(host) if !domain.matches(host) => elsewhere.add(&domain.name),
+                        _ => {
+                            domains.add(&domain.name);
+                            input.cookies.push(c)
+                        }
+                    },
                     JarLine::Skip => {}
                     JarLine::Expired(name) => warn(
                         &mut input.warnings,
-                        format!("line {}: cookie {name:?} has expired", number + 1),
+                        format!("line {} skipped: cookie {name:?} has expired", number + 1),
                     ),
-                    JarLine::Bad(why) => {
-                        warn(&mut input.warnings, format!("line {}: {why}", number + 1))
-                    }
+                    JarLine::Bad(why) => warn(
+                        &mut input.warnings,
+                        format!("line {} skipped: {why}", number + 1),
+                    ),
                 }
             }
+            // Summaries bypass the cap on line warnings: they say what
+            // the whole result is.
+            if host.is_none() && domains.seen.len() > 1 {
+                input.warnings.push(format!(
+                    "the jar's cookies are of {} domains ({}), read here as one site's; \
+                     choose one with --host",
+                    domains.seen.len(),
+                    domains.list()
+                ));
+            }
+            if !elsewhere.seen.is_empty() {
+                input.warnings.push(format!(
+                    "skipped {} cookie(s) of other domains ({})",
+                    elsewhere.count,
+                    elsewhere.list()
+                ));
+            }
+            input.host = host;
         }
-        Format::Har => har(text, now, &mut input)?,
+        Format::Har => har(text, now, host, &mut input)?,
     }
     Ok(input)
 }
@@ -263,8 +319,53 @@ impl Jar {
     }
 }
 
+/// The hosts or domains seen, in first-seen order, and how many items.
+#[derive(Default)]
+struct Hosts {
+    seen: Vec<String>,
+    count: usize,
+}
+
+impl Hosts {
+    /// The most named in a warning.
+    const LISTED: usize = 5;
+
+    fn add(&mut self, name: &str) {
+        self.count += 1;
+        if !self.seen.iter().any(|s| s == name) {
+            self.seen.push(name.to_owned());
+        }
+    }
+
+    fn list(&self) -> String {
+        let mut out = self.seen[..self.seen.len().min(Hosts::LISTED)].join(", ");
+        if self.seen.len() > Hosts::LISTED {
+            out.push_str(&format!(" and {} more", self.seen.len() - Hosts::LISTED));
+        }
+        out
+    }
+}
+
+/// A curl jar line's domain: its name (lowercase, no leading dot) and
+/// whether subdomains receive the cookie too.
+struct JarDomain {
+    name: String,
+    subdomains: bool,
+}
+
+impl JarDomain {
+    /// RFC 6265's domain match, as the browser (and curl) decide what to send.
+    fn matches(&self, host: &str) -> bool {
+        host == self.name
+            || (self.subdomains
+                && host
+                    .strip_suffix(self.name.as_str())
+                    .is_some_and(|rest| rest.ends_with('.')))
+    }
+}
+
 enum JarLine {
-    Cookie(InputCookie),
+    Cookie(InputCookie, JarDomain),
     Skip,
     Expired(String),
     Bad(String),
@@ -293,17 +394,27 @@ fn jar_line(line: &str, now: u64) -> JarLine {
     if expiry != 0 && expiry <= now {
         return JarLine::Expired(fields[5].to_owned());
     }
-    JarLine::Cookie(InputCookie {
-        name: fields[5].to_owned(),
-        value: fields[6].to_owned(),
-        set_cookie: None,
-    })
+    let domain = fields[0].trim();
+    JarLine::Cookie(
+        InputCookie {
+            name: fields[5].to_owned(),
+            value: fields[6].to_owned(),
+            set_cookie: None,
+        },
+        JarDomain {
+            name: domain.trim_start_matches('.').to_ascii_lowercase(),
+            // curl writes TRUE for a Domain cookie (and a leading dot).
+            subdomains: fields[1].trim().eq_ignore_ascii_case("TRUE") || domain.starts_with('.'),
+        },
+    )
 }
 
-/// Replays a HAR's entries: each request's cookies (its Cookie headers, or
-/// else its `cookies` list) replace the jar, then each response's
-/// Set-Cookie headers (or else its `cookies` list) are applied to it.
-fn har(text: &str, now: u64, input: &mut Input) -> Result<(), InputError> {
+/// Replays a HAR's entries for one host (`host`, or the first entry's):
+/// each request's cookies (its Cookie headers, or else its `cookies` list)
+/// replace the jar, then each response's Set-Cookie headers (or else its
+/// `cookies` list) are applied to it. An entry without a readable URL is
+/// replayed whatever the host.
+fn har(text: &str, now: u64, host: Option<String>, input: &mut Input) -> Result<(), InputError> {
     let value: serde_json::Value =
         serde_json::from_str(text).map_err(|e| InputError(format!("not a HAR file: {e}")))?;
     let entries = value
@@ -311,9 +422,17 @@ fn har(text: &str, now: u64, input: &mut Input) -> Result<(), InputError> {
         .and_then(|log| log.get("entries"))
         .and_then(|e| e.as_array())
         .ok_or_else(|| InputError("not a HAR file: no log.entries".to_owned()))?;
+    let host = host.or_else(|| entries.iter().find_map(|e| url_host(&e["request"])));
+    let mut elsewhere = Hosts::default();
     let mut jar = Jar::default();
     for (number, entry) in entries.iter().enumerate() {
         let request = &entry["request"];
+        if let (Some(host), Some(entry_host)) = (&host, url_host(request)) {
+            if *host != entry_host {
+                elsewhere.add(&entry_host);
+                continue;
+            }
+        }
         let cookie_headers: Vec<&str> = headers_named(request, "cookie").collect();
         if !cookie_headers.is_empty() {
             jar.cookies = cookie_headers.into_iter().flat_map(cookie_header).collect();
@@ -339,7 +458,10 @@ fn har(text: &str, now: u64, input: &mut Input) -> Result<(), InputError> {
         if !set_cookies.is_empty() {
             for line in set_cookies {
                 if let Err(why) = jar.set_cookie(line.trim(), now) {
-                    warn(&mut input.warnings, format!("entry {number}: {why}"));
+                    warn(
+                        &mut input.warnings,
+                        format!("entry {number}: a Set-Cookie skipped: {why}"),
+                    );
                 }
             }
         } else if let Some(list) = response["cookies"].as_array() {
@@ -347,19 +469,38 @@ fn har(text: &str, now: u64, input: &mut Input) -> Result<(), InputError> {
                 let (Some(name), Some(value)) = (c["name"].as_str(), c["value"].as_str()) else {
                     warn(
                         &mut input.warnings,
-                        format!("entry {number}: a response cookie without name or value"),
+                        format!("entry {number}: a response cookie without name or value skipped"),
                     );
                     continue;
                 };
                 let line = format!("{name}={value}");
                 if let Err(why) = jar.set_cookie(&line, now) {
-                    warn(&mut input.warnings, format!("entry {number}: {why}"));
+                    warn(
+                        &mut input.warnings,
+                        format!("entry {number}: a Set-Cookie skipped: {why}"),
+                    );
                 }
             }
         }
     }
+    if !elsewhere.seen.is_empty() {
+        let chosen = host.as_deref().unwrap_or_default();
+        input.warnings.push(format!(
+            "skipped {} entries of other hosts than {chosen} ({}); choose another with --host",
+            elsewhere.count,
+            elsewhere.list()
+        ));
+    }
     input.cookies = jar.cookies;
+    input.host = host;
     Ok(())
+}
+
+/// The lowercase host of a HAR request's URL (no port), if it has one.
+fn url_host(request: &serde_json::Value) -> Option<String> {
+    let uri: http::Uri = request["url"].as_str()?.parse().ok()?;
+    let host = uri.host()?.trim_end_matches('.');
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
 }
 
 /// The values of a HAR request's or response's headers named `name`.
@@ -395,7 +536,7 @@ mod tests {
 
     #[test]
     fn cookie_headers_with_and_without_the_name() {
-        let input = parse("Cookie: a=1; session=\"x=y\"\n b = 2 ;;", None, NOW).unwrap();
+        let input = parse("Cookie: a=1; session=\"x=y\"\n b = 2 ;;", None, None, NOW).unwrap();
         assert_eq!(input.format, Format::CookieHeader);
         assert_eq!(names(&input), [("a", "1"), ("session", "x=y"), ("b", "2")]);
     }
@@ -408,7 +549,7 @@ mod tests {
                     session=DDDD; Path=/\n\
                     session.1=; Max-Age=0; Path=/\n\
                     garbage without equals\n";
-        let input = parse(text, None, NOW).unwrap();
+        let input = parse(text, None, None, NOW).unwrap();
         assert_eq!(input.format, Format::SetCookie);
         assert_eq!(names(&input), [("session", "DDDD")]);
         assert_eq!(
@@ -427,7 +568,7 @@ mod tests {
                     127.0.0.1\tFALSE\t/\tFALSE\t1900000000\ttheme\tdark\n\
                     127.0.0.1\tFALSE\t/\tFALSE\t1000\told\tgone\n\
                     broken\tline\n";
-        let input = parse(text, None, NOW).unwrap();
+        let input = parse(text, None, None, NOW).unwrap();
         assert_eq!(input.format, Format::CurlJar);
         assert_eq!(names(&input), [("session", "AAAA"), ("theme", "dark")]);
         assert_eq!(input.warnings.len(), 2, "{:?}", input.warnings);
@@ -442,11 +583,66 @@ mod tests {
              "response": {"headers": [], "cookies": [{"name": "theme", "value": "light"}]}},
             {"request": {"headers": []}, "response": {"headers": [{"name": "Set-Cookie", "value": "session.1=; Max-Age=0"}]}}
         ]}}"#;
-        let input = parse(har, None, NOW).unwrap();
+        let input = parse(har, None, None, NOW).unwrap();
         assert_eq!(input.format, Format::Har);
         assert_eq!(names(&input), [("session", "CCCC"), ("theme", "light")]);
-        assert!(parse("{}", None, NOW).is_err());
-        assert!(parse("{not json", Some(Format::Har), NOW).is_err());
+        assert!(parse("{}", None, None, NOW).is_err());
+        assert!(parse("{not json", Some(Format::Har), None, NOW).is_err());
+    }
+
+    #[test]
+    fn a_curl_jar_is_read_for_one_host_by_domain_match() {
+        let text = "#HttpOnly_www.example.com\tFALSE\t/\tFALSE\t0\tsession\tAAAA\n\
+                    .example.com\tTRUE\t/\tFALSE\t0\ttheme\tdark\n\
+                    api.example.com\tFALSE\t/\tFALSE\t0\tsession\tBBBB\n\
+                    notexample.com\tTRUE\t/\tFALSE\t0\tsession\tCCCC\n";
+        let www = parse(text, None, Some("WWW.Example.com."), NOW).unwrap();
+        assert_eq!(names(&www), [("session", "AAAA"), ("theme", "dark")]);
+        assert_eq!(www.host.as_deref(), Some("www.example.com"));
+        assert_eq!(
+            www.warnings,
+            ["skipped 2 cookie(s) of other domains (api.example.com, notexample.com)"]
+        );
+        // The domain cookie reaches the parent domain itself, a host-only
+        // cookie only its own host.
+        let parent = parse(text, None, Some("example.com"), NOW).unwrap();
+        assert_eq!(names(&parent), [("theme", "dark")]);
+        let whole = parse(text, None, None, NOW).unwrap();
+        assert_eq!(whole.cookies.len(), 4);
+        assert_eq!(whole.host, None);
+        assert_eq!(whole.warnings.len(), 1, "{:?}", whole.warnings);
+        assert!(
+            whole.warnings[0].contains("of 4 domains"),
+            "{:?}",
+            whole.warnings
+        );
+    }
+
+    #[test]
+    fn a_har_is_replayed_for_its_first_hosts_entries_or_the_one_chosen() {
+        let har = r#"{"log": {"entries": [
+            {"request": {"url": "https://www.example.com/", "headers": [{"name": "Cookie", "value": "theme=dark"}]},
+             "response": {"headers": [{"name": "Set-Cookie", "value": "session=AAAA; Path=/"}]}},
+            {"request": {"url": "https://cdn.example.net:8443/app.js", "headers": [{"name": "Cookie", "value": "session=CDN"}]},
+             "response": {"headers": [{"name": "Set-Cookie", "value": "tracker=1"}]}},
+            {"request": {"url": "https://WWW.example.com/api", "headers": [{"name": "Cookie", "value": "theme=dark; session=AAAA"}]},
+             "response": {"headers": []}},
+            {"request": {"url": "https://ads.example.org/p", "headers": [{"name": "Cookie", "value": "session=ADS"}]},
+             "response": {"headers": []}}
+        ]}}"#;
+        let first = parse(har, None, None, NOW).unwrap();
+        assert_eq!(names(&first), [("theme", "dark"), ("session", "AAAA")]);
+        assert_eq!(first.host.as_deref(), Some("www.example.com"));
+        assert_eq!(
+            first.warnings,
+            ["skipped 2 entries of other hosts than www.example.com \
+              (cdn.example.net, ads.example.org); choose another with --host"]
+        );
+        let cdn = parse(har, None, Some("cdn.example.net"), NOW).unwrap();
+        assert_eq!(names(&cdn), [("session", "CDN"), ("tracker", "1")]);
+        let none = parse(har, None, Some("elsewhere.test"), NOW).unwrap();
+        assert!(none.cookies.is_empty());
+        assert_eq!(none.warnings.len(), 1, "{:?}", none.warnings);
     }
 
     #[test]

@@ -134,6 +134,7 @@ pub fn inspect(input: &Input, options: &Options) -> (Value, Verdict) {
     let mut report = json!({
         "input": {
             "format": input.format.name(),
+            "host": input.host,
             "cookies": input.cookies.len(),
             "warnings": input.warnings,
         },
@@ -395,13 +396,17 @@ pub fn render(report: &Value) -> String {
         v => v.to_string(),
     };
     let input = &report["input"];
+    let host = match &input["host"] {
+        Value::String(host) => format!(" for {host}"),
+        _ => String::new(),
+    };
     out.push(format!(
-        "input: {}, {} cookie(s)",
+        "input: {}, {} cookie(s){host}",
         s(&input["format"]),
         s(&input["cookies"])
     ));
     for w in input["warnings"].as_array().into_iter().flatten() {
-        out.push(format!("  skipped: {}", s(w)));
+        out.push(format!("  warning: {}", s(w)));
     }
     let l = &report["limits"];
     let b = &report["browser"];

@@ -68,8 +68,21 @@ pub(crate) fn failed_status(error: &SaveError) -> Option<u16> {
 
 /// Saves the session of a finished request, unless it answered with a
 /// server error.
-#[cfg(any(feature = "tower", feature = "actix"))]
+#[cfg(any(feature = "actix", all(feature = "tower", feature = "store")))]
 pub(crate) async fn finish(session: &SessionHandle, server_error: bool) -> Finish {
+    // Boxed, so that the layers' futures stay small for an engine without
+    // a store, which saves synchronously.
+    #[cfg(feature = "store")]
+    if session.engine().uses_stores() && !server_error {
+        let personal = session.is_accessed() || session.is_modified();
+        return finished(personal, Box::pin(session.save_async()).await);
+    }
+    finish_now(session, server_error)
+}
+
+/// [`finish`] for an engine without stores, which saves synchronously.
+#[cfg(any(feature = "tower", feature = "actix"))]
+pub(crate) fn finish_now(session: &SessionHandle, server_error: bool) -> Finish {
     let personal = session.is_accessed() || session.is_modified();
     if server_error {
         return Finish {
@@ -79,15 +92,13 @@ pub(crate) async fn finish(session: &SessionHandle, server_error: bool) -> Finis
             outcome: SaveOutcome::SkippedServerError,
         };
     }
-    // Boxed, so that the layers' futures stay small for an engine without
-    // a store, which saves synchronously.
-    #[cfg(feature = "store")]
-    let saved = match session.engine().uses_stores() {
-        true => Box::pin(session.save_async()).await,
-        false => session.save(),
-    };
-    #[cfg(not(feature = "store"))]
-    let saved = session.save();
+    finished(personal, session.save())
+}
+
+/// What to add to the response after a save; `personal` when the request
+/// read or wrote the session.
+#[cfg(any(feature = "tower", feature = "actix"))]
+fn finished(personal: bool, saved: Result<crate::Saved, SaveError>) -> Finish {
     match saved {
         Ok(saved) => Finish {
             vary: personal || !saved.set_cookies.is_empty(),

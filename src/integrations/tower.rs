@@ -49,13 +49,16 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 
 use http::{Request, Response};
+use pin_project_lite::pin_project;
 use tower::{Layer, Service};
 
 use crate::integrations::http::apply;
-use crate::integrations::response::{finish, SaveOutcome};
+#[cfg(feature = "store")]
+use crate::integrations::response::finish;
+use crate::integrations::response::{finish_now, Finish, SaveOutcome};
 use crate::{Engine, SessionHandle};
 
 /// Loads and saves sessions around an inner service; see the
@@ -105,7 +108,7 @@ where
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+    type Future = ResponseFuture<S::Future, ResBody, S::Error>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -117,28 +120,97 @@ where
         // fresh clone waits for the next one (tower's advice).
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        Box::pin(async move {
-            // Only an engine with a store needs the asynchronous load.
-            #[cfg(feature = "store")]
-            let loaded = match engine.uses_stores() {
-                true => Box::pin(engine.load_headers_async(request.headers())).await,
-                false => engine.load_headers(request.headers()),
+        // Only an engine with a store needs the asynchronous load and save.
+        #[cfg(feature = "store")]
+        if engine.uses_stores() {
+            let future = Box::pin(async move {
+                let loaded = engine.load_headers_async(request.headers()).await;
+                let session = SessionHandle::new(engine, loaded);
+                request.extensions_mut().insert(session.clone());
+                let response = inner.call(request).await?;
+                let done = finish(&session, response.status().is_server_error()).await;
+                Ok(respond(response, done))
+            });
+            return ResponseFuture {
+                kind: Kind::Boxed { future },
             };
-            #[cfg(not(feature = "store"))]
-            let loaded = engine.load_headers(request.headers());
-            let session = SessionHandle::new(engine, loaded);
-            request.extensions_mut().insert(session.clone());
-            let mut response = inner.call(request).await?;
-            let done = finish(&session, response.status().is_server_error()).await;
-            if let Some(status) = done.status {
-                response = lost_changes(status);
+        }
+        // Without a store, everything but the inner call is synchronous:
+        // load now, save when it answers, with no future of our own to box.
+        let loaded = engine.load_headers(request.headers());
+        let session = SessionHandle::new(engine, loaded);
+        request.extensions_mut().insert(session.clone());
+        ResponseFuture {
+            kind: Kind::Direct {
+                future: inner.call(request),
+                session: Some(session),
+            },
+        }
+    }
+}
+
+/// The response with what the save added: the layer's own answer when the
+/// handler's changes were lost, the session's headers, and the outcome.
+fn respond<B: Default>(mut response: Response<B>, done: Finish) -> Response<B> {
+    if let Some(status) = done.status {
+        response = lost_changes(status);
+    }
+    apply(response.headers_mut(), done.set_cookies, done.vary);
+    response
+        .extensions_mut()
+        .insert::<SaveOutcome>(done.outcome);
+    response
+}
+
+/// A boxed response future, for engines with stores.
+type BoxedResponse<B, E> = Pin<Box<dyn Future<Output = Result<Response<B>, E>> + Send>>;
+
+pin_project! {
+    /// The future [`SessionService`] returns: the inner service's response,
+    /// with the session saved into it.
+    pub struct ResponseFuture<F, B, E> {
+        #[pin]
+        kind: Kind<F, B, E>,
+    }
+}
+
+pin_project! {
+    #[project = KindProjection]
+    #[cfg_attr(not(feature = "store"), allow(dead_code))]
+    enum Kind<F, B, E> {
+        // An engine without stores: loaded before the inner call, saved
+        // when it answers.
+        Direct {
+            #[pin]
+            future: F,
+            session: Option<SessionHandle>,
+        },
+        // An engine with stores: the asynchronous load, call and save.
+        Boxed {
+            future: BoxedResponse<B, E>,
+        },
+    }
+}
+
+impl<F, B, E> Future for ResponseFuture<F, B, E>
+where
+    F: Future<Output = Result<Response<B>, E>>,
+    B: Default,
+{
+    type Output = Result<Response<B>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().kind.project() {
+            KindProjection::Direct { future, session } => {
+                let response = ready!(future.poll(cx))?;
+                let session = session
+                    .take()
+                    .expect("ResponseFuture polled after it completed");
+                let done = finish_now(&session, response.status().is_server_error());
+                Poll::Ready(Ok(respond(response, done)))
             }
-            apply(response.headers_mut(), done.set_cookies, done.vary);
-            response
-                .extensions_mut()
-                .insert::<SaveOutcome>(done.outcome);
-            Ok(response)
-        })
+            KindProjection::Boxed { future } => future.as_mut().poll(cx),
+        }
     }
 }
 

@@ -64,7 +64,8 @@
 //! a build without features pulls in none of their dependencies.
 //!
 //! - `tower`: `integrations::tower::SessionLayer`, a tower `Layer` over
-//!   `http::Request`/`http::Response` (pulls in `tower` and `pin-project-lite`, which tower uses itself);
+//!   `http::Request`/`http::Response` (pulls in `tower` and
+//!   `pin-project-lite`, which tower uses itself);
 //! - `axum`: `tower`, plus [`SessionHandle`] as an axum extractor and the
 //!   errors as axum responses (pulls in `axum`);
 //! - `actix`: actix-web 4 middleware, extractor and `ResponseError`s

@@ -67,20 +67,18 @@ pub(crate) fn failed_status(error: &SaveError) -> Option<u16> {
 }
 
 /// Saves the session of a finished request, unless it answered with a
-/// server error.
-#[cfg(any(feature = "actix", all(feature = "tower", feature = "store")))]
+/// server error; the layers' path for an engine with stores.
+#[cfg(all(feature = "store", any(feature = "tower", feature = "actix")))]
 pub(crate) async fn finish(session: &SessionHandle, server_error: bool) -> Finish {
-    // Boxed, so that the layers' futures stay small for an engine without
-    // a store, which saves synchronously.
-    #[cfg(feature = "store")]
     if session.engine().uses_stores() && !server_error {
         let personal = session.is_accessed() || session.is_modified();
-        return finished(personal, Box::pin(session.save_async()).await);
+        return finished(personal, session.save_async().await);
     }
     finish_now(session, server_error)
 }
 
-/// [`finish`] for an engine without stores, which saves synchronously.
+/// Saves the session of a finished request, unless it answered with a
+/// server error, for an engine without stores (which saves synchronously).
 #[cfg(any(feature = "tower", feature = "actix"))]
 pub(crate) fn finish_now(session: &SessionHandle, server_error: bool) -> Finish {
     let personal = session.is_accessed() || session.is_modified();

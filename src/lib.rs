@@ -69,7 +69,7 @@
 //! - `axum`: `tower`, plus [`SessionHandle`] as an axum extractor and the
 //!   errors as axum responses (pulls in `axum`);
 //! - `actix`: actix-web 4 middleware, extractor and `ResponseError`s
-//!   (pulls in `actix-web`);
+//!   (pulls in `actix-web` and `pin-project-lite`);
 //! - `store`: server-side stores: the `store::Store` trait and its
 //!   contract kit, `store::MemoryStore` and the `store::Deadline` wrapper
 //!   (adds `tokio` with its `time` and `sync` features);

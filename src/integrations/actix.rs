@@ -36,7 +36,6 @@ use std::future::{ready, Future, Ready};
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::task::{ready, Context, Poll};
 
 use actix_web::body::EitherBody;
 use actix_web::dev::{forward_ready, Payload, Service, ServiceRequest, ServiceResponse, Transform};
@@ -45,12 +44,12 @@ use actix_web::http::header::{
 };
 use actix_web::http::StatusCode;
 use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
-use pin_project_lite::pin_project;
 
+use crate::integrations::future::{Finish, SessionResponse};
 #[cfg(feature = "store")]
 use crate::integrations::response::finish;
-use crate::integrations::response::{finish_now, private_cache_control, varies_on_cookie, Finish};
-use crate::integrations::SaveOutcome;
+use crate::integrations::response::{private_cache_control, varies_on_cookie};
+use crate::integrations::{ResponseFuture, SaveOutcome};
 use crate::{Engine, SaveError, SessionHandle, ValueError};
 
 /// Loads and saves sessions around the app's services.
@@ -108,7 +107,7 @@ where
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
-    type Future = ResponseFuture<S::Future, B>;
+    type Future = ResponseFuture<S::Future, BoxedResponse<B>>;
 
     forward_ready!(service);
 
@@ -126,12 +125,10 @@ where
                 let session = SessionHandle::new(engine, loaded);
                 request.extensions_mut().insert(session.clone());
                 let response = service.call(request).await?;
-                let done = finish(&session, response.status().is_server_error()).await;
-                Ok(respond(response, done))
+                let done = finish(&session, response.is_server_error()).await;
+                Ok(response.finish(done))
             });
-            return ResponseFuture {
-                kind: Kind::Boxed { future },
-            };
+            return ResponseFuture::boxed(future);
         }
         // Without a store, everything but the inner call is synchronous:
         // load now, save when it answers, with no future of our own to box.
@@ -141,91 +138,43 @@ where
         let loaded = engine.load(cookies, user_agent);
         let session = SessionHandle::new(engine, loaded);
         request.extensions_mut().insert(session.clone());
-        ResponseFuture {
-            kind: Kind::Direct {
-                future: self.service.call(request),
-                session: Some(session),
-            },
-        }
+        ResponseFuture::direct(self.service.call(request), session)
     }
 }
 
-/// The response with what the save added: the middleware's own answer
-/// when the handler's changes were lost, the session's headers, and the
-/// outcome.
-fn respond<B>(response: ServiceResponse<B>, done: Finish) -> ServiceResponse<EitherBody<B>> {
-    let mut response = match done.status {
-        None => response.map_into_left_body(),
-        Some(status) => {
-            let status = StatusCode::from_u16(status).expect("503 or 409");
-            let mut lost = HttpResponse::new(status);
-            if status == StatusCode::SERVICE_UNAVAILABLE {
-                lost.headers_mut()
-                    .insert(RETRY_AFTER, HeaderValue::from_static("1"));
+impl<B> SessionResponse for ServiceResponse<B> {
+    type Finished = ServiceResponse<EitherBody<B>>;
+
+    fn is_server_error(&self) -> bool {
+        self.status().is_server_error()
+    }
+
+    fn finish(self, done: Finish) -> ServiceResponse<EitherBody<B>> {
+        let mut response = match done.status {
+            None => self.map_into_left_body(),
+            Some(status) => {
+                let status = StatusCode::from_u16(status).expect("503 or 409");
+                let mut lost = HttpResponse::new(status);
+                if status == StatusCode::SERVICE_UNAVAILABLE {
+                    lost.headers_mut()
+                        .insert(RETRY_AFTER, HeaderValue::from_static("1"));
+                }
+                let (request, _) = self.into_parts();
+                ServiceResponse::new(request, lost).map_into_right_body()
             }
-            let (request, _) = response.into_parts();
-            ServiceResponse::new(request, lost).map_into_right_body()
-        }
-    };
-    apply(response.headers_mut(), done.set_cookies, done.vary);
-    response
-        .response_mut()
-        .extensions_mut()
-        .insert::<SaveOutcome>(done.outcome);
-    response
+        };
+        apply(response.headers_mut(), done.set_cookies, done.vary);
+        response
+            .response_mut()
+            .extensions_mut()
+            .insert::<SaveOutcome>(done.outcome);
+        response
+    }
 }
 
 /// A boxed response future, for engines with stores.
 type BoxedResponse<B> =
     Pin<Box<dyn Future<Output = Result<ServiceResponse<EitherBody<B>>, Error>>>>;
-
-pin_project! {
-    /// The future [`SessionService`] returns: the inner service's response,
-    /// with the session saved into it.
-    pub struct ResponseFuture<F, B> {
-        #[pin]
-        kind: Kind<F, B>,
-    }
-}
-
-pin_project! {
-    #[project = KindProjection]
-    #[cfg_attr(not(feature = "store"), allow(dead_code))]
-    enum Kind<F, B> {
-        // An engine without stores: loaded before the inner call, saved
-        // when it answers.
-        Direct {
-            #[pin]
-            future: F,
-            session: Option<SessionHandle>,
-        },
-        // An engine with stores: the asynchronous load, call and save.
-        Boxed {
-            future: BoxedResponse<B>,
-        },
-    }
-}
-
-impl<F, B> Future for ResponseFuture<F, B>
-where
-    F: Future<Output = Result<ServiceResponse<B>, Error>>,
-{
-    type Output = Result<ServiceResponse<EitherBody<B>>, Error>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match self.project().kind.project() {
-            KindProjection::Direct { future, session } => {
-                let response = ready!(future.poll(cx))?;
-                let session = session
-                    .take()
-                    .expect("ResponseFuture polled after it completed");
-                let done = finish_now(&session, response.status().is_server_error());
-                Poll::Ready(Ok(respond(response, done)))
-            }
-            KindProjection::Boxed { future } => future.as_mut().poll(cx),
-        }
-    }
-}
 
 /// The rules of [`response`](crate::integrations::response), over
 /// actix-web's header map.

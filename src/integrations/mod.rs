@@ -6,9 +6,13 @@
 pub mod actix;
 #[cfg(feature = "axum")]
 pub mod axum;
+#[cfg(any(feature = "tower", feature = "actix"))]
+mod future;
 pub mod http;
 pub mod response;
 #[cfg(feature = "tower")]
 pub mod tower;
 
+#[cfg(any(feature = "tower", feature = "actix"))]
+pub use future::ResponseFuture;
 pub use response::SaveOutcome;

@@ -11,6 +11,8 @@
 //!   `private` or `no-store`.
 
 #[cfg(any(feature = "tower", feature = "actix"))]
+use crate::integrations::future::Finish;
+#[cfg(any(feature = "tower", feature = "actix"))]
 use crate::SessionHandle;
 use crate::{SaveError, SaveReport};
 
@@ -32,18 +34,6 @@ pub enum SaveOutcome {
     /// The handler answered with a server error (5xx), so its changes were
     /// not saved: a half-done change is not persisted.
     SkippedServerError,
-}
-
-/// What to add to a response.
-#[cfg(any(feature = "tower", feature = "actix"))]
-pub(crate) struct Finish {
-    pub set_cookies: Vec<String>,
-    /// Whether the response must vary on `Cookie`.
-    pub vary: bool,
-    /// A status to answer instead of the handler's, when the handler's
-    /// changes could not be saved.
-    pub status: Option<u16>,
-    pub outcome: SaveOutcome,
 }
 
 /// The status a layer answers when a save fails and the handler's changes

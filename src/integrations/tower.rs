@@ -49,16 +49,17 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll};
 
 use http::{Request, Response};
-use pin_project_lite::pin_project;
 use tower::{Layer, Service};
 
+use crate::integrations::future::{Finish, SessionResponse};
 use crate::integrations::http::apply;
 #[cfg(feature = "store")]
 use crate::integrations::response::finish;
-use crate::integrations::response::{finish_now, Finish, SaveOutcome};
+use crate::integrations::response::SaveOutcome;
+use crate::integrations::ResponseFuture;
 use crate::{Engine, SessionHandle};
 
 /// Loads and saves sessions around an inner service; see the
@@ -108,7 +109,7 @@ where
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
-    type Future = ResponseFuture<S::Future, ResBody, S::Error>;
+    type Future = ResponseFuture<S::Future, BoxedResponse<ResBody, S::Error>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -128,91 +129,39 @@ where
                 let session = SessionHandle::new(engine, loaded);
                 request.extensions_mut().insert(session.clone());
                 let response = inner.call(request).await?;
-                let done = finish(&session, response.status().is_server_error()).await;
-                Ok(respond(response, done))
+                let done = finish(&session, response.is_server_error()).await;
+                Ok(response.finish(done))
             });
-            return ResponseFuture {
-                kind: Kind::Boxed { future },
-            };
+            return ResponseFuture::boxed(future);
         }
         // Without a store, everything but the inner call is synchronous:
         // load now, save when it answers, with no future of our own to box.
         let loaded = engine.load_headers(request.headers());
         let session = SessionHandle::new(engine, loaded);
         request.extensions_mut().insert(session.clone());
-        ResponseFuture {
-            kind: Kind::Direct {
-                future: inner.call(request),
-                session: Some(session),
-            },
-        }
+        ResponseFuture::direct(inner.call(request), session)
     }
 }
 
-/// The response with what the save added: the layer's own answer when the
-/// handler's changes were lost, the session's headers, and the outcome.
-fn respond<B: Default>(mut response: Response<B>, done: Finish) -> Response<B> {
-    if let Some(status) = done.status {
-        response = lost_changes(status);
+impl<B: Default> SessionResponse for Response<B> {
+    type Finished = Response<B>;
+
+    fn is_server_error(&self) -> bool {
+        self.status().is_server_error()
     }
-    apply(response.headers_mut(), done.set_cookies, done.vary);
-    response
-        .extensions_mut()
-        .insert::<SaveOutcome>(done.outcome);
-    response
+
+    fn finish(mut self, done: Finish) -> Response<B> {
+        if let Some(status) = done.status {
+            self = lost_changes(status);
+        }
+        apply(self.headers_mut(), done.set_cookies, done.vary);
+        self.extensions_mut().insert::<SaveOutcome>(done.outcome);
+        self
+    }
 }
 
 /// A boxed response future, for engines with stores.
 type BoxedResponse<B, E> = Pin<Box<dyn Future<Output = Result<Response<B>, E>> + Send>>;
-
-pin_project! {
-    /// The future [`SessionService`] returns: the inner service's response,
-    /// with the session saved into it.
-    pub struct ResponseFuture<F, B, E> {
-        #[pin]
-        kind: Kind<F, B, E>,
-    }
-}
-
-pin_project! {
-    #[project = KindProjection]
-    #[cfg_attr(not(feature = "store"), allow(dead_code))]
-    enum Kind<F, B, E> {
-        // An engine without stores: loaded before the inner call, saved
-        // when it answers.
-        Direct {
-            #[pin]
-            future: F,
-            session: Option<SessionHandle>,
-        },
-        // An engine with stores: the asynchronous load, call and save.
-        Boxed {
-            future: BoxedResponse<B, E>,
-        },
-    }
-}
-
-impl<F, B, E> Future for ResponseFuture<F, B, E>
-where
-    F: Future<Output = Result<Response<B>, E>>,
-    B: Default,
-{
-    type Output = Result<Response<B>, E>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match self.project().kind.project() {
-            KindProjection::Direct { future, session } => {
-                let response = ready!(future.poll(cx))?;
-                let session = session
-                    .take()
-                    .expect("ResponseFuture polled after it completed");
-                let done = finish_now(&session, response.status().is_server_error());
-                Poll::Ready(Ok(respond(response, done)))
-            }
-            KindProjection::Boxed { future } => future.as_mut().poll(cx),
-        }
-    }
-}
 
 /// The answer instead of the handler's when its changes were lost.
 fn lost_changes<B: Default>(status: u16) -> Response<B> {

@@ -15,6 +15,8 @@
 mod corpus;
 #[path = "support/interleave.rs"]
 mod interleave;
+#[path = "support/redis_bench.rs"]
+mod redis_bench;
 #[allow(dead_code)]
 #[path = "../tests/common/redis_server.rs"]
 mod redis_server;
@@ -56,19 +58,10 @@ fn main() {
         .skip(1)
         .find_map(|a| a.parse().ok())
         .unwrap_or(31);
-    let Some(server) = redis_server::RedisServer::start("revocation", Default::default()) else {
+    // One multiplexed connection shared by every side.
+    let Some((_server, runtime, connection)) = redis_bench::connect("revocation") else {
         return;
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    // One multiplexed connection shared by every side.
-    let client = redis::Client::open(server.url()).unwrap();
-    let config = RedisStore::connection_manager_config();
-    let connection = runtime
-        .block_on(ConnectionManager::new_with_config(client, config))
-        .unwrap();
     let store = || RedisStore::from_connection_manager(connection.clone());
     let plain = Engine::builder(key()).build().unwrap();
     let revocable = Engine::builder(key()).revocable(store()).build().unwrap();

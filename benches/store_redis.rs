@@ -29,6 +29,8 @@
 mod corpus;
 #[path = "support/interleave.rs"]
 mod interleave;
+#[path = "support/redis_bench.rs"]
+mod redis_bench;
 #[allow(dead_code)]
 #[path = "../tests/common/redis_server.rs"]
 mod redis_server;
@@ -197,18 +199,9 @@ fn main() {
         .take_while(|a| a != "profile")
         .find_map(|a| a.parse().ok())
         .unwrap_or(31);
-    let Some(server) = redis_server::RedisServer::start("store_redis", Default::default()) else {
+    let Some((server, runtime, connection)) = redis_bench::connect("store_redis") else {
         return;
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let client = redis::Client::open(server.url()).unwrap();
-    let config = RedisStore::connection_manager_config();
-    let connection = runtime
-        .block_on(ConnectionManager::new_with_config(client, config))
-        .unwrap();
     let engine = Arc::new(
         Engine::builder(Key::try_from_bytes(&[7; 32]).unwrap())
             .server_side(RedisStore::from_connection_manager(connection.clone()))

@@ -227,6 +227,19 @@ fn removals_of_every_group_come_before_any_write() {
 
 #[test]
 fn a_routing_change_keeps_every_users_data() {
+    let assert_theme = |session: &cookietin::Session| {
+        assert_eq!(
+            session.get::<String>("theme").unwrap().as_deref(),
+            Some("dark")
+        );
+    };
+    let assert_kept = |session: &cookietin::Session| {
+        assert_theme(session);
+        assert_eq!(
+            session.get::<Vec<String>>("cart").unwrap().unwrap(),
+            ["pear"]
+        );
+    };
     // Yesterday: everything in `session`.
     let before = b("session").build().unwrap();
     let mut jar = Jar::default();
@@ -237,22 +250,12 @@ fn a_routing_change_keeps_every_users_data() {
     // Today: `theme` belongs to `prefs`. A read-only request moves it.
     let after = layout();
     let mut session = after.load([jar.header()], Some(CHROME));
-    assert_eq!(
-        session.get::<String>("theme").unwrap().as_deref(),
-        Some("dark")
-    );
+    assert_theme(&session);
     let saved = after.save(&mut session).unwrap();
     assert_eq!(names(&saved.set_cookies), ["prefs", "session"]);
     jar.apply(&saved.set_cookies);
     let session = after.load([jar.header()], Some(CHROME));
-    assert_eq!(
-        session.get::<String>("theme").unwrap().as_deref(),
-        Some("dark")
-    );
-    assert_eq!(
-        session.get::<Vec<String>>("cart").unwrap().unwrap(),
-        ["pear"]
-    );
+    assert_kept(&session);
     let placement = after.placement(&session);
     assert!(placement
         .iter()
@@ -264,21 +267,11 @@ fn a_routing_change_keeps_every_users_data() {
         .build()
         .unwrap();
     let mut session = back.load([jar.header()], Some(CHROME));
-    assert_eq!(
-        session.get::<String>("theme").unwrap().as_deref(),
-        Some("dark")
-    );
+    assert_theme(&session);
     jar.apply(&back.save(&mut session).unwrap().set_cookies);
     assert_eq!(jar.names(), ["session"], "prefs holds nothing now");
     let session = before.load([jar.header()], Some(CHROME));
-    assert_eq!(
-        session.get::<String>("theme").unwrap().as_deref(),
-        Some("dark")
-    );
-    assert_eq!(
-        session.get::<Vec<String>>("cart").unwrap().unwrap(),
-        ["pear"]
-    );
+    assert_kept(&session);
 }
 
 #[cfg(feature = "store")]

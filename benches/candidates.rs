@@ -131,18 +131,7 @@ fn main() {
         //    each line (chunks are whole base64 quanta).
         let (lines, value) = setup::first_save(&engine, &entries);
         let envelope = URL_SAFE_NO_PAD.decode(&value).unwrap();
-        let lens: Vec<usize> = lines
-            .iter()
-            .map(|l| {
-                l.split(';')
-                    .next()
-                    .unwrap()
-                    .split_once('=')
-                    .unwrap()
-                    .1
-                    .len()
-            })
-            .collect();
+        let lens: Vec<usize> = lines.iter().map(|l| setup::value_of(l).len()).collect();
         let names: Vec<String> = (0..lens.len())
             .map(|i| {
                 if i == 0 {

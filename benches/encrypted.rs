@@ -109,14 +109,7 @@ fn main() {
     let corpus = corpus::ordered();
     for (name, entries) in &corpus {
         let pj = private.save(entries);
-        let pj_value = pj
-            .split(';')
-            .next()
-            .unwrap()
-            .split_once('=')
-            .unwrap()
-            .1
-            .len();
+        let pj_value = setup::value_of(&pj).len();
         println!(
             "| {name} | {} | {} | {} | {} | {pj_value} |",
             corpus::json_len(entries),

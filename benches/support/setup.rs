@@ -23,20 +23,18 @@ pub fn pairs(set_cookies: &[String]) -> String {
         .join("; ")
 }
 
+/// The value of one Set-Cookie line (its first `name=value` pair).
+pub fn value_of(line: &str) -> &str {
+    line.split(';').next().unwrap().split_once('=').unwrap().1
+}
+
 /// What the engine writes for `entries` on a first visit: the Set-Cookie
 /// lines, and the chunk values joined (the whole encoded value).
 pub fn first_save(engine: &Engine, entries: &Entries) -> (Vec<String>, String) {
     let mut session = engine.load([OTHER_COOKIES], Some(CHROME));
     fill(&mut session, entries);
     let saved = engine.save(&mut session).unwrap();
-    let value: String = saved
-        .set_cookies
-        .iter()
-        .map(|line| {
-            let pair = line.split(';').next().unwrap();
-            pair.split_once('=').unwrap().1
-        })
-        .collect();
+    let value: String = saved.set_cookies.iter().map(|l| value_of(l)).collect();
     (saved.set_cookies, value)
 }
 

@@ -77,6 +77,11 @@ pub async fn visit_saved(
     (session, saved.unwrap())
 }
 
+/// The value of one Set-Cookie line (its first `name=value` pair).
+pub fn value_of(line: &str) -> &str {
+    line.split(';').next().unwrap().split_once('=').unwrap().1
+}
+
 pub fn builder(key_byte: u8) -> EngineBuilder {
     Engine::builder(key(key_byte)).clock(now).secure(false)
 }

@@ -170,15 +170,7 @@ fn story_2_a_save_at_the_site_limit_evicts_no_other_cookie_unknown_client() {
 /// The demo's history callback: drop the oldest entry.
 fn history_engine() -> Engine {
     builder(1)
-        .on_shrink(["history"], |data, last| {
-            let mut h: Vec<String> = data.get("history").ok().flatten().unwrap_or_default();
-            if last || h.len() <= 1 {
-                data.remove("history");
-            } else {
-                h.remove(0);
-                let _ = data.insert("history", &h);
-            }
-        })
+        .on_shrink(["history"], history_callback)
         .build()
         .unwrap()
 }

@@ -68,16 +68,6 @@ struct Config {
     reserved: usize,
 }
 
-fn history_callback(data: &mut cookietin::SessionData, last: bool) {
-    let mut h: Vec<String> = data.get("history").ok().flatten().unwrap_or_default();
-    if last || h.len() <= 1 {
-        data.remove("history");
-    } else {
-        h.remove(0);
-        let _ = data.insert("history", &h);
-    }
-}
-
 fn configs() -> Vec<Config> {
     let base = || builder(1).on_shrink(["history"], history_callback);
     vec![

@@ -5,21 +5,13 @@
 
 mod common;
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use common::probe_store::ProbeStore;
 use common::*;
 use cookietin::store::MemoryStore;
 use cookietin::{EmptyReason, SaveAction, SaveError, ShrinkStep};
-
-fn history_callback(data: &mut cookietin::SessionData, last: bool) {
-    let mut h: Vec<String> = data.get("history").ok().flatten().unwrap_or_default();
-    if last || h.len() <= 1 {
-        data.remove("history");
-    } else {
-        h.remove(0);
-        let _ = data.insert("history", &h);
-    }
-}
 
 #[test]
 fn a_40_kb_session_stays_whole_with_the_excess_in_the_store() {
@@ -143,61 +135,13 @@ fn destroy_removes_both_parts() {
     });
 }
 
-/// A store that is down for every call.
-struct Down;
-
-impl cookietin::store::Store for Down {
-    fn create<'a>(
-        &'a self,
-        _: cookietin::store::RecordKey,
-        _: &'a cookietin::store::Entries,
-        _: u64,
-    ) -> cookietin::store::StoreFuture<'a, cookietin::store::Created> {
-        Box::pin(async { Err(cookietin::store::StoreError::Unavailable("down".into())) })
-    }
-    fn load(
-        &self,
-        _: cookietin::store::RecordKey,
-        _: Option<u64>,
-    ) -> cookietin::store::StoreFuture<'_, Option<cookietin::store::Record>> {
-        Box::pin(async { Err(cookietin::store::StoreError::Unavailable("down".into())) })
-    }
-    fn update<'a>(
-        &'a self,
-        _: cookietin::store::RecordKey,
-        _: &'a cookietin::store::Changes,
-        _: u64,
-    ) -> cookietin::store::StoreFuture<'a, cookietin::store::Updated> {
-        Box::pin(async { Err(cookietin::store::StoreError::Unavailable("down".into())) })
-    }
-    fn delete(&self, _: cookietin::store::RecordKey) -> cookietin::store::StoreFuture<'_, bool> {
-        Box::pin(async { Err(cookietin::store::StoreError::Unavailable("down".into())) })
-    }
-    fn touch(
-        &self,
-        _: cookietin::store::RecordKey,
-        _: u64,
-    ) -> cookietin::store::StoreFuture<'_, bool> {
-        Box::pin(async { Err(cookietin::store::StoreError::Unavailable("down".into())) })
-    }
-    fn regenerate(
-        &self,
-        _: cookietin::store::RecordKey,
-        _: cookietin::store::RecordKey,
-        _: u64,
-    ) -> cookietin::store::StoreFuture<'_, cookietin::store::Regenerated> {
-        Box::pin(async { Err(cookietin::store::StoreError::Unavailable("down".into())) })
-    }
-    fn sweep(&self, _: u64) -> cookietin::store::StoreFuture<'_, usize> {
-        Box::pin(async { Ok(0) })
-    }
-}
-
 #[test]
 fn with_the_store_down_a_save_shrinks_and_drops_as_before_and_says_so() {
     block_on(async {
+        let down = ProbeStore::default();
+        down.down.store(true, Ordering::SeqCst);
         let engine = builder(1)
-            .overflow(Down)
+            .overflow(down)
             .on_shrink(["history"], history_callback)
             .build()
             .unwrap();

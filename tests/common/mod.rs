@@ -77,6 +77,18 @@ pub async fn visit_saved(
     (session, saved.unwrap())
 }
 
+/// The demo's shrink callback for `history` (a list of strings): drop the
+/// oldest entry, or the key on the last chance.
+pub fn history_callback(data: &mut cookietin::SessionData, last: bool) {
+    let mut h: Vec<String> = data.get("history").ok().flatten().unwrap_or_default();
+    if last || h.len() <= 1 {
+        data.remove("history");
+    } else {
+        h.remove(0);
+        let _ = data.insert("history", &h);
+    }
+}
+
 /// The value of one Set-Cookie line (its first `name=value` pair).
 pub fn value_of(line: &str) -> &str {
     line.split(';').next().unwrap().split_once('=').unwrap().1

@@ -89,11 +89,13 @@
 
 pub mod browser;
 pub mod codec;
+mod data;
 mod engine;
 pub mod error;
 pub mod fit;
+mod handle;
 pub mod integrations;
-pub mod session;
+mod session;
 #[cfg(feature = "store")]
 pub mod store;
 
@@ -103,14 +105,19 @@ pub use browser::{Browser, Browsers};
 #[cfg(feature = "encrypt")]
 pub use codec::derive::{MasterKey, MasterRing};
 pub use codec::key::{Key, KeyRing};
-pub use engine::attributes::SameSite;
-pub use engine::{
-    Engine, EngineBuilder, Group, Placement, SaveAction, SaveReason, SaveReport, Saved,
-};
+pub use data::SessionData;
+pub use engine::builder::group::Group;
+pub use engine::builder::EngineBuilder;
+pub use engine::flavour::{Client, Flavour, Stored};
+pub use engine::jar::attributes::SameSite;
+pub use engine::layout::Placement;
+pub use engine::report::{SaveAction, SaveReason, SaveReport, Saved};
+pub use engine::Engine;
 pub use error::{ConfigError, EmptyReason, SaveError, ValueError};
 pub use fit::budget::{Binding, Budget, DEFAULT_HEADER_BUDGET, DEFAULT_HEADER_LIMIT};
 pub use fit::shrink::{ShrinkFn, ShrinkReport, ShrinkStep};
-pub use session::{SavePreview, Session, SessionData, SessionHandle};
+pub use handle::{SavePreview, SessionHandle};
+pub use session::Session;
 
 /// The README's examples, compiled and run as doctests (they use the axum
 /// and actix layers, so with the README's `cargo test --all-features`).

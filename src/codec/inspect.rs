@@ -47,7 +47,7 @@ use crate::{EmptyReason, SessionData};
 /// assert_eq!(chunk_index("session", "theme"), None);
 /// ```
 pub fn chunk_index(base: &str, name: &str) -> Option<u8> {
-    crate::fit::chunk::chunk_index(base, name)
+    crate::codec::chunk_names::chunk_index(base, name)
 }
 
 /// The values of the session cookie `base`'s chunks among `cookies`
@@ -77,7 +77,7 @@ pub fn session_chunks<'a, I>(base: &str, cookies: I) -> Result<Vec<&'a str>, Emp
 where
     I: IntoIterator<Item = (&'a str, &'a str)>,
 {
-    let mut firsts: Vec<Option<&'a str>> = vec![None; crate::fit::chunk::MAX_CHUNKS];
+    let mut firsts: Vec<Option<&'a str>> = vec![None; crate::codec::MAX_CHUNKS];
     for (name, value) in cookies {
         if let Some(index) = chunk_index(base, name) {
             firsts[usize::from(index)].get_or_insert(value);

@@ -36,7 +36,7 @@ pub struct Key {
 
 impl Key {
     /// The shortest key accepted, in bytes: the output size of SHA-256.
-    pub const MIN_LEN: usize = 32;
+    pub const MIN_LEN: usize = crate::error::MIN_KEY_LEN;
 
     /// Makes a key from secret bytes, refusing fewer than [`Key::MIN_LEN`].
     ///

@@ -1,216 +1,116 @@
-//! Loading: the request's Cookie headers and User-Agent to a
-//! [`Session`], never failing: bad cookies give an empty session and a
-//! reason.
+//! The load pipeline: the request's Cookie headers and User-Agent to a
+//! [`Session`], never failing.
+//!
+//! ```text
+//! read   browser (once per request) -> per member: jar::read (gather,
+//!        verify or decrypt, inflate, parse) -> the store steps' begin
+//! fetch  per member: its store steps, one call per store   [stored only]
+//! merge  the groups' shares into one session               [groups only]
+//! ```
+//!
+//! A client engine runs `read` alone; a stored one `read`, then `fetch`.
 
-use crate::codec::{self, OpenPolicy, ID_LEN};
-use crate::engine::request::RequestState;
-use crate::fit::chunk::{chunk_index, Gathered};
-use crate::{EmptyReason, Engine, Session, SessionData};
+use crate::engine::groups;
+use crate::engine::layout::Layout;
+#[cfg(feature = "store")]
+use crate::engine::steps::{client_store::ClientStore, records::Records};
+use crate::engine::Core;
+use crate::Session;
 
-/// Trims the optional white space around a Cookie header piece: spaces
-/// and tabs only (RFC 6265's OWS), so any other byte counts as cookie bytes.
-fn trim_ows(piece: &[u8]) -> &[u8] {
-    let ows = |b: &u8| *b == b' ' || *b == b'\t';
-    let start = piece.iter().position(|b| !ows(b)).unwrap_or(piece.len());
-    let end = piece.iter().rposition(|b| !ows(b)).map_or(start, |i| i + 1);
-    &piece[start..end]
-}
-
-/// Scratch buffers kept above this size are shrunk back after use.
-const SCRATCH_KEEP: usize = 64 * 1024;
-
-thread_local! {
-    /// The decoded envelope and the inflated JSON of a load, reused so that a
-    /// load allocates only the session it returns.
-    static SCRATCH: std::cell::RefCell<(Vec<u8>, Vec<u8>)> = const {
-        std::cell::RefCell::new((Vec::new(), Vec::new()))
-    };
-}
-
-fn with_scratch<T>(f: impl FnOnce(&mut Vec<u8>, &mut Vec<u8>) -> T) -> T {
-    SCRATCH.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut scratch) => {
-            let (envelope, json) = &mut *scratch;
-            let out = f(envelope, json);
-            for buffer in [envelope, json] {
-                buffer.clear();
-                buffer.shrink_to(SCRATCH_KEEP);
-            }
-            out
-        }
-        Err(_) => f(&mut Vec::new(), &mut Vec::new()),
-    })
-}
-
-/// Stands in for a value that is not even UTF-8: it fails base64 decoding
-/// wherever it sits, so the session is rejected as malformed.
-const NOT_BASE64: &str = "*";
-
-/// What a verified envelope holds.
-struct Opened {
-    data: SessionData,
-    header: codec::Header,
-    /// Which key of the ring verified it.
-    key_index: usize,
-    id: Option<[u8; ID_LEN]>,
-}
-
-impl Engine {
-    /// Reads the session from a request's Cookie header values.
-    ///
-    /// `cookie_headers` are the values of every `Cookie` header (HTTP/2 may
-    /// send several), as strings or bytes. Bad cookies never fail: the
-    /// session starts empty and [`Session::empty_reason`] says why.
-    pub fn load<I>(&self, cookie_headers: I, user_agent: Option<&str>) -> Session
-    where
-        I: IntoIterator,
-        I::Item: AsRef<[u8]>,
-    {
-        if let Some(groups) = self.groups() {
-            let headers: Vec<I::Item> = cookie_headers.into_iter().collect();
-            let headers: Vec<&[u8]> = headers.iter().map(AsRef::as_ref).collect();
-            return self.load_grouped(groups, &headers, user_agent);
-        }
-        #[allow(unused_mut)]
-        let mut session = self.load_cookies(cookie_headers, user_agent);
-        #[cfg(feature = "store")]
-        if self.is_server_side() {
-            self.begin_server_side(&mut session);
-        } else if self.has_client_store() {
-            self.begin_client_store(&mut session);
-        }
-        session
-    }
-
-    /// The session as the request's cookies hold it.
-    fn load_cookies<I>(&self, cookie_headers: I, user_agent: Option<&str>) -> Session
-    where
-        I: IntoIterator,
-        I::Item: AsRef<[u8]>,
-    {
-        let headers: Vec<I::Item> = cookie_headers.into_iter().collect();
-        let mut state = RequestState {
-            browser: Some(match user_agent {
-                Some(ua) => self.browsers.resolve(ua),
-                None => self.browsers.unknown(),
-            }),
-            ..RequestState::default()
+impl Core {
+    /// Reads every member's cookies, with what each store step notes
+    /// before its store is asked.
+    pub(crate) fn read<H: AsRef<[u8]>>(&self, headers: &[H], user_agent: Option<&str>) -> Session {
+        let browser = match user_agent {
+            Some(ua) => self.browsers.resolve(ua),
+            None => self.browsers.unknown(),
         };
-        let mut gathered = Gathered::default();
-        for header in &headers {
-            let bytes = header.as_ref();
-            // Splitting a str on a char searches with memchr; a header with
-            // bytes that are not UTF-8 falls back to a byte-by-byte split.
-            match std::str::from_utf8(bytes) {
-                Ok(text) => text
-                    .split(';')
-                    .for_each(|piece| self.sort_piece(piece.as_bytes(), &mut gathered, &mut state)),
-                Err(_) => bytes
-                    .split(|&b| b == b';')
-                    .for_each(|piece| self.sort_piece(piece, &mut gathered, &mut state)),
+        let now = (self.clock)();
+        let read = |member: &Layout| {
+            let mut session = member.jar().read(headers, browser.clone(), now);
+            begin(member, &mut session);
+            session
+        };
+        match &self.layout {
+            Layout::Groups(groups) => {
+                let sessions = groups.members.iter().map(read).collect();
+                groups::grouped(groups, sessions)
             }
-        }
-        state.seen = gathered.seen;
-        state.value_bytes = gathered.total_len;
-        if gathered.seen.is_empty() {
-            return Session::loaded(SessionData::new(), state);
-        }
-        match self.open(&mut gathered) {
-            Ok(Opened {
-                data,
-                header,
-                key_index,
-                id,
-            }) => {
-                state.session_id = id;
-                state.loaded_chunks = header.chunks;
-                state.key_index = key_index;
-                state.issued_at = Some(u64::from(header.issued_at));
-                Session::loaded(data, state)
-            }
-            Err(reason) => {
-                state.claimed_issued_at = gathered.claimed_issued_at();
-                state.empty_reason = Some(reason);
-                Session::loaded(SessionData::new(), state)
-            }
+            single => read(single),
         }
     }
 
-    /// Files one `;`-separated piece of a Cookie header: ours is gathered,
-    /// anyone else's is counted for the budget.
-    fn sort_piece<'h>(
-        &self,
-        piece: &'h [u8],
-        gathered: &mut Gathered<'h>,
-        state: &mut RequestState,
-    ) {
-        let piece = trim_ows(piece);
-        if piece.is_empty() {
-            return;
-        }
-        let separator = if state.header_bytes == 0 { 0 } else { 2 };
-        match self.ours(piece) {
-            Some((index, value)) => {
-                // A second copy of a chunk is another path's cookie, which
-                // no save of ours can remove: the budget leaves it out.
-                if !gathered.seen.contains(index) {
-                    state.header_bytes += piece.len() + separator;
-                    state.own_bytes += piece.len() + 2;
+    /// Asks each member's stores for what the cookies only point to.
+    #[cfg(feature = "store")]
+    pub(crate) async fn fetch(&self, session: &mut Session) {
+        let now = (self.clock)();
+        match &self.layout {
+            Layout::Groups(groups) => {
+                if let Some(parts) = &mut session.parts {
+                    for (member, part) in groups.members.iter().zip(&mut parts.sessions) {
+                        fetch(member, part, now).await;
+                    }
                 }
-                gathered.push(index, value);
+                groups::merge(groups, session);
             }
-            None => {
-                state.header_bytes += piece.len() + separator;
-                let separator = if state.other_cookies == 0 { 0 } else { 2 };
-                state.other_bytes += piece.len() + separator;
-                state.other_cookies += 1;
-            }
+            single => fetch(single, session, now).await,
         }
     }
 
-    /// The chunk index and value of a `name=value` piece, if it is ours.
-    fn ours<'p>(&self, piece: &'p [u8]) -> Option<(u8, &'p str)> {
-        // Most of a header is other cookies: skip them before any parsing.
-        if !piece.starts_with(self.name.as_bytes()) {
-            return None;
-        }
-        let Ok(piece) = std::str::from_utf8(piece) else {
-            // Our values are ASCII, so a piece that is not UTF-8 is only
-            // ours if its name is, and then its value is malformed.
-            let name = trim_ows(piece.split(|&b| b == b'=').next()?);
-            let index = chunk_index(&self.name, std::str::from_utf8(name).ok()?)?;
-            return Some((index, NOT_BASE64));
-        };
-        let cookie = cookie::Cookie::parse(piece).ok()?;
-        let index = chunk_index(&self.name, cookie.name_raw()?)?;
-        let value = cookie.value_raw()?;
-        // RFC 6265 allows a value in double quotes.
-        let value = value
-            .strip_prefix('"')
-            .and_then(|v| v.strip_suffix('"'))
-            .unwrap_or(value);
-        Some((index, value))
-    }
+    /// Without stores there is nothing to fetch.
+    #[cfg(not(feature = "store"))]
+    pub(crate) async fn fetch(&self, _session: &mut Session) {}
+}
 
-    fn open(&self, gathered: &mut Gathered) -> Result<Opened, EmptyReason> {
-        if gathered.total_len > self.max_encoded_bytes {
-            return Err(EmptyReason::TooLarge);
+/// What a member's store steps note once its cookies are read.
+#[cfg_attr(not(feature = "store"), allow(unused_variables))]
+fn begin(member: &Layout, session: &mut Session) {
+    match member {
+        #[cfg(feature = "store")]
+        Layout::Stored { .. } => Records::begin(session),
+        #[cfg(feature = "store")]
+        Layout::Cookies { .. } | Layout::Overflow { .. } => {
+            let steps = client_store(member);
+            if let Some(steps) = steps.filter(ClientStore::is_some) {
+                steps.begin(session);
+            }
         }
-        let policy = OpenPolicy {
-            now: (self.clock)(),
-            max_age: self.max_age,
-            clock_skew: self.clock_skew,
-            max_json: self.max_json_bytes,
-        };
-        with_scratch(|envelope, json| {
-            let verified = gathered.assemble(&self.name, &self.keys, envelope)?;
-            let (data, id) = codec::open(envelope, &verified, &policy, json)?;
-            Ok(Opened {
-                data,
-                header: verified.header,
-                key_index: verified.key_index,
-                id,
-            })
-        })
+        _ => {}
+    }
+}
+
+/// A member's store reads.
+#[cfg(feature = "store")]
+async fn fetch(member: &Layout, session: &mut Session, now: u64) {
+    match member {
+        Layout::Stored { jar, records } => records.fetch(jar, session, now).await,
+        Layout::Cookies { .. } | Layout::Overflow { .. } => {
+            if let Some(steps) = client_store(member).filter(ClientStore::is_some) {
+                steps.fetch(session).await;
+            }
+        }
+        Layout::Groups(_) => {}
+    }
+}
+
+/// The store steps of a client-side member, if it is one.
+#[cfg(feature = "store")]
+pub(crate) fn client_store(member: &Layout) -> Option<ClientStore<'_>> {
+    match member {
+        Layout::Cookies { jar, revocation } => Some(ClientStore {
+            jar,
+            overflow: None,
+            revocation: revocation.as_ref(),
+        }),
+        Layout::Overflow {
+            jar,
+            overflow,
+            revocation,
+        } => Some(ClientStore {
+            jar,
+            overflow: Some(overflow),
+            revocation: revocation.as_ref(),
+        }),
+        _ => None,
     }
 }

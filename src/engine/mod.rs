@@ -1,46 +1,55 @@
-//! The engine: configuration ([`EngineBuilder`]), and the load and save
-//! steps any HTTP framework can call.
+//! The engine: one [`Layout`](layout::Layout) chosen at build, and the one
+//! load and one save pipeline that walk it.
 //!
-//! One file per concept: [`builder`] (configuration), [`request`] (what a
-//! request said about the session), [`load`], [`save`] and [`report`] (what
-//! a save did and why), [`attributes`] (cookie attributes and
-//! `Set-Cookie` values), and, with the feature `store`, `server_side`
-//! (sessions whose data lives in a store).
+//! - [`flavour`]: [`Client`] or [`Stored`], which decides from the type
+//!   whether `load` and `save` are synchronous or `async`;
+//! - [`builder`]: configuration and its checks, which build the layout;
+//! - [`layout`]: where the data lives (cookies, a store, cookies that
+//!   overflow into a store, or groups of these);
+//! - [`load`] and [`save`]: the pipelines, the only code that branches on
+//!   the layout;
+//! - [`jar`]: one cookie name's cookies (read, why to write, write);
+//! - `steps` (feature `store`): the store steps the pipelines call
+//!   (records, overflow, revocation);
+//! - [`groups`]: putting group shares together and apart;
+//! - [`report`]: what a save did and why.
 
-pub(crate) mod attributes;
-mod builder;
-#[cfg(feature = "encrypt")]
-mod encrypted;
+pub(crate) mod builder;
+pub(crate) mod flavour;
 pub(crate) mod groups;
+pub(crate) mod jar;
+pub(crate) mod layout;
 mod load;
+pub(crate) mod report;
+mod save;
 #[cfg(feature = "store")]
-mod overflow;
-mod report;
-pub(crate) mod request;
-#[cfg(feature = "store")]
-mod revocation;
-pub(crate) mod save;
-#[cfg(feature = "store")]
-mod server_side;
+pub(crate) mod steps;
 
+use std::future::Future;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
-pub use builder::EngineBuilder;
-pub use groups::{Group, Placement};
-pub use report::{SaveAction, SaveReason, SaveReport, Saved};
-
 use crate::browser::Browsers;
-use crate::codec::Secrets;
-use crate::engine::attributes::Attributes;
-use crate::fit::budget::{Budget, BudgetConfig};
-use crate::fit::shrink::Shrinker;
-use crate::Session;
+use crate::engine::flavour::{Client, Flavour, Stored};
+use crate::engine::layout::{Layout, Placement};
+use crate::engine::report::Saved;
+use crate::fit::budget::Budget;
+use crate::{SaveError, Session};
 
-/// Loads and saves sessions for one cookie name.
+/// What every clone of an engine shares.
+pub(crate) struct Core {
+    pub layout: Layout,
+    pub browsers: Arc<Browsers>,
+    /// Seconds since the Unix epoch.
+    pub clock: fn() -> u64,
+}
+
+/// Loads and saves sessions: one per app, cheap to clone (every clone
+/// shares one configuration), `Send + Sync`.
 ///
-/// Build one per app (it is `Send + Sync`; share it in an `Arc`), call
-/// [`load`](Engine::load) with the request's Cookie headers and User-Agent,
-/// and [`save`](Engine::save) before sending the response.
+/// Its flavour, [`Client`] (the default) or [`Stored`], says whether
+/// [`load`](Engine::load) and [`save`](Engine::save) are synchronous or
+/// `async`: see [`Flavour`]. Build one with [`Engine::builder`].
 ///
 /// # Example
 /// ```
@@ -63,50 +72,49 @@ use crate::Session;
 /// assert_eq!(session.get::<u32>("user_id")?, Some(7));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub struct Engine {
-    name: String,
-    keys: Secrets,
-    attributes: Attributes,
-    max_age: u64,
-    clock_skew: u64,
-    renew_after: Option<u64>,
-    max_json_bytes: usize,
-    max_encoded_bytes: usize,
-    compress: bool,
-    budget: BudgetConfig,
-    shrinker: Shrinker,
-    browsers: Arc<Browsers>,
-    clock: fn() -> u64,
-    #[cfg(feature = "store")]
-    server_side: Option<server_side::ServerSide>,
-    #[cfg(feature = "store")]
-    overflow: Option<overflow::OverflowStore>,
-    #[cfg(feature = "store")]
-    revocations: Option<revocation::Revocations>,
-    /// The groups, when the engine has more than its own.
-    groups: Option<Box<groups::Groups>>,
+pub struct Engine<F: Flavour = Client> {
+    core: Arc<Core>,
+    flavour: PhantomData<fn() -> F>,
 }
 
-impl std::fmt::Debug for Engine {
+impl<F: Flavour> Clone for Engine<F> {
+    fn clone(&self) -> Self {
+        Engine {
+            core: self.core.clone(),
+            flavour: PhantomData,
+        }
+    }
+}
+
+impl<F: Flavour> std::fmt::Debug for Engine<F> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Engine")
-            .field("name", &self.name)
-            .field("keys", &self.keys)
-            .field("encrypted", &self.keys.encrypts())
-            .field("attributes", &self.attributes)
-            .field("max_age", &self.max_age)
+            .field("layout", &self.core.layout.kind())
+            .field("jar", self.core.layout.jar())
             .finish_non_exhaustive()
     }
 }
 
-impl Engine {
-    /// The base cookie name.
-    pub fn cookie_name(&self) -> &str {
-        &self.name
+impl<F: Flavour> Engine<F> {
+    pub(crate) fn from_core(core: Core) -> Self {
+        Engine {
+            core: Arc::new(core),
+            flavour: PhantomData,
+        }
     }
 
-    /// Whether sessions are written encrypted (`EngineBuilder::encrypt`,
-    /// feature `encrypt`) rather than signed.
+    pub(crate) fn core(&self) -> &Arc<Core> {
+        &self.core
+    }
+
+    /// The base cookie name (of the group that holds every unclaimed key,
+    /// for an engine with groups).
+    pub fn cookie_name(&self) -> &str {
+        &self.core.layout.jar().name
+    }
+
+    /// Whether sessions are written encrypted (feature `encrypt`) rather
+    /// than signed.
     ///
     /// # Example
     /// ```
@@ -117,32 +125,210 @@ impl Engine {
     /// # Ok::<(), cookietin::ConfigError>(())
     /// ```
     pub fn is_encrypted(&self) -> bool {
-        self.keys.encrypts()
+        self.core.layout.jar().keys.encrypts()
     }
 
     /// The browsers (limits database and User-Agent cache) in use.
     pub fn browsers(&self) -> &Arc<Browsers> {
-        &self.browsers
+        &self.core.browsers
     }
 
-    /// The budget this session has on its request.
+    /// The budget this session has on its request (for an engine with
+    /// groups, the budget of the group that holds every unclaimed key).
     pub fn budget(&self, session: &Session) -> Budget {
-        let state = &session.request;
-        let unknown;
-        let browser = match &state.browser {
-            Some(b) => b,
-            None => {
-                unknown = self.browsers.unknown();
-                &unknown
-            }
+        self.core.layout.jar().budget(&session.request)
+    }
+
+    /// A grouped session's groups, in priority order: each group's cookie
+    /// name and its share of the session (its cookies as the request
+    /// carried them, its `empty_reason`...). Empty for an engine without
+    /// groups.
+    pub fn groups<'s>(&self, session: &'s Session) -> Vec<(&str, &'s Session)> {
+        match (self.core.layout.groups(), &session.parts) {
+            (Some(groups), Some(parts)) => groups
+                .members
+                .iter()
+                .map(|member| member.jar().name.as_str())
+                .zip(&parts.sessions)
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Where each key of a grouped session lives. Empty for an engine
+    /// without groups.
+    pub fn placement(&self, session: &Session) -> Vec<Placement> {
+        let (Some(groups), Some(parts)) = (self.core.layout.groups(), &session.parts) else {
+            return Vec::new();
         };
-        Budget::new(
-            &self.name,
-            &browser.limits,
-            &self.budget,
-            state.other_cookies,
-            state.other_bytes,
-            &state.seen,
-        )
+        session
+            .data_for_merge()
+            .keys()
+            .map(|key| {
+                let home = groups.route(key);
+                Placement {
+                    key: key.to_owned(),
+                    group: groups.members[home].jar().name.clone(),
+                    overflowed: parts.sessions[home].is_overflowed(key),
+                }
+            })
+            .collect()
+    }
+}
+
+impl Engine<Client> {
+    /// Reads the session from a request's Cookie header values.
+    ///
+    /// `cookie_headers` are the values of every `Cookie` header (HTTP/2 may
+    /// send several), as strings or bytes. Bad cookies never fail: the
+    /// session starts empty and [`Session::empty_reason`] says why.
+    pub fn load<I>(&self, cookie_headers: I, user_agent: Option<&str>) -> Session
+    where
+        I: IntoIterator,
+        I::Item: AsRef<[u8]>,
+    {
+        let headers: Vec<I::Item> = cookie_headers.into_iter().collect();
+        self.core.read(&headers, user_agent)
+    }
+
+    /// Gives the `Set-Cookie` values that store `session`, fitting it into
+    /// the request's budget and shrinking it when it does not fit.
+    ///
+    /// Writes only when needed, and then a whole generation of cookies (see
+    /// [`SaveReason`](crate::SaveReason) for when): otherwise it sends
+    /// nothing, not even the removal of a leftover chunk. An empty session,
+    /// or one whose cookies were rejected, expires every session cookie the
+    /// request carried; rejected cookies that claim to be under a minute old
+    /// are left alone, since they may be a write still in flight.
+    ///
+    /// When the request's other cookies leave no room for the session, its
+    /// cookies are expired and the report says
+    /// [`SaveAction::NoRoom`](crate::SaveAction::NoRoom); the session's keys
+    /// are gone from `session` and listed as dropped.
+    ///
+    /// # Errors
+    /// [`SaveError::DoesNotFit`] when the configuration leaves no room for
+    /// even an empty session on a request without other cookies; the
+    /// session and its cookies are then left alone.
+    pub fn save(&self, session: &mut Session) -> Result<Saved, SaveError> {
+        self.core.save_cookies(session)
+    }
+
+    /// The same engine, with `async` [`load`](Engine::load) and
+    /// [`save`](Engine::save): for code that serves client and stored
+    /// configurations alike.
+    pub fn into_stored(self) -> Engine<Stored> {
+        Engine {
+            core: self.core,
+            flavour: PhantomData,
+        }
+    }
+}
+
+impl Engine<Stored> {
+    /// Reads the session from a request's Cookie header values, then what
+    /// the layout keeps in stores: the record of a store-backed session,
+    /// the moved keys of an overflowing one, the revocations of a revocable
+    /// one; one call per store, each within the store's deadline.
+    ///
+    /// Never fails: bad cookies give an empty session, and
+    /// [`Session::empty_reason`] (or, for a client-side session's store,
+    /// [`Session::store_reason`]) says why; a store that does not answer
+    /// gives [`EmptyReason::StoreUnavailable`](crate::EmptyReason::StoreUnavailable).
+    ///
+    /// The cookies are read before this returns, so the future borrows
+    /// neither the headers nor the User-Agent.
+    pub fn load<I>(
+        &self,
+        cookie_headers: I,
+        user_agent: Option<&str>,
+    ) -> impl Future<Output = Session> + Send + 'static
+    where
+        I: IntoIterator,
+        I::Item: AsRef<[u8]>,
+    {
+        let headers: Vec<I::Item> = cookie_headers.into_iter().collect();
+        let mut session = self.core.read(&headers, user_agent);
+        let core = self.core.clone();
+        async move {
+            core.fetch(&mut session).await;
+            session
+        }
+    }
+
+    /// Saves `session`: the stores first (only the keys this request
+    /// changed), then the `Set-Cookie` values, fitted as a client engine's
+    /// [`save`](Engine::save) fits them.
+    ///
+    /// # Errors
+    /// - [`SaveError::Store`]: a store failed or timed out; nothing about
+    ///   the cookies changed, and the changes may or may not be in the
+    ///   store (see [`StoreError`](crate::store::StoreError)).
+    /// - [`SaveError::SessionGone`]: another request destroyed or
+    ///   regenerated the session after this one loaded it.
+    /// - [`SaveError::DoesNotFit`], as for a client engine.
+    pub async fn save(&self, session: &mut Session) -> Result<Saved, SaveError> {
+        self.core.save(session).await
+    }
+
+    /// Logs `user` out everywhere: every session whose user key holds
+    /// `user` and that was issued before `before` (seconds since the Unix
+    /// epoch; `None` for now) loads empty with
+    /// [`EmptyReason::Revoked`](crate::EmptyReason::Revoked) from then on,
+    /// in every revocable group that names a user key. Needs
+    /// [`EngineBuilder::revocable`](crate::EngineBuilder::revocable) and
+    /// [`EngineBuilder::revoke_by_user`](crate::EngineBuilder::revoke_by_user).
+    ///
+    /// # Example
+    /// ```
+    /// use cookietin::store::MemoryStore;
+    /// use cookietin::{EmptyReason, Engine, Key};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().build()?.block_on(async {
+    /// let engine = Engine::builder(Key::try_from_bytes(&[1; 32])?)
+    ///     .revocable(MemoryStore::new())
+    ///     .revoke_by_user("user")
+    ///     .build()?;
+    /// let mut session = engine.load(Vec::<&str>::new(), None).await;
+    /// session.insert("user", &"ada")?;
+    /// let saved = engine.save(&mut session).await?;
+    /// let cookie = saved.set_cookies[0].split(';').next().unwrap().to_owned();
+    ///
+    /// engine.revoke_user(&"ada", Some(u64::MAX)).await?;
+    /// let stolen = engine.load([cookie], None).await;
+    /// assert_eq!(stolen.empty_reason(), Some(&EmptyReason::Revoked));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// The store's error; [`StoreError::Backend`](crate::store::StoreError::Backend)
+    /// when no group is revocable by user, or `user` does not serialize.
+    #[cfg(feature = "store")]
+    pub async fn revoke_user<U: serde::Serialize + ?Sized>(
+        &self,
+        user: &U,
+        before: Option<u64>,
+    ) -> Result<(), crate::store::StoreError> {
+        use crate::store::StoreError;
+        let user = serde_json::to_string(user)
+            .map_err(|e| StoreError::Backend(format!("the user does not serialize: {e}")))?;
+        let now = (self.core.clock)();
+        let before = before.unwrap_or(now);
+        let mut revoked = false;
+        for (jar, revocation) in self.core.layout.revocations() {
+            if revocation.user_key.is_some() {
+                revocation.revoke_user(jar, &user, before, now).await?;
+                revoked = true;
+            }
+        }
+        if revoked {
+            Ok(())
+        } else {
+            Err(StoreError::Backend(
+                "the engine is not revocable by user".to_owned(),
+            ))
+        }
     }
 }

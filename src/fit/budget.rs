@@ -12,8 +12,9 @@
 use serde::Serialize;
 
 use crate::browser::limits::{BrowserLimits, Counted};
+use crate::codec::chunk_names::{chunk_name_len, same_length_until, MAX_CHUNKS};
 use crate::codec::{encoded_len, HEADER_LEN};
-use crate::fit::chunk::{chunk_name_len, same_length_until, IndexSet, MAX_CHUNKS};
+use crate::fit::chunk::IndexSet;
 
 /// The default hard limit on the Cookie header's value, in bytes: what
 /// the server in front refuses.

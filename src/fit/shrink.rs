@@ -214,7 +214,7 @@ impl Shrinker {
         data: &mut SessionData,
         capacity: usize,
         encode: &mut dyn FnMut(&SessionData) -> Encoded,
-        overflow: Option<&mut Overflow<'_>>,
+        overflow: Option<&mut Moving<'_>>,
     ) -> (ShrinkReport, bool) {
         let mut fitter = Fitter {
             capacity,
@@ -240,7 +240,7 @@ impl Shrinker {
         data: &mut SessionData,
         fitter: &mut Fitter,
         steps: &mut Vec<ShrinkStep>,
-        overflow: Option<&mut Overflow<'_>>,
+        overflow: Option<&mut Moving<'_>>,
     ) -> bool {
         // 1. Callbacks, in rounds, while a round makes the data smaller;
         // one round only when a store can take whole keys instead.
@@ -352,7 +352,7 @@ fn drop_until_fit(
 }
 
 /// Where keys go that the cookies can't hold: the overflow store.
-pub(crate) struct Overflow<'a> {
+pub(crate) struct Moving<'a> {
     /// Whether the app lets this key move into the store.
     pub may_move: &'a (dyn Fn(&str) -> bool + Sync),
     /// The keys moved, with their values, in order.

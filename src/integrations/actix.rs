@@ -26,16 +26,19 @@
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let engine = Engine::builder(Key::try_from_bytes(&[1; 32])?).build()?;
-//! let middleware = SessionMiddleware::new(engine);
-//! let app = App::new().wrap(middleware).route("/", web::get().to(visits));
-//! # let _ = app;
+//! // Each worker builds its app in the factory; they share the engine.
+//! let factory = move || {
+//!     App::new()
+//!         .wrap(SessionMiddleware::new(engine.clone()))
+//!         .route("/", web::get().to(visits))
+//! };
+//! let _server = actix_web::HttpServer::new(factory);
 //! # Ok(()) }
 //! ```
 
 use std::future::{ready, Future, Ready};
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::Arc;
 
 use actix_web::body::EitherBody;
 use actix_web::dev::{forward_ready, Payload, Service, ServiceRequest, ServiceResponse, Transform};
@@ -45,42 +48,41 @@ use actix_web::http::header::{
 use actix_web::http::StatusCode;
 use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 
-use crate::integrations::future::{Finish, SessionResponse};
-#[cfg(feature = "store")]
-use crate::integrations::response::finish;
+use crate::engine::flavour::Flavour;
+use crate::integrations::finish::Finish;
+use crate::integrations::future::SessionResponse;
 use crate::integrations::response::{private_cache_control, varies_on_cookie};
 use crate::integrations::{ResponseFuture, SaveOutcome};
-use crate::{Engine, SaveError, SessionHandle, ValueError};
+use crate::{Client, Engine, SaveError, Session, SessionHandle, ValueError};
 
-/// Loads and saves sessions around the app's services.
+/// Loads and saves sessions around the app's services. Cheap to clone, as
+/// its engine is: build it inside `HttpServer::new`'s factory from a clone
+/// of one engine, and every worker shares that engine's configuration.
 #[derive(Debug, Clone)]
-pub struct SessionMiddleware {
-    engine: Arc<Engine>,
+pub struct SessionMiddleware<F: Flavour = Client> {
+    engine: Engine<F>,
 }
 
-impl SessionMiddleware {
+impl<F: Flavour> SessionMiddleware<F> {
     /// Middleware over `engine`.
-    pub fn new(engine: Engine) -> SessionMiddleware {
-        SessionMiddleware::shared(Arc::new(engine))
-    }
-
-    /// Middleware over an engine shared with other code (each actix-web
-    /// worker builds its own app, so share one engine among them).
-    pub fn shared(engine: Arc<Engine>) -> SessionMiddleware {
+    pub fn new(engine: Engine<F>) -> SessionMiddleware<F> {
         SessionMiddleware { engine }
     }
 }
 
-impl<S, B> Transform<S, ServiceRequest> for SessionMiddleware
+impl<S, B, F> Transform<S, ServiceRequest> for SessionMiddleware<F>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
     S::Future: 'static,
     B: 'static,
+    F: Flavour,
+    SessionService<S, F>:
+        Service<ServiceRequest, Response = ServiceResponse<EitherBody<B>>, Error = Error>,
 {
     // The right body replaces the handler's when its changes were lost.
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
-    type Transform = SessionService<S>;
+    type Transform = SessionService<S, F>;
     type InitError = ();
     type Future = Ready<Result<Self::Transform, Self::InitError>>;
 
@@ -94,12 +96,21 @@ where
 
 /// The service [`SessionMiddleware`] makes.
 #[derive(Debug)]
-pub struct SessionService<S> {
+pub struct SessionService<S, F: Flavour = Client> {
     service: Rc<S>,
-    engine: Arc<Engine>,
+    engine: Engine<F>,
 }
 
-impl<S, B> Service<ServiceRequest> for SessionService<S>
+/// The request's cookies and User-Agent, as the engine's `load` takes them.
+fn cookies_and_agent(headers: &HeaderMap) -> (impl Iterator<Item = &[u8]>, Option<&str>) {
+    let user_agent = headers.get(USER_AGENT).and_then(|v| v.to_str().ok());
+    (
+        headers.get_all(COOKIE).map(HeaderValue::as_bytes),
+        user_agent,
+    )
+}
+
+impl<S, B> Service<ServiceRequest> for SessionService<S, Client>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
     S::Future: 'static,
@@ -107,38 +118,51 @@ where
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
-    type Future = ResponseFuture<S::Future, BoxedResponse<B>>;
+    type Future = ResponseFuture<S::Future>;
 
     forward_ready!(service);
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
-        let engine = self.engine.clone();
-        // Only an engine with a store needs the asynchronous load and save.
-        #[cfg(feature = "store")]
-        if engine.uses_stores() {
-            let service = self.service.clone();
-            let future = Box::pin(async move {
-                let headers = request.headers();
-                let user_agent = headers.get(USER_AGENT).and_then(|v| v.to_str().ok());
-                let cookies = headers.get_all(COOKIE).map(HeaderValue::as_bytes);
-                let loaded = engine.load_async(cookies, user_agent).await;
-                let session = SessionHandle::new(engine, loaded);
-                request.extensions_mut().insert(session.clone());
-                let response = service.call(request).await?;
-                let done = finish(&session, response.is_server_error()).await;
-                Ok(response.finish(done))
-            });
-            return ResponseFuture::boxed(future);
-        }
-        // Without a store, everything but the inner call is synchronous:
-        // load now, save when it answers, with no future of our own to box.
-        let headers = request.headers();
-        let user_agent = headers.get(USER_AGENT).and_then(|v| v.to_str().ok());
-        let cookies = headers.get_all(COOKIE).map(HeaderValue::as_bytes);
-        let loaded = engine.load(cookies, user_agent);
-        let session = SessionHandle::new(engine, loaded);
+        // A client engine loads now and saves when the inner service
+        // answers, with no future of its own to box.
+        let (cookies, user_agent) = cookies_and_agent(request.headers());
+        let loaded: Session = self.engine.load(cookies, user_agent);
+        let session = SessionHandle::new(&self.engine, loaded);
         request.extensions_mut().insert(session.clone());
-        ResponseFuture::direct(self.service.call(request), session)
+        ResponseFuture::new(self.service.call(request), session, self.engine.clone())
+    }
+}
+
+#[cfg(feature = "store")]
+impl<S, B> Service<ServiceRequest> for SessionService<S, crate::Stored>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    S::Future: 'static,
+    B: 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = Error;
+    type Future = BoxedResponse<B>;
+
+    forward_ready!(service);
+
+    fn call(&self, request: ServiceRequest) -> Self::Future {
+        let service = self.service.clone();
+        let engine = self.engine.clone();
+        let (cookies, user_agent) = cookies_and_agent(request.headers());
+        let loading = engine.load(cookies, user_agent);
+        Box::pin(async move {
+            let session = SessionHandle::new(&engine, loading.await);
+            request.extensions_mut().insert(session.clone());
+            let response = service.call(request).await?;
+            let done = crate::integrations::finish::finish_stored(
+                &engine,
+                &session,
+                response.is_server_error(),
+            )
+            .await;
+            Ok(response.finish(done))
+        })
     }
 }
 
@@ -172,8 +196,8 @@ impl<B> SessionResponse for ServiceResponse<B> {
     }
 }
 
-/// A boxed response future, for engines with stores.
-type BoxedResponse<B> =
+/// A stored engine's response future: the load, the call and the save.
+pub type BoxedResponse<B> =
     Pin<Box<dyn Future<Output = Result<ServiceResponse<EitherBody<B>>, Error>>>>;
 
 /// The rules of [`response`](crate::integrations::response), over

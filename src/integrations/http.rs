@@ -1,31 +1,59 @@
-//! Adapters over the `http` crate's types, for hyper, axum and others.
+//! The `http` crate's types (hyper, axum and others) in and out of the
+//! engine's [`load`](crate::Engine::load) and [`save`](crate::Engine::save):
+//! [`cookies`] and [`user_agent`] read a request's headers, and [`apply`]
+//! writes a save into the response's.
 //!
 //! # Example
 //! ```
+//! use cookietin::integrations::http::{apply, cookies, user_agent};
 //! use cookietin::{Engine, Key};
 //! use http::{header, Request, Response};
 //!
 //! let engine = Engine::builder(Key::try_from_bytes(&[5; 32])?).build()?;
 //! let request = Request::get("/").header(header::COOKIE, "theme=dark").body(())?;
 //!
-//! let mut session = engine.load_request(&request);
+//! let mut session = engine.load(cookies(request.headers()), user_agent(request.headers()));
 //! session.insert("visits", &1)?;
 //!
 //! let mut response = Response::new(());
-//! engine.save_response(&mut session, &mut response)?;
+//! let saved = engine.save(&mut session)?;
+//! apply(response.headers_mut(), &session, saved);
 //! assert_eq!(response.headers().get_all(header::SET_COOKIE).iter().count(), 1);
+//! assert_eq!(response.headers()[header::VARY], "Cookie");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use http::header::{CACHE_CONTROL, COOKIE, SET_COOKIE, USER_AGENT, VARY};
-use http::{HeaderMap, HeaderValue, Request, Response};
+use http::header::{GetAll, CACHE_CONTROL, COOKIE, SET_COOKIE, USER_AGENT, VARY};
+use http::{HeaderMap, HeaderValue};
 
 use crate::integrations::response::{private_cache_control, varies_on_cookie};
-use crate::{Engine, SaveError, SaveReport, Session};
+use crate::{SaveReport, Saved, Session};
 
-/// Adds a save's `Set-Cookie` values, in order, and the caching headers
-/// (see [`response`](crate::integrations::response)).
-pub(crate) fn apply(headers: &mut HeaderMap, set_cookies: Vec<String>, vary: bool) {
+/// Every `Cookie` header of a request (HTTP/2 may send several), as the
+/// engine's `load` takes them.
+pub fn cookies(headers: &HeaderMap) -> GetAll<'_, HeaderValue> {
+    headers.get_all(COOKIE)
+}
+
+/// The request's `User-Agent`, if it is text.
+pub fn user_agent(headers: &HeaderMap) -> Option<&str> {
+    headers.get(USER_AGENT).and_then(|v| v.to_str().ok())
+}
+
+/// Adds a save to a response's headers: one `Set-Cookie` per value, in
+/// the engine's order (removals first); `Vary: Cookie` when the session
+/// was read or written, so that shared caches don't serve one user's page
+/// to another; and `Cache-Control: private` when session cookies are set
+/// and nothing stricter is there. Gives the save's report.
+pub fn apply(headers: &mut HeaderMap, session: &Session, saved: Saved) -> SaveReport {
+    let vary = session.is_accessed() || !saved.set_cookies.is_empty();
+    apply_lines(headers, saved.set_cookies, vary);
+    saved.report
+}
+
+/// Adds `Set-Cookie` values, in order, and the caching headers (see
+/// [`response`](crate::integrations::response)).
+pub(crate) fn apply_lines(headers: &mut HeaderMap, set_cookies: Vec<String>, vary: bool) {
     let sets = !set_cookies.is_empty();
     for value in set_cookies {
         let value = HeaderValue::try_from(value).expect("Set-Cookie values are ASCII");
@@ -43,108 +71,45 @@ pub(crate) fn apply(headers: &mut HeaderMap, set_cookies: Vec<String>, vary: boo
     }
 }
 
-impl Engine {
-    /// [`Engine::load`] from a request's headers: every `Cookie` header and
-    /// the `User-Agent`.
-    pub fn load_headers(&self, headers: &HeaderMap) -> Session {
-        let user_agent = headers.get(USER_AGENT).and_then(|v| v.to_str().ok());
-        self.load(headers.get_all(COOKIE), user_agent)
-    }
-
-    /// [`Engine::load`] from a request.
-    pub fn load_request<B>(&self, request: &Request<B>) -> Session {
-        self.load_headers(request.headers())
-    }
-
-    /// [`Engine::load_async`] from a request's headers (feature `store`).
-    #[cfg(feature = "store")]
-    pub async fn load_headers_async(&self, headers: &HeaderMap) -> Session {
-        let user_agent = headers.get(USER_AGENT).and_then(|v| v.to_str().ok());
-        self.load_async(headers.get_all(COOKIE), user_agent).await
-    }
-
-    /// [`Engine::save_async`] into response headers, as
-    /// [`save_headers`](Engine::save_headers) does (feature `store`).
-    ///
-    /// # Errors
-    /// [`SaveError`] as [`Engine::save_async`] returns it; the headers are
-    /// then left as they were.
-    #[cfg(feature = "store")]
-    pub async fn save_headers_async(
-        &self,
-        session: &mut Session,
-        headers: &mut HeaderMap,
-    ) -> Result<SaveReport, SaveError> {
-        let personal = session.is_accessed() || session.is_modified();
-        let saved = self.save_async(session).await?;
-        let vary = personal || !saved.set_cookies.is_empty();
-        apply(headers, saved.set_cookies, vary);
-        Ok(saved.report)
-    }
-
-    /// [`Engine::save`] into response headers: appends one `Set-Cookie` per
-    /// cookie (removals first), `Vary: Cookie` when the session was read or
-    /// written, so that shared caches don't serve one user's page to
-    /// another, and `Cache-Control: private` when session cookies are set
-    /// and nothing stricter is there.
-    ///
-    /// # Errors
-    /// [`SaveError`] as [`Engine::save`] returns it; the headers are then
-    /// left as they were.
-    pub fn save_headers(
-        &self,
-        session: &mut Session,
-        headers: &mut HeaderMap,
-    ) -> Result<SaveReport, SaveError> {
-        let personal = session.is_accessed() || session.is_modified();
-        let saved = self.save(session)?;
-        let vary = personal || !saved.set_cookies.is_empty();
-        apply(headers, saved.set_cookies, vary);
-        Ok(saved.report)
-    }
-
-    /// [`Engine::save`] into a response.
-    pub fn save_response<B>(
-        &self,
-        session: &mut Session,
-        response: &mut Response<B>,
-    ) -> Result<SaveReport, SaveError> {
-        self.save_headers(session, response.headers_mut())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Key;
+    use crate::{Engine, Key};
+
+    fn engine() -> Engine {
+        Engine::builder(Key::try_from_bytes(&[3; 32]).unwrap())
+            .build()
+            .unwrap()
+    }
+
+    fn load(engine: &Engine, headers: &HeaderMap) -> Session {
+        engine.load(cookies(headers), user_agent(headers))
+    }
 
     #[test]
     fn roundtrip_through_header_maps_and_vary_once() {
-        let engine = Engine::builder(Key::try_from_bytes(&[3; 32]).unwrap())
-            .build()
-            .unwrap();
-        let mut session = engine.load_headers(&HeaderMap::new());
+        let engine = engine();
+        let mut session = load(&engine, &HeaderMap::new());
         session.insert("a", &1).unwrap();
         let mut out = HeaderMap::new();
         out.append(VARY, HeaderValue::from_static("Accept-Encoding, cookie"));
-        engine.save_headers(&mut session, &mut out).unwrap();
+        let saved = engine.save(&mut session).unwrap();
+        apply(&mut out, &session, saved);
         assert_eq!(out.get_all(VARY).iter().count(), 1);
         let mut request = HeaderMap::new();
         for set in out.get_all(SET_COOKIE) {
             let pair = set.to_str().unwrap().split(';').next().unwrap().to_owned();
             request.append(COOKIE, HeaderValue::try_from(pair).unwrap());
         }
-        let again = engine.load_headers(&request);
+        let again = load(&engine, &request);
         assert_eq!(again.get::<u8>("a").unwrap(), Some(1));
         assert_eq!(again.request_chunks(), 1);
     }
 
     #[test]
     fn removals_go_out_before_the_cookies_written() {
-        let engine = Engine::builder(Key::try_from_bytes(&[3; 32]).unwrap())
-            .build()
-            .unwrap();
-        let mut session = engine.load_headers(&HeaderMap::new());
+        let engine = engine();
+        let mut session = load(&engine, &HeaderMap::new());
         session.insert("a", &1).unwrap();
         let saved = engine.save(&mut session).unwrap();
         let pair = saved.set_cookies[0].split(';').next().unwrap();
@@ -152,10 +117,11 @@ mod tests {
         let mut request = HeaderMap::new();
         let header = format!("{pair}; session.1=leftover; session.2=leftover");
         request.append(COOKIE, HeaderValue::try_from(header).unwrap());
-        let mut session = engine.load_headers(&request);
+        let mut session = load(&engine, &request);
         session.insert("b", &2).unwrap();
         let mut out = HeaderMap::new();
-        engine.save_headers(&mut session, &mut out).unwrap();
+        let saved = engine.save(&mut session).unwrap();
+        apply(&mut out, &session, saved);
         let lines: Vec<&str> = out
             .get_all(SET_COOKIE)
             .iter()
@@ -169,12 +135,11 @@ mod tests {
 
     #[test]
     fn untouched_session_adds_no_headers() {
-        let engine = Engine::builder(Key::try_from_bytes(&[3; 32]).unwrap())
-            .build()
-            .unwrap();
-        let mut session = engine.load_headers(&HeaderMap::new());
+        let engine = engine();
+        let mut session = load(&engine, &HeaderMap::new());
         let mut out = HeaderMap::new();
-        engine.save_headers(&mut session, &mut out).unwrap();
+        let saved = engine.save(&mut session).unwrap();
+        apply(&mut out, &session, saved);
         assert!(out.is_empty());
     }
 }

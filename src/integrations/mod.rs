@@ -7,6 +7,8 @@ pub mod actix;
 #[cfg(feature = "axum")]
 pub mod axum;
 #[cfg(any(feature = "tower", feature = "actix"))]
+mod finish;
+#[cfg(any(feature = "tower", feature = "actix"))]
 mod future;
 pub mod http;
 pub mod response;

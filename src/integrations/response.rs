@@ -10,10 +10,6 @@
 //!   cache: it gets `Cache-Control: private` unless it already says
 //!   `private` or `no-store`.
 
-#[cfg(any(feature = "tower", feature = "actix"))]
-use crate::integrations::future::Finish;
-#[cfg(any(feature = "tower", feature = "actix"))]
-use crate::SessionHandle;
 use crate::{SaveError, SaveReport};
 
 /// What a layer did with the session as the response went out. The tower
@@ -53,53 +49,6 @@ pub(crate) fn failed_status(error: &SaveError) -> Option<u16> {
         }),
         SaveError::SessionGone => Some(409),
         _ => None,
-    }
-}
-
-/// Saves the session of a finished request, unless it answered with a
-/// server error; the layers' path for an engine with stores.
-#[cfg(all(feature = "store", any(feature = "tower", feature = "actix")))]
-pub(crate) async fn finish(session: &SessionHandle, server_error: bool) -> Finish {
-    if session.engine().uses_stores() && !server_error {
-        let personal = session.is_accessed() || session.is_modified();
-        return finished(personal, session.save_async().await);
-    }
-    finish_now(session, server_error)
-}
-
-/// Saves the session of a finished request, unless it answered with a
-/// server error, for an engine without stores (which saves synchronously).
-#[cfg(any(feature = "tower", feature = "actix"))]
-pub(crate) fn finish_now(session: &SessionHandle, server_error: bool) -> Finish {
-    let personal = session.is_accessed() || session.is_modified();
-    if server_error {
-        return Finish {
-            set_cookies: Vec::new(),
-            vary: personal,
-            status: None,
-            outcome: SaveOutcome::SkippedServerError,
-        };
-    }
-    finished(personal, session.save())
-}
-
-/// What to add to the response after a save; `personal` when the request
-/// read or wrote the session.
-#[cfg(any(feature = "tower", feature = "actix"))]
-fn finished(personal: bool, saved: Result<crate::Saved, SaveError>) -> Finish {
-    match saved {
-        Ok(saved) => Finish {
-            vary: personal || !saved.set_cookies.is_empty(),
-            set_cookies: saved.set_cookies,
-            status: None,
-            outcome: SaveOutcome::Saved(Box::new(saved.report)),
-        },
-        Err(e) => Finish {
-            set_cookies: Vec::new(),
-            vary: personal,
-            status: failed_status(&e),
-            outcome: SaveOutcome::Failed(e),
-        },
     }
 }
 

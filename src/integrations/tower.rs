@@ -13,8 +13,9 @@
 //! - saves nothing when the handler answered with a server error (5xx): a
 //!   change half made before the failure is not persisted (4xx responses
 //!   are saved as usual);
-//! - with a store (feature `store`), loads the record before the handler
-//!   and writes the changed keys after it; when that write fails, it
+//! - for an [`Engine<Stored>`](crate::Stored), awaits the stores before
+//!   the handler and writes the changed keys after it; when that write
+//!   fails, it
 //!   answers with an empty body instead of the handler's: 503 (with
 //!   `Retry-After: 1`) when the store was unreachable, 409 when another
 //!   request destroyed or regenerated the session first. Read-only
@@ -48,43 +49,38 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use http::{Request, Response};
 use tower::{Layer, Service};
 
-use crate::integrations::future::{Finish, SessionResponse};
-use crate::integrations::http::apply;
-#[cfg(feature = "store")]
-use crate::integrations::response::finish;
+use crate::engine::flavour::Flavour;
+use crate::integrations::finish::Finish;
+use crate::integrations::future::SessionResponse;
+use crate::integrations::http::{apply_lines, cookies, user_agent};
 use crate::integrations::response::SaveOutcome;
 use crate::integrations::ResponseFuture;
-use crate::{Engine, SessionHandle};
+use crate::{Client, Engine, SessionHandle};
 
 /// Loads and saves sessions around an inner service; see the
 /// [module](self) for what it does.
 #[derive(Debug, Clone)]
-pub struct SessionLayer {
-    engine: Arc<Engine>,
+pub struct SessionLayer<F: Flavour = Client> {
+    engine: Engine<F>,
 }
 
-impl SessionLayer {
-    /// A layer over `engine`.
-    pub fn new(engine: Engine) -> SessionLayer {
-        SessionLayer::shared(Arc::new(engine))
-    }
-
-    /// A layer over an engine shared with other code.
-    pub fn shared(engine: Arc<Engine>) -> SessionLayer {
+impl<F: Flavour> SessionLayer<F> {
+    /// A layer over `engine` (a clone of it: every clone shares one
+    /// configuration).
+    pub fn new(engine: Engine<F>) -> SessionLayer<F> {
         SessionLayer { engine }
     }
 }
 
-impl<S> Layer<S> for SessionLayer {
-    type Service = SessionService<S>;
+impl<S, F: Flavour> Layer<S> for SessionLayer<F> {
+    type Service = SessionService<S, F>;
 
-    fn layer(&self, inner: S) -> SessionService<S> {
+    fn layer(&self, inner: S) -> SessionService<S, F> {
         SessionService {
             inner,
             engine: self.engine.clone(),
@@ -94,12 +90,21 @@ impl<S> Layer<S> for SessionLayer {
 
 /// The service [`SessionLayer`] makes.
 #[derive(Debug, Clone)]
-pub struct SessionService<S> {
+pub struct SessionService<S, F: Flavour = Client> {
     inner: S,
-    engine: Arc<Engine>,
+    engine: Engine<F>,
 }
 
-impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for SessionService<S>
+impl<S: Clone, F: Flavour> SessionService<S, F> {
+    /// The clone that was driven to readiness serves this request; a fresh
+    /// clone waits for the next one (tower's advice).
+    fn ready_inner(&mut self) -> S {
+        let clone = self.inner.clone();
+        std::mem::replace(&mut self.inner, clone)
+    }
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for SessionService<S, Client>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
     S::Future: Send + 'static,
@@ -109,37 +114,57 @@ where
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
-    type Future = ResponseFuture<S::Future, BoxedResponse<ResBody, S::Error>>;
+    type Future = ResponseFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
-        let engine = self.engine.clone();
-        // The clone that was driven to readiness serves this request; a
-        // fresh clone waits for the next one (tower's advice).
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
-        // Only an engine with a store needs the asynchronous load and save.
-        #[cfg(feature = "store")]
-        if engine.uses_stores() {
-            let future = Box::pin(async move {
-                let loaded = engine.load_headers_async(request.headers()).await;
-                let session = SessionHandle::new(engine, loaded);
-                request.extensions_mut().insert(session.clone());
-                let response = inner.call(request).await?;
-                let done = finish(&session, response.is_server_error()).await;
-                Ok(response.finish(done))
-            });
-            return ResponseFuture::boxed(future);
-        }
-        // Without a store, everything but the inner call is synchronous:
-        // load now, save when it answers, with no future of our own to box.
-        let loaded = engine.load_headers(request.headers());
-        let session = SessionHandle::new(engine, loaded);
+        let mut inner = self.ready_inner();
+        // A client engine loads now and saves when the inner service
+        // answers, with no future of its own to box.
+        let headers = request.headers();
+        let loaded = self.engine.load(cookies(headers), user_agent(headers));
+        let session = SessionHandle::new(&self.engine, loaded);
         request.extensions_mut().insert(session.clone());
-        ResponseFuture::direct(inner.call(request), session)
+        ResponseFuture::new(inner.call(request), session, self.engine.clone())
+    }
+}
+
+#[cfg(feature = "store")]
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for SessionService<S, crate::Stored>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    ReqBody: Send + 'static,
+    ResBody: Default + Send + 'static,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = BoxedResponse<ResBody, S::Error>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
+        let mut inner = self.ready_inner();
+        let engine = self.engine.clone();
+        let headers = request.headers();
+        let loading = engine.load(cookies(headers), user_agent(headers));
+        Box::pin(async move {
+            let session = SessionHandle::new(&engine, loading.await);
+            request.extensions_mut().insert(session.clone());
+            let response = inner.call(request).await?;
+            let done = crate::integrations::finish::finish_stored(
+                &engine,
+                &session,
+                response.is_server_error(),
+            )
+            .await;
+            Ok(response.finish(done))
+        })
     }
 }
 
@@ -154,14 +179,14 @@ impl<B: Default> SessionResponse for Response<B> {
         if let Some(status) = done.status {
             self = lost_changes(status);
         }
-        apply(self.headers_mut(), done.set_cookies, done.vary);
+        apply_lines(self.headers_mut(), done.set_cookies, done.vary);
         self.extensions_mut().insert::<SaveOutcome>(done.outcome);
         self
     }
 }
 
-/// A boxed response future, for engines with stores.
-type BoxedResponse<B, E> = Pin<Box<dyn Future<Output = Result<Response<B>, E>> + Send>>;
+/// A stored engine's response future: the load, the call and the save.
+pub type BoxedResponse<B, E> = Pin<Box<dyn Future<Output = Result<Response<B>, E>> + Send>>;
 
 /// The answer instead of the handler's when its changes were lost.
 fn lost_changes<B: Default>(status: u16) -> Response<B> {

@@ -1,9 +1,10 @@
-//! The session: the data ([`SessionData`]) with change tracking and what
-//! the request said about it ([`Session`]), and the shareable handle the
-//! framework layers hand to handlers ([`SessionHandle`]).
+//! The session: the data ([`SessionData`]) with change tracking, and what
+//! the request said about it ([`Session`]): its cookies
+//! ([`request`]), its store state ([`server`]), and, for an engine with
+//! groups, each group's share ([`parts`]).
 
-mod data;
-mod handle;
+pub(crate) mod parts;
+pub(crate) mod request;
 pub(crate) mod server;
 
 use std::cell::Cell;
@@ -12,11 +13,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
-pub use data::SessionData;
-pub use handle::{SavePreview, SessionHandle};
-
-use crate::engine::request::RequestState;
-use crate::{EmptyReason, ValueError};
+use crate::session::request::RequestState;
+use crate::{EmptyReason, SessionData, ValueError};
 
 /// A web session: the data plus what the request said about it.
 ///
@@ -25,6 +23,25 @@ use crate::{EmptyReason, ValueError};
 /// handler, and give it to [`Engine::save`](crate::Engine::save). The session
 /// remembers whether it was read and changed, so that a response carries
 /// `Set-Cookie` only when needed.
+///
+/// # Ending and renewing
+///
+/// Four calls end or renew a session, each with one meaning in every
+/// layout; the next save carries them out:
+///
+/// | call | the data | the cookies | a store record | a revocable id |
+/// |---|---|---|---|---|
+/// | [`destroy`](Session::destroy) | every key goes | expired | deleted | tombstoned: every copy of the cookie loads empty |
+/// | [`clear`](Session::clear) | every key goes | expired (nothing to hold) | kept, emptied, under the same id | not tombstoned |
+/// | [`regenerate`](Session::regenerate) | kept | re-issued | moved to a new id | the old one tombstoned |
+/// | [`renew`](Session::renew) | kept | re-issued with a new issued-at time | its expiry moves with them | kept |
+///
+/// Keys set after a `destroy` in the same request start a new session,
+/// under a new id. A client-side session without a store has no id that
+/// could outlive its cookies: there `destroy` and `clear` both expire the
+/// cookies, and `regenerate` re-issues them as `renew` does (copies of the
+/// old cookies stay valid until they expire; make the session revocable to
+/// end them).
 ///
 /// # Example
 /// ```
@@ -47,7 +64,7 @@ pub struct Session {
     /// For an engine that keeps sessions in a store.
     pub(crate) server: Option<server::ServerState>,
     /// For an engine with groups: each group's share.
-    pub(crate) parts: Option<Box<crate::engine::groups::Parts>>,
+    pub(crate) parts: Option<Box<parts::Parts>>,
 }
 
 impl Session {
@@ -108,33 +125,44 @@ impl Session {
         removed
     }
 
-    /// Destroys the session: every key goes, and the next save expires every
-    /// session cookie the request carried. For a store-backed session the
-    /// save also deletes its record, so that every copy of the cookie (in
-    /// another tab, or stolen) then loads empty with
-    /// [`EmptyReason::RecordGone`], and a save still in flight elsewhere
-    /// can't bring it back.
+    /// Empties the session: every key goes, as if each were removed, and
+    /// the session itself stays (see the [table](Session#ending-and-renewing)).
+    /// A store-backed session keeps its record and id, emptied.
     pub fn clear(&mut self) {
+        let keys: Vec<String> = self.data.keys().map(str::to_owned).collect();
+        for key in keys {
+            self.remove(&key);
+        }
+        if let Some(parts) = &mut self.parts {
+            parts.sessions.iter_mut().for_each(Session::clear);
+        }
+    }
+
+    /// Ends the session (logout): every key goes, and the next save
+    /// expires every session cookie the request carried, deletes its store
+    /// record, and tombstones a revocable id, so that every copy of the
+    /// cookie (in another tab, or stolen) then loads empty with
+    /// [`EmptyReason::RecordGone`] or [`EmptyReason::Revoked`], and a save
+    /// still in flight elsewhere can't bring it back. Keys set after it in
+    /// the same request start a new session under a new id.
+    pub fn destroy(&mut self) {
         self.modified |= !self.data.is_empty() || self.request.carried_cookies();
         self.data.clear();
         if let Some(parts) = &mut self.parts {
-            parts.sessions.iter_mut().for_each(Session::clear);
+            parts.sessions.iter_mut().for_each(Session::destroy);
             self.modified = true;
         }
         if let Some(server) = &mut self.server {
             server.destroy |= server.id.is_some();
             server.changed.clear();
+            server.rewrite_all = false;
         }
-    }
-
-    /// The same as [`clear`](Session::clear): logout.
-    pub fn destroy(&mut self) {
-        self.clear();
     }
 
     /// Gives the session a new id and keeps its data, for login (against
     /// session fixation): the old id stops working. A client-side session
-    /// has no id in the store: its cookies are re-issued.
+    /// without a store has no id that could be ended: its cookies are
+    /// re-issued.
     pub fn regenerate(&mut self) {
         self.renew = true;
         if let Some(parts) = &mut self.parts {
@@ -146,7 +174,8 @@ impl Session {
     }
 
     /// Forces the next save to re-issue the cookies (with a new issued-at
-    /// time) even though nothing changed.
+    /// time, which moves the max age, and a store record's expiry with it)
+    /// even though nothing changed.
     pub fn renew(&mut self) {
         self.renew = true;
         if let Some(parts) = &mut self.parts {
@@ -349,13 +378,16 @@ mod tests {
 
     #[test]
     fn clearing_an_empty_fresh_session_changes_nothing() {
-        let mut s = Session::new();
-        s.clear();
-        assert!(!s.is_modified());
-        s.insert("a", &1).unwrap();
-        s.clear();
-        assert!(s.is_modified());
-        assert!(s.is_empty());
+        for end in [Session::clear, Session::destroy] {
+            let mut s = Session::new();
+            end(&mut s);
+            assert!(!s.is_modified());
+            s.insert("a", &1).unwrap();
+            s.mark_saved();
+            end(&mut s);
+            assert!(s.is_modified());
+            assert!(s.is_empty());
+        }
     }
 
     #[test]

@@ -104,7 +104,7 @@ use std::sync::Arc;
 
 pub mod contract;
 mod deadline;
-mod error;
+pub(crate) mod error;
 mod memory;
 mod record;
 #[cfg(feature = "redb")]

@@ -6,7 +6,9 @@
 use crate::codec::aead::Sealer;
 use crate::codec::key::KeyRing;
 use crate::codec::Secrets;
-use crate::{Engine, EngineBuilder, MasterRing};
+use crate::engine::builder::EngineBuilder;
+use crate::engine::flavour::Flavour;
+use crate::{Engine, MasterRing};
 
 /// What `EngineBuilder::encrypt` recorded.
 #[derive(Clone)]
@@ -29,7 +31,7 @@ impl Encrypt {
     }
 }
 
-impl EngineBuilder {
+impl<F: Flavour> EngineBuilder<F> {
     /// Encrypts sessions (feature `encrypt`) with AES-256-GCM-SIV under
     /// keys that the ring's master secrets derive for the cookie name: the
     /// first key encrypts, every key decrypts, and a session an old key
@@ -59,7 +61,7 @@ impl EngineBuilder {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn encrypt(mut self, ring: impl Into<MasterRing>) -> Self {
-        self.encrypt = Some(Encrypt {
+        self.settings.encrypt = Some(Encrypt {
             ring: ring.into(),
             derive_signing: false,
         });
@@ -94,7 +96,7 @@ impl Engine {
     pub fn encrypted(ring: impl Into<MasterRing>) -> EngineBuilder {
         let ring = ring.into();
         let mut builder = Engine::builder(ring.signing_ring("session"));
-        builder.encrypt = Some(Encrypt {
+        builder.settings.encrypt = Some(Encrypt {
             ring,
             derive_signing: true,
         });

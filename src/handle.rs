@@ -1,10 +1,11 @@
 //! A session handle that frameworks can carry: `Clone + Send + Sync`,
 //! cheap to clone, with `&self` methods.
 //!
-//! The layers ([`integrations`](crate::integrations)) load the session on
-//! the way in, put a handle in the request, and save it on the way out.
-//! Every method locks the session only for its own duration, so no guard
-//! is ever held across an `.await` in a handler.
+//! The layers ([`integrations`](crate::integrations)) load the session with
+//! the engine's `load` on the way in, put a handle in the request, and save
+//! it with the engine's `save` on the way out. Every method locks the
+//! session only for its own duration, so no guard is ever held across an
+//! `.await` in a handler.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -12,7 +13,10 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::{EmptyReason, Engine, SaveError, SaveReport, Saved, Session, SessionData, ValueError};
+use crate::engine::flavour::Flavour;
+use crate::engine::report::SaveReport;
+use crate::engine::Core;
+use crate::{EmptyReason, Engine, SaveError, Session, SessionData, ValueError};
 
 /// A shareable session: what a handler receives from the tower, axum or
 /// actix-web layers.
@@ -23,11 +27,10 @@ use crate::{EmptyReason, Engine, SaveError, SaveReport, Saved, Session, SessionD
 ///
 /// # Example
 /// ```
-/// use std::sync::Arc;
 /// use cookietin::{Engine, Key, SessionHandle};
 ///
-/// let engine = Arc::new(Engine::builder(Key::try_from_bytes(&[1; 32])?).build()?);
-/// let session = SessionHandle::new(engine.clone(), engine.load(["theme=dark"], None));
+/// let engine = Engine::builder(Key::try_from_bytes(&[1; 32])?).build()?;
+/// let session = SessionHandle::new(&engine, engine.load(["theme=dark"], None));
 /// let shared = session.clone();
 /// std::thread::spawn(move || shared.insert("visits", &1)).join().unwrap()?;
 /// assert_eq!(session.get::<u32>("visits")?, Some(1));
@@ -40,7 +43,9 @@ pub struct SessionHandle {
 }
 
 struct Inner {
-    engine: Arc<Engine>,
+    /// The configuration of the engine that loaded the session, for
+    /// previews.
+    core: Arc<Core>,
     session: Mutex<Session>,
 }
 
@@ -65,11 +70,11 @@ pub struct SavePreview {
 }
 
 impl SessionHandle {
-    /// A handle over a loaded session, saved later by `engine`.
-    pub fn new(engine: Arc<Engine>, session: Session) -> SessionHandle {
+    /// A handle over a session that `engine` loaded (and will save).
+    pub fn new<F: Flavour>(engine: &Engine<F>, session: Session) -> SessionHandle {
         SessionHandle {
             inner: Arc::new(Inner {
-                engine,
+                core: engine.core().clone(),
                 session: Mutex::new(session),
             }),
         }
@@ -82,11 +87,6 @@ impl SessionHandle {
             .session
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// The engine that loaded the session and will save it.
-    pub fn engine(&self) -> &Arc<Engine> {
-        &self.inner.engine
     }
 
     /// The value at `key`, converted to `T`. Marks the session accessed.
@@ -131,18 +131,19 @@ impl SessionHandle {
         self.lock().is_empty()
     }
 
-    /// Destroys the session: every key goes, and the save expires every
-    /// session cookie the request carried.
+    /// Empties the session and keeps it: see [`Session::clear`].
     pub fn clear(&self) {
         self.lock().clear();
     }
 
-    /// Re-issues the cookies on save even though nothing changed.
+    /// Re-issues the cookies on save even though nothing changed: see
+    /// [`Session::renew`].
     pub fn renew(&self) {
         self.lock().renew();
     }
 
-    /// Logout: see [`Session::destroy`].
+    /// Logout, for every copy of the cookie the layout can reach: see
+    /// [`Session::destroy`].
     pub fn destroy(&self) {
         self.lock().destroy();
     }
@@ -184,12 +185,13 @@ impl SessionHandle {
     /// the data as it would be written. A handler can tell its user the
     /// truth before answering (a cart of 7 items that only 4 survive).
     ///
-    /// The save at the end of the request may still differ if the session
-    /// changes in between.
+    /// No store is written: for a layout with stores, the preview is the
+    /// cookies' fit (keys an overflow would move stay in the data, as the
+    /// save keeps them). The save at the end of the request may still
+    /// differ if the session changes in between.
     ///
     /// # Example
     /// ```
-    /// use std::sync::Arc;
     /// use cookietin::{Engine, Key, SessionHandle};
     ///
     /// let engine = Engine::builder(Key::try_from_bytes(&[1; 32])?)
@@ -201,8 +203,7 @@ impl SessionHandle {
     ///         let _ = data.insert("cart", &cart);
     ///     })
     ///     .build()?;
-    /// let engine = Arc::new(engine);
-    /// let session = SessionHandle::new(engine.clone(), engine.load(Vec::<&str>::new(), None));
+    /// let session = SessionHandle::new(&engine, engine.load(Vec::<&str>::new(), None));
     /// // Seven SKUs that don't compress much.
     /// let cart: Vec<String> = (1..=7u64)
     ///     .map(|i| format!("{:016x}", i.wrapping_mul(0x9E37_79B9_7F4A_7C15)))
@@ -218,41 +219,18 @@ impl SessionHandle {
     /// ```
     ///
     /// # Errors
-    /// [`SaveError`] as [`Engine::save`] would return it.
+    /// [`SaveError`] as [`Engine::save`] would return it for the cookies;
+    /// no store is asked.
     pub fn preview(&self) -> Result<SavePreview, SaveError> {
-        let mut copy = self.lock().clone();
-        let saved = self.inner.engine.save(&mut copy)?;
-        Ok(SavePreview {
-            report: saved.report,
-            data: copy.data().clone(),
-        })
+        let session = self.lock().clone();
+        let (report, data) = self.inner.core.preview(session)?;
+        Ok(SavePreview { report, data })
     }
 
-    /// Saves the session now with its engine ([`Engine::save`]): the layers
-    /// call this once the handler has answered.
-    ///
-    /// # Errors
-    /// [`SaveError`] as [`Engine::save`] returns it.
-    pub fn save(&self) -> Result<Saved, SaveError> {
-        self.inner.engine.save(&mut self.lock())
-    }
-
-    /// [`Engine::save_async`]: the layers call this once the handler has
-    /// answered (feature `store`).
-    ///
-    /// # Errors
-    /// [`SaveError`] as [`Engine::save_async`] returns it.
-    #[cfg(feature = "store")]
-    pub async fn save_async(&self) -> Result<Saved, SaveError> {
-        if !self.inner.engine.uses_stores() {
-            return self.save();
-        }
-        // The session leaves the lock while the store is awaited, so that
-        // no guard is held across an `.await`.
-        let mut session = std::mem::take(&mut *self.lock());
-        let saved = self.inner.engine.save_async(&mut session).await;
-        *self.lock() = session;
-        saved
+    /// The session itself, locked: for the layers' save.
+    #[cfg_attr(not(any(feature = "tower", feature = "actix")), allow(dead_code))]
+    pub(crate) fn session(&self) -> MutexGuard<'_, Session> {
+        self.lock()
     }
 }
 
@@ -261,14 +239,15 @@ mod tests {
     use super::*;
     use crate::Key;
 
+    fn engine() -> Engine {
+        Engine::builder(Key::try_from_bytes(&[2; 32]).unwrap())
+            .build()
+            .unwrap()
+    }
+
     fn handle() -> SessionHandle {
-        let engine = Arc::new(
-            Engine::builder(Key::try_from_bytes(&[2; 32]).unwrap())
-                .build()
-                .unwrap(),
-        );
-        let session = engine.load(Vec::<&str>::new(), None);
-        SessionHandle::new(engine, session)
+        let engine = engine();
+        SessionHandle::new(&engine, engine.load(Vec::<&str>::new(), None))
     }
 
     #[test]
@@ -283,13 +262,18 @@ mod tests {
     }
 
     #[test]
-    fn save_writes_and_resets_modified() {
-        let h = handle();
+    fn the_engine_saves_what_the_handle_holds() {
+        let engine = engine();
+        let h = SessionHandle::new(&engine, engine.load(Vec::<&str>::new(), None));
         h.insert("k", &"v").unwrap();
-        let saved = h.save().unwrap();
+        let saved = engine.save(&mut h.session()).unwrap();
         assert_eq!(saved.report.chunks, 1);
         assert!(!h.is_modified());
-        assert!(h.save().unwrap().set_cookies.is_empty());
+        assert!(engine
+            .save(&mut h.session())
+            .unwrap()
+            .set_cookies
+            .is_empty());
     }
 
     #[test]

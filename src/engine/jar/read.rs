@@ -1,0 +1,192 @@
+//! Reading a jar's cookies from the request's Cookie headers, never
+//! failing: bad cookies give an empty session and a reason.
+
+use std::sync::Arc;
+
+use crate::browser::Browser;
+use crate::codec::chunk_names::chunk_index;
+use crate::codec::{self, OpenPolicy, ID_LEN};
+use crate::engine::jar::Jar;
+use crate::fit::chunk::Gathered;
+use crate::session::request::RequestState;
+use crate::{EmptyReason, Session, SessionData};
+
+/// Trims the optional white space around a Cookie header piece: spaces
+/// and tabs only (RFC 6265's OWS), so any other byte counts as cookie bytes.
+fn trim_ows(piece: &[u8]) -> &[u8] {
+    let ows = |b: &u8| *b == b' ' || *b == b'\t';
+    let start = piece.iter().position(|b| !ows(b)).unwrap_or(piece.len());
+    let end = piece.iter().rposition(|b| !ows(b)).map_or(start, |i| i + 1);
+    &piece[start..end]
+}
+
+/// Scratch buffers kept above this size are shrunk back after use.
+const SCRATCH_KEEP: usize = 64 * 1024;
+
+thread_local! {
+    /// The decoded envelope and the inflated JSON of a load, reused so that a
+    /// load allocates only the session it returns.
+    static SCRATCH: std::cell::RefCell<(Vec<u8>, Vec<u8>)> = const {
+        std::cell::RefCell::new((Vec::new(), Vec::new()))
+    };
+}
+
+fn with_scratch<T>(f: impl FnOnce(&mut Vec<u8>, &mut Vec<u8>) -> T) -> T {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => {
+            let (envelope, json) = &mut *scratch;
+            let out = f(envelope, json);
+            for buffer in [envelope, json] {
+                buffer.clear();
+                buffer.shrink_to(SCRATCH_KEEP);
+            }
+            out
+        }
+        Err(_) => f(&mut Vec::new(), &mut Vec::new()),
+    })
+}
+
+/// Stands in for a value that is not even UTF-8: it fails base64 decoding
+/// wherever it sits, so the session is rejected as malformed.
+const NOT_BASE64: &str = "*";
+
+/// What a verified envelope holds.
+struct Opened {
+    data: SessionData,
+    header: codec::Header,
+    /// Which key of the ring verified it.
+    key_index: usize,
+    id: Option<[u8; ID_LEN]>,
+}
+
+impl Jar {
+    /// The session as the request's cookies hold it, for the browser the
+    /// request named, at `now`.
+    pub(crate) fn read<H: AsRef<[u8]>>(
+        &self,
+        headers: &[H],
+        browser: Arc<Browser>,
+        now: u64,
+    ) -> Session {
+        let mut state = RequestState {
+            browser: Some(browser),
+            ..RequestState::default()
+        };
+        let mut gathered = Gathered::default();
+        for header in headers {
+            let bytes = header.as_ref();
+            // Splitting a str on a char searches with memchr; a header with
+            // bytes that are not UTF-8 falls back to a byte-by-byte split.
+            match std::str::from_utf8(bytes) {
+                Ok(text) => text
+                    .split(';')
+                    .for_each(|piece| self.sort_piece(piece.as_bytes(), &mut gathered, &mut state)),
+                Err(_) => bytes
+                    .split(|&b| b == b';')
+                    .for_each(|piece| self.sort_piece(piece, &mut gathered, &mut state)),
+            }
+        }
+        state.seen = gathered.seen;
+        state.value_bytes = gathered.total_len;
+        if gathered.seen.is_empty() {
+            return Session::loaded(SessionData::new(), state);
+        }
+        match self.open(&mut gathered, now) {
+            Ok(Opened {
+                data,
+                header,
+                key_index,
+                id,
+            }) => {
+                state.session_id = id;
+                state.loaded_chunks = header.chunks;
+                state.key_index = key_index;
+                state.issued_at = Some(u64::from(header.issued_at));
+                Session::loaded(data, state)
+            }
+            Err(reason) => {
+                state.claimed_issued_at = gathered.claimed_issued_at();
+                state.empty_reason = Some(reason);
+                Session::loaded(SessionData::new(), state)
+            }
+        }
+    }
+
+    /// Files one `;`-separated piece of a Cookie header: ours is gathered,
+    /// anyone else's is counted for the budget.
+    fn sort_piece<'h>(
+        &self,
+        piece: &'h [u8],
+        gathered: &mut Gathered<'h>,
+        state: &mut RequestState,
+    ) {
+        let piece = trim_ows(piece);
+        if piece.is_empty() {
+            return;
+        }
+        let separator = if state.header_bytes == 0 { 0 } else { 2 };
+        match self.ours(piece) {
+            Some((index, value)) => {
+                // A second copy of a chunk is another path's cookie, which
+                // no save of ours can remove: the budget leaves it out.
+                if !gathered.seen.contains(index) {
+                    state.header_bytes += piece.len() + separator;
+                    state.own_bytes += piece.len() + 2;
+                }
+                gathered.push(index, value);
+            }
+            None => {
+                state.header_bytes += piece.len() + separator;
+                let separator = if state.other_cookies == 0 { 0 } else { 2 };
+                state.other_bytes += piece.len() + separator;
+                state.other_cookies += 1;
+            }
+        }
+    }
+
+    /// The chunk index and value of a `name=value` piece, if it is ours.
+    fn ours<'p>(&self, piece: &'p [u8]) -> Option<(u8, &'p str)> {
+        // Most of a header is other cookies: skip them before any parsing.
+        if !piece.starts_with(self.name.as_bytes()) {
+            return None;
+        }
+        let Ok(piece) = std::str::from_utf8(piece) else {
+            // Our values are ASCII, so a piece that is not UTF-8 is only
+            // ours if its name is, and then its value is malformed.
+            let name = trim_ows(piece.split(|&b| b == b'=').next()?);
+            let index = chunk_index(&self.name, std::str::from_utf8(name).ok()?)?;
+            return Some((index, NOT_BASE64));
+        };
+        let cookie = cookie::Cookie::parse(piece).ok()?;
+        let index = chunk_index(&self.name, cookie.name_raw()?)?;
+        let value = cookie.value_raw()?;
+        // RFC 6265 allows a value in double quotes.
+        let value = value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .unwrap_or(value);
+        Some((index, value))
+    }
+
+    fn open(&self, gathered: &mut Gathered, now: u64) -> Result<Opened, EmptyReason> {
+        if gathered.total_len > self.max_encoded_bytes {
+            return Err(EmptyReason::TooLarge);
+        }
+        let policy = OpenPolicy {
+            now,
+            max_age: self.max_age,
+            clock_skew: self.clock_skew,
+            max_json: self.max_json_bytes,
+        };
+        with_scratch(|envelope, json| {
+            let verified = gathered.assemble(&self.name, &self.keys, envelope)?;
+            let (data, id) = codec::open(envelope, &verified, &policy, json)?;
+            Ok(Opened {
+                data,
+                header: verified.header,
+                key_index: verified.key_index,
+                id,
+            })
+        })
+    }
+}

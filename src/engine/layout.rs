@@ -1,0 +1,126 @@
+//! Where a session's data lives: the [`Layout`], one value chosen when the
+//! engine is built. The load and save pipelines
+//! ([`load`](super::load), [`save`](super::save)) walk it; no other file
+//! branches on it.
+
+use std::collections::BTreeMap;
+
+use crate::engine::jar::Jar;
+#[cfg(feature = "store")]
+use crate::engine::steps::{overflow::Overflow, records::Records, revocation::Revocation};
+
+/// Where a session's data lives.
+pub(crate) enum Layout {
+    /// In the cookies; with a revocation store, the envelope also carries
+    /// an id that a destroy tombstones.
+    Cookies {
+        jar: Jar,
+        #[cfg(feature = "store")]
+        revocation: Option<Revocation>,
+    },
+    /// In a store; the cookie carries only a signed id.
+    #[cfg(feature = "store")]
+    Stored { jar: Jar, records: Records },
+    /// In the cookies, and what they can't hold in a store, under the id
+    /// the envelope carries.
+    #[cfg(feature = "store")]
+    Overflow {
+        jar: Jar,
+        overflow: Overflow,
+        revocation: Option<Revocation>,
+    },
+    /// Groups of keys, each in a layout of its own (never groups again)
+    /// with its own cookies.
+    Groups(Groups),
+}
+
+impl Layout {
+    /// The cookies of a layout that is not groups; for groups, the group
+    /// that holds every key no other claims.
+    pub(crate) fn jar(&self) -> &Jar {
+        match self {
+            Layout::Cookies { jar, .. } => jar,
+            #[cfg(feature = "store")]
+            Layout::Stored { jar, .. } | Layout::Overflow { jar, .. } => jar,
+            Layout::Groups(groups) => groups.members[groups.rest].jar(),
+        }
+    }
+
+    /// The groups, when the layout is groups.
+    pub(crate) fn groups(&self) -> Option<&Groups> {
+        match self {
+            Layout::Groups(groups) => Some(groups),
+            _ => None,
+        }
+    }
+
+    /// The layouts whose cookies make up a session: the groups, or this
+    /// one alone.
+    #[cfg(feature = "store")]
+    pub(crate) fn members(&self) -> &[Layout] {
+        match self {
+            Layout::Groups(groups) => &groups.members,
+            single => std::slice::from_ref(single),
+        }
+    }
+
+    /// The revocable members: each one's cookies and revocation store.
+    #[cfg(feature = "store")]
+    pub(crate) fn revocations(&self) -> impl Iterator<Item = (&Jar, &Revocation)> {
+        self.members().iter().filter_map(|member| match member {
+            Layout::Cookies {
+                jar,
+                revocation: Some(revocation),
+            }
+            | Layout::Overflow {
+                jar,
+                revocation: Some(revocation),
+                ..
+            } => Some((jar, revocation)),
+            _ => None,
+        })
+    }
+
+    /// The layout's name, for reports and traces.
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            Layout::Cookies { .. } => "cookies",
+            #[cfg(feature = "store")]
+            Layout::Stored { .. } => "stored",
+            #[cfg(feature = "store")]
+            Layout::Overflow { .. } => "overflow",
+            Layout::Groups(_) => "groups",
+        }
+    }
+}
+
+/// Groups of keys, in priority order: the added groups, then the engine's
+/// own. Each member is a layout with its own cookie name.
+pub(crate) struct Groups {
+    pub members: Vec<Layout>,
+    /// The group of each key some group claims by name.
+    pub claimed: BTreeMap<String, usize>,
+    /// The group that holds every other key.
+    pub rest: usize,
+}
+
+impl Groups {
+    /// The group that holds `key`.
+    pub(crate) fn route(&self, key: &str) -> usize {
+        self.claimed.get(key).copied().unwrap_or(self.rest)
+    }
+}
+
+/// Where one key of a grouped session lives: see
+/// [`Engine::placement`](crate::Engine::placement).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct Placement {
+    /// The session key.
+    pub key: String,
+    /// The cookie name of the group that holds it.
+    pub group: String,
+    /// Whether it sits in the group's overflow store rather than its
+    /// cookies (as last loaded or saved).
+    pub overflowed: bool,
+}

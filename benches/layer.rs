@@ -23,7 +23,6 @@ mod setup;
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 use std::time::Instant;
 
 use cookietin::{Engine, Session};
@@ -66,13 +65,14 @@ mod on_axum {
     use axum::response::IntoResponse;
     use axum::routing::get;
     use axum::Router;
+    use cookietin::integrations::http::{apply, cookies, user_agent};
     use cookietin::integrations::tower::SessionLayer;
     use cookietin::SessionHandle;
     use tower::ServiceExt;
 
     #[derive(Clone)]
     struct App {
-        engine: Arc<Engine>,
+        engine: Engine,
         read_key: &'static str,
     }
 
@@ -87,16 +87,16 @@ mod on_axum {
     }
 
     fn by_hand(app: &App, headers: &HeaderMap, write: bool) -> Response<Body> {
-        let mut session = app.engine.load_headers(headers);
+        let mut session = app.engine.load(cookies(headers), user_agent(headers));
         black_box(work(&mut session, app.read_key, write));
         // The layered handlers answer "ok" as axum turns it into a
         // response (with its Content-Type); so does this one.
         let mut response = "ok".into_response();
         // A failed save sends the response without session cookies, as
         // the layer does.
-        let _ = app
-            .engine
-            .save_headers(&mut session, response.headers_mut());
+        if let Ok(saved) = app.engine.save(&mut session) {
+            apply(response.headers_mut(), &session, saved);
+        }
         response
     }
 
@@ -108,7 +108,7 @@ mod on_axum {
         by_hand(&app, &headers, true)
     }
 
-    pub fn routers(engine: Arc<Engine>, read_key: &'static str) -> (Router, Router) {
+    pub fn routers(engine: Engine, read_key: &'static str) -> (Router, Router) {
         let app = App {
             engine: engine.clone(),
             read_key,
@@ -121,7 +121,7 @@ mod on_axum {
             .route("/", get(layered))
             .route("/w", get(layered_write))
             .with_state(app)
-            .layer(SessionLayer::shared(engine));
+            .layer(SessionLayer::new(engine));
         (by_hand, layered)
     }
 
@@ -189,7 +189,7 @@ mod on_actix {
 
     #[derive(Clone)]
     struct Config {
-        engine: Arc<Engine>,
+        engine: Engine,
         read_key: &'static str,
     }
 
@@ -256,7 +256,7 @@ mod on_actix {
     /// times them interleaved: (hand-written ns, layered ns, median ratio).
     pub fn measure(
         system: &actix_web::rt::SystemRunner,
-        engine: Arc<Engine>,
+        engine: Engine,
         read_key: &'static str,
         cookie: &str,
         rounds: usize,
@@ -274,7 +274,7 @@ mod on_actix {
         let layered = system.block_on(test::init_service(
             App::new()
                 .app_data(web::Data::new(config))
-                .wrap(SessionMiddleware::shared(engine))
+                .wrap(SessionMiddleware::new(engine))
                 .route("/", web::get().to(layered))
                 .route("/w", web::get().to(layered_write)),
         ));
@@ -360,7 +360,7 @@ fn main() {
         .take_while(|a| a != "profile")
         .find_map(|a| a.parse().ok())
         .unwrap_or(31);
-    let engine = Arc::new(setup::engine());
+    let engine = setup::engine();
     engine.browsers().resolve(CHROME);
     let mut all = corpus::sessions();
     let runtime = tokio::runtime::Builder::new_current_thread()

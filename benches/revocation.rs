@@ -28,7 +28,7 @@ use std::time::Instant;
 use redis::aio::ConnectionManager;
 
 use cookietin::store::RedisStore;
-use cookietin::{Engine, Key, Session};
+use cookietin::{Engine, Key, Session, Stored};
 
 use corpus::CHROME;
 use interleave::paired_for;
@@ -38,13 +38,13 @@ fn key() -> Key {
 }
 
 /// The Cookie header of a returning visitor whose session `engine` saved.
-async fn returning(engine: &Engine, entries: &corpus::Entries) -> String {
-    let mut session: Session = engine.load_async(Vec::<&str>::new(), Some(CHROME)).await;
+async fn returning(engine: &Engine<Stored>, entries: &corpus::Entries) -> String {
+    let mut session: Session = engine.load(Vec::<&str>::new(), Some(CHROME)).await;
     let data = session.data_mut();
     for (k, v) in entries {
         data.insert_raw(k, v.clone());
     }
-    let saved = engine.save_async(&mut session).await.unwrap();
+    let saved = engine.save(&mut session).await.unwrap();
     let pairs: Vec<&str> = saved
         .set_cookies
         .iter()
@@ -63,7 +63,7 @@ fn main() {
         return;
     };
     let store = || RedisStore::from_connection_manager(connection.clone());
-    let plain = Engine::builder(key()).build().unwrap();
+    let plain = Engine::builder(key()).build().unwrap().into_stored();
     let revocable = Engine::builder(key()).revocable(store()).build().unwrap();
     let stored = Engine::builder(key()).server_side(store()).build().unwrap();
     plain.browsers().resolve(CHROME);
@@ -98,11 +98,11 @@ fn main() {
 }
 
 /// Nanoseconds per read-only load of `header` by `engine`, over `n`.
-fn time(runtime: &tokio::runtime::Runtime, engine: &Engine, header: &str, n: usize) -> f64 {
+fn time(runtime: &tokio::runtime::Runtime, engine: &Engine<Stored>, header: &str, n: usize) -> f64 {
     let start = Instant::now();
     runtime.block_on(async {
         for _ in 0..n {
-            let s = engine.load_async([header], Some(CHROME)).await;
+            let s = engine.load([header], Some(CHROME)).await;
             black_box(s.len());
         }
     });
@@ -114,7 +114,7 @@ fn time(runtime: &tokio::runtime::Runtime, engine: &Engine, header: &str, n: usi
 /// unrevoked session's tombstone, does not exist.
 fn time_raw(
     runtime: &tokio::runtime::Runtime,
-    engine: &Engine,
+    engine: &Engine<Stored>,
     header: &str,
     connection: &ConnectionManager,
     n: usize,
@@ -124,7 +124,7 @@ fn time_raw(
     let start = Instant::now();
     runtime.block_on(async {
         for _ in 0..n {
-            let s = engine.load_async([header], Some(CHROME)).await;
+            let s = engine.load([header], Some(CHROME)).await;
             let hash: HashMap<Vec<u8>, Vec<u8>> = redis::cmd("HGETALL")
                 .arg(&key)
                 .query_async(&mut connection)

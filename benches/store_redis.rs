@@ -44,7 +44,7 @@ use std::time::Instant;
 use cookietin::store::{
     Changes, Deadline, RecordKey, RedisStore, Store, Updated, DEFAULT_MAX_RECORD_BYTES,
 };
-use cookietin::{Engine, Key};
+use cookietin::{Engine, Key, Stored};
 use redis::aio::ConnectionManager;
 
 use corpus::CHROME;
@@ -108,7 +108,7 @@ fn per_request(
 }
 
 struct Case {
-    engine: Arc<Engine>,
+    engine: Arc<Engine<Stored>>,
     /// A `RedisStore` on the same connection, called without the engine
     /// (and without the engine's deadline wrapper).
     store: RedisStore,
@@ -125,13 +125,10 @@ struct Case {
 
 impl Case {
     async fn cookietin(&self) {
-        let mut session = self
-            .engine
-            .load_async([self.header.as_str()], Some(CHROME))
-            .await;
+        let mut session = self.engine.load([self.header.as_str()], Some(CHROME)).await;
         debug_assert!(session.empty_reason().is_none());
         session.insert("n", &next_count()).unwrap();
-        let saved = self.engine.save_async(&mut session).await.unwrap();
+        let saved = self.engine.save(&mut session).await.unwrap();
         black_box(saved);
     }
 
@@ -231,7 +228,7 @@ fn main() {
                 .query_async(&mut admin)
                 .await
                 .unwrap();
-            let mut session = engine.load_async(Vec::<&str>::new(), Some(CHROME)).await;
+            let mut session = engine.load(Vec::<&str>::new(), Some(CHROME)).await;
             {
                 let data = session.data_mut();
                 for (k, v) in &entries {
@@ -239,7 +236,7 @@ fn main() {
                 }
             }
             session.insert("n", &next_count()).unwrap();
-            let saved = engine.save_async(&mut session).await.unwrap();
+            let saved = engine.save(&mut session).await.unwrap();
             let header = saved
                 .set_cookies
                 .iter()
@@ -272,9 +269,7 @@ fn main() {
         // Check the two sides: the same commands, the same script, and a
         // cookietin save that sends no cookie.
         runtime.block_on(async {
-            let mut session = engine
-                .load_async([case.header.as_str()], Some(CHROME))
-                .await;
+            let mut session = engine.load([case.header.as_str()], Some(CHROME)).await;
             assert!(
                 session.empty_reason().is_none(),
                 "{:?}",
@@ -282,7 +277,7 @@ fn main() {
             );
             assert_eq!(session.len(), entries.len() + 1);
             session.insert("n", &next_count()).unwrap();
-            let saved = engine.save_async(&mut session).await.unwrap();
+            let saved = engine.save(&mut session).await.unwrap();
             assert!(saved.set_cookies.is_empty(), "{:?}", saved.set_cookies);
             let exists: Vec<i64> = redis::cmd("SCRIPT")
                 .arg("EXISTS")

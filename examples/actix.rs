@@ -8,15 +8,13 @@
 #[path = "demo/app.rs"]
 mod app;
 
-use std::sync::Arc;
-
 use actix_web::dev::Service as _;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{web, App, HttpResponse, HttpServer};
 use cookietin::integrations::actix::SessionMiddleware;
 use cookietin::integrations::SaveOutcome;
-use cookietin::{SaveAction, SaveError, SessionHandle};
+use cookietin::{Engine, SaveAction, SessionHandle, Stored};
 use serde_json::json;
 
 async fn page() -> HttpResponse {
@@ -29,13 +27,17 @@ async fn session(session: SessionHandle) -> HttpResponse {
     HttpResponse::Ok().json(session.to_value())
 }
 
-async fn meta(session: SessionHandle, request: actix_web::HttpRequest) -> HttpResponse {
+async fn meta(
+    engine: web::Data<Engine<Stored>>,
+    session: SessionHandle,
+    request: actix_web::HttpRequest,
+) -> HttpResponse {
     let cookies: Vec<&[u8]> = request
         .headers()
         .get_all(actix_web::http::header::COOKIE)
         .map(|v| v.as_bytes())
         .collect();
-    let mut meta = session.with(|s| app::meta(session.engine(), s, &cookies));
+    let mut meta = session.with(|s| app::meta(&engine, s, &cookies));
     meta["store"] = app::store_meta().await;
     HttpResponse::Ok().json(meta)
 }
@@ -45,8 +47,8 @@ async fn regenerate(session: SessionHandle) -> HttpResponse {
     HttpResponse::Ok().json(session.to_value())
 }
 
-async fn clear(session: SessionHandle) -> HttpResponse {
-    session.clear();
+async fn destroy(session: SessionHandle) -> HttpResponse {
+    session.destroy();
     HttpResponse::Ok().json(json!({}))
 }
 
@@ -69,9 +71,6 @@ async fn patch(session: SessionHandle, body: web::Bytes) -> HttpResponse {
             "the other cookies leave no room for the session",
         ),
         Ok(p) => HttpResponse::Ok().json(p.data.to_value()),
-        // A store-backed session is written as it is (the store, not the
-        // browser, bounds it); the middleware reports a failed write itself.
-        Err(SaveError::StoreNeedsAsync) => HttpResponse::Ok().json(session.to_value()),
         Err(e) => error(StatusCode::PAYLOAD_TOO_LARGE, e),
     }
 }
@@ -80,11 +79,11 @@ fn main() -> std::io::Result<()> {
     actix_web::rt::System::new().block_on(async move {
         // Inside the runtime: a Redis store's connection runs on it.
         let (options, engine) = app::setup();
-        let engine = Arc::new(engine);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(web::PayloadConfig::new(app::MAX_BODY))
-                .wrap(SessionMiddleware::shared(engine.clone()))
+                .app_data(web::Data::new(engine.clone()))
+                .wrap(SessionMiddleware::new(engine.clone()))
                 // Outside the session middleware: the report header.
                 .wrap_fn(|request, service| {
                     let response = service.call(request);
@@ -106,7 +105,7 @@ fn main() -> std::io::Result<()> {
                     web::resource("/api/session")
                         .get(session)
                         .patch(patch)
-                        .delete(clear)
+                        .delete(destroy)
                         .default_service(web::to(|| async {
                             error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed")
                         })),

@@ -9,14 +9,14 @@
 mod app;
 
 use axum::body::Bytes;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{middleware, Json, Router};
 use cookietin::integrations::tower::SessionLayer;
 use cookietin::integrations::SaveOutcome;
-use cookietin::{SaveAction, SaveError, SessionHandle};
+use cookietin::{Engine, SaveAction, SessionHandle, Stored};
 use serde_json::{json, Value};
 
 async fn page() -> Html<&'static str> {
@@ -27,13 +27,17 @@ async fn session(session: SessionHandle) -> Json<Value> {
     Json(session.to_value())
 }
 
-async fn meta(session: SessionHandle, headers: axum::http::HeaderMap) -> Json<Value> {
+async fn meta(
+    State(engine): State<Engine<Stored>>,
+    session: SessionHandle,
+    headers: axum::http::HeaderMap,
+) -> Json<Value> {
     let cookies: Vec<&[u8]> = headers
         .get_all(axum::http::header::COOKIE)
         .iter()
         .map(|v| v.as_bytes())
         .collect();
-    let mut meta = session.with(|s| app::meta(session.engine(), s, &cookies));
+    let mut meta = session.with(|s| app::meta(&engine, s, &cookies));
     meta["store"] = app::store_meta().await;
     Json(meta)
 }
@@ -43,8 +47,8 @@ async fn regenerate(session: SessionHandle) -> Json<Value> {
     Json(session.to_value())
 }
 
-async fn clear(session: SessionHandle) -> Json<Value> {
-    session.clear();
+async fn destroy(session: SessionHandle) -> Json<Value> {
+    session.destroy();
     Json(json!({}))
 }
 
@@ -67,9 +71,6 @@ async fn patch(session: SessionHandle, body: Bytes) -> Response {
             "the other cookies leave no room for the session",
         ),
         Ok(p) => Json(p.data.to_value()).into_response(),
-        // A store-backed session is written as it is (the store, not the
-        // browser, bounds it); the layer reports a failed write itself.
-        Err(SaveError::StoreNeedsAsync) => Json(session.to_value()).into_response(),
         Err(e) => error(StatusCode::PAYLOAD_TOO_LARGE, e),
     }
 }
@@ -89,7 +90,7 @@ async fn main() {
     let (options, engine) = app::setup();
     let router = Router::new()
         .route("/", get(page))
-        .route("/api/session", get(session).patch(patch).delete(clear))
+        .route("/api/session", get(session).patch(patch).delete(destroy))
         .route("/api/session/meta", get(meta))
         .route("/api/session/regenerate", axum::routing::post(regenerate))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "not found") })
@@ -97,8 +98,9 @@ async fn main() {
             error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed")
         })
         .layer(DefaultBodyLimit::max(app::MAX_BODY))
-        .layer(SessionLayer::new(engine))
-        .layer(middleware::map_response(report_header));
+        .layer(SessionLayer::new(engine.clone()))
+        .layer(middleware::map_response(report_header))
+        .with_state(engine);
     let listener = tokio::net::TcpListener::bind(options.listen)
         .await
         .unwrap_or_else(|e| {

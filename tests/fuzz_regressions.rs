@@ -1282,11 +1282,11 @@ mod ids {
     fn pairs(settings: u8, data: &serde_json::Value) -> Vec<String> {
         let (kind, cfg) = headers_config(settings);
         let (engine, _) = id::engine(kind, &cfg);
-        let mut session = block_on(engine.load_async(Vec::<&str>::new(), Some(CHROME)));
+        let mut session = block_on(engine.load(Vec::<&str>::new(), Some(CHROME)));
         for (k, v) in data.as_object().expect("an object") {
             session.insert(k, v).expect("serializes");
         }
-        block_on(engine.save_async(&mut session))
+        block_on(engine.save(&mut session))
             .expect("saves")
             .set_cookies
             .iter()
@@ -1431,7 +1431,7 @@ mod ids {
                     max_chunks: 3,
                     entries: big.clone(),
                     tamper: vec![Tamper::Swap(0, 1)],
-                    edits: vec![IdEdit::Clear],
+                    edits: vec![IdEdit::Destroy],
                     ..base.clone()
                 },
             ),
@@ -1456,7 +1456,7 @@ mod ids {
                     by_user: true,
                     entries: vec![entry("user", s("ada")), entry("cart", arr(vec![s("pear")]))],
                     tamper: vec![Tamper::Truncate { chunk: 0, len: 30 }],
-                    edits: vec![IdEdit::Clear],
+                    edits: vec![IdEdit::Destroy],
                     ..base.clone()
                 },
             ),
@@ -1503,7 +1503,8 @@ mod ids {
         for (name, bytes) in header_seeds() {
             let (kind, cfg) = headers_config(bytes[1]);
             let (engine, _) = id::engine(kind, &cfg);
-            let session = engine.load(bytes[2..].split(|&b| b == b'\n'), None);
+            let loading = engine.load(bytes[2..].split(|&b| b == b'\n'), None);
+            let session = loading.cookies();
             let verified = match kind {
                 Kind::ServerSide => {
                     session.empty_reason() == Some(&cookietin::EmptyReason::NotFetched)
@@ -1577,18 +1578,18 @@ fn keys_set_after_a_destroy_start_a_new_store_backed_session() {
         .unwrap();
     let pair =
         |saved: &cookietin::Saved| saved.set_cookies[0].split(';').next().unwrap().to_owned();
-    let mut session = block_on(engine.load_async(Vec::<&str>::new(), None));
+    let mut session = block_on(engine.load(Vec::<&str>::new(), None));
     session.insert("user", &"ada").unwrap();
-    let old = pair(&block_on(engine.save_async(&mut session)).unwrap());
+    let old = pair(&block_on(engine.save(&mut session)).unwrap());
 
-    let mut session = block_on(engine.load_async([&old], None));
-    session.clear();
+    let mut session = block_on(engine.load([&old], None));
+    session.destroy();
     session.insert("flash", &"logged out").unwrap();
-    let saved = block_on(engine.save_async(&mut session)).unwrap();
+    let saved = block_on(engine.save(&mut session)).unwrap();
     assert_eq!(saved.report.action, cookietin::SaveAction::Written);
     let new = pair(&saved);
     assert_ne!(new, old);
-    let again = block_on(engine.load_async([&new], None));
+    let again = block_on(engine.load([&new], None));
     assert_eq!(again.empty_reason(), None);
     assert_eq!(again.len(), 1);
     assert_eq!(
@@ -1596,7 +1597,7 @@ fn keys_set_after_a_destroy_start_a_new_store_backed_session() {
         Some("logged out")
     );
     // The old id is still dead.
-    let replayed = block_on(engine.load_async([&old], None));
+    let replayed = block_on(engine.load([&old], None));
     assert!(replayed.is_empty());
     assert_eq!(
         replayed.empty_reason(),

@@ -282,7 +282,7 @@ mod with_stores {
     use std::sync::Arc;
 
     /// The demo's layout.
-    fn demo(store: Arc<MemoryStore>) -> Engine {
+    fn demo(store: Arc<MemoryStore>) -> Engine<cookietin::Stored> {
         b("session")
             .overflow(store.clone())
             .revocable(store.clone())
@@ -301,14 +301,14 @@ mod with_stores {
             let store = Arc::new(MemoryStore::new().clock(now));
             let engine = demo(store.clone());
             let mut jar = Jar::with(&[("theme", "dark")]);
-            let mut session = engine.load_async([jar.header()], Some(CHROME)).await;
+            let mut session = engine.load([jar.header()], Some(CHROME)).await;
             session.insert("csrf_token", &"t0k3n").unwrap();
             session.insert("user", &"ada").unwrap();
             session.insert("roles", &["admin"]).unwrap();
             let (a, c) = (random_text(1, 20_000), random_text(2, 20_000));
             session.insert("a", &a).unwrap();
             session.insert("c", &c).unwrap();
-            let saved = engine.save_async(&mut session).await.unwrap();
+            let saved = engine.save(&mut session).await.unwrap();
             jar.apply(&saved.set_cookies);
             let mut moved: Vec<&str> = saved.report.shrink.moved_keys().collect();
             moved.sort_unstable();
@@ -316,7 +316,7 @@ mod with_stores {
             assert!(jar.header().len() <= 7168, "{}", jar.header().len());
             assert_eq!(jar.names(), ["theme", "csrf", "sid", "session"]);
 
-            let session = engine.load_async([jar.header()], Some(CHROME)).await;
+            let session = engine.load([jar.header()], Some(CHROME)).await;
             assert_eq!(
                 session.get::<String>("a").unwrap().as_deref(),
                 Some(a.as_str())
@@ -338,9 +338,9 @@ mod with_stores {
 
             // DELETE: every group ends, and every earlier cookie set loads empty.
             let copy = jar.header();
-            let mut session = engine.load_async([jar.header()], Some(CHROME)).await;
+            let mut session = engine.load([jar.header()], Some(CHROME)).await;
             session.destroy();
-            let saved = engine.save_async(&mut session).await.unwrap();
+            let saved = engine.save(&mut session).await.unwrap();
             jar.apply(&saved.set_cookies);
             assert_eq!(jar.names(), ["theme"]);
             assert_eq!(
@@ -348,10 +348,10 @@ mod with_stores {
                 2,
                 "the csrf and session groups' tombstones are all that is left"
             );
-            let replayed = engine.load_async([&copy], Some(CHROME)).await;
+            let replayed = engine.load([&copy], Some(CHROME)).await;
             assert!(replayed.is_empty(), "{:?}", replayed.data());
             let reasons: Vec<Option<EmptyReason>> = engine
-                .group_sessions(&replayed)
+                .groups(&replayed)
                 .iter()
                 .map(|(_, s)| s.empty_reason().cloned())
                 .collect();
@@ -363,7 +363,7 @@ mod with_stores {
                     Some(EmptyReason::Revoked)
                 ]
             );
-            assert!(engine.group_sessions(&replayed)[0].1.is_empty());
+            assert!(engine.groups(&replayed)[0].1.is_empty());
         });
     }
 
@@ -372,16 +372,16 @@ mod with_stores {
         block_on(async {
             let engine = demo(Arc::new(MemoryStore::new().clock(now)));
             let mut jar = Jar::default();
-            let mut session = engine.load_async([jar.header()], Some(CHROME)).await;
+            let mut session = engine.load([jar.header()], Some(CHROME)).await;
             session.insert("user", &"ada").unwrap();
             session.insert("cart", &["pear"]).unwrap();
-            jar.apply(&engine.save_async(&mut session).await.unwrap().set_cookies);
-            let mut session = engine.load_async([jar.header()], Some(CHROME)).await;
+            jar.apply(&engine.save(&mut session).await.unwrap().set_cookies);
+            let mut session = engine.load([jar.header()], Some(CHROME)).await;
             session.insert("roles", &["admin"]).unwrap();
-            let saved = engine.save_async(&mut session).await.unwrap();
+            let saved = engine.save(&mut session).await.unwrap();
             assert!(saved.set_cookies.is_empty(), "{:?}", saved.set_cookies);
             assert_eq!(saved.report.action, SaveAction::Unchanged);
-            let session = engine.load_async([jar.header()], Some(CHROME)).await;
+            let session = engine.load([jar.header()], Some(CHROME)).await;
             assert_eq!(
                 session.get::<Vec<String>>("roles").unwrap().unwrap(),
                 ["admin"]

@@ -148,10 +148,10 @@ mod actix_app {
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                let engine = std::sync::Arc::new(engine());
+                let engine = engine();
                 let server = HttpServer::new(move || {
                     let sessions = web::scope("")
-                        .wrap(SessionMiddleware::shared(engine.clone()))
+                        .wrap(SessionMiddleware::new(engine.clone()))
                         .route("/count", web::get().to(count))
                         .route("/wrong-type", web::get().to(wrong_type))
                         .route("/fail", web::get().to(fail))

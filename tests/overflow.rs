@@ -11,7 +11,7 @@ use std::sync::Arc;
 use common::probe_store::ProbeStore;
 use common::*;
 use cookietin::store::MemoryStore;
-use cookietin::{EmptyReason, SaveAction, SaveError, ShrinkStep};
+use cookietin::{EmptyReason, SaveAction, ShrinkStep};
 
 #[test]
 fn a_40_kb_session_stays_whole_with_the_excess_in_the_store() {
@@ -129,7 +129,7 @@ fn destroy_removes_both_parts() {
         assert_eq!(store.len(), 0);
         // A copy of the old cookies still verifies (it is client-side) but
         // its overflow is gone, and it says so.
-        let session = engine.load_async([copy.header()], None).await;
+        let session = engine.load([copy.header()], None).await;
         assert_eq!(session.store_reason(), Some(&EmptyReason::RecordGone));
         assert!(!session.contains_key("blob"));
     });
@@ -158,7 +158,7 @@ fn with_the_store_down_a_save_shrinks_and_drops_as_before_and_says_so() {
         assert!(!session.contains_key("blob"));
         assert_eq!(saved.report.action, SaveAction::Written);
         // The next load can't read the (unreachable) store, and says why.
-        let session = engine.load_async([jar.header()], None).await;
+        let session = engine.load([jar.header()], None).await;
         assert!(matches!(
             session.store_reason(),
             Some(EmptyReason::StoreUnavailable(_))
@@ -168,15 +168,4 @@ fn with_the_store_down_a_save_shrinks_and_drops_as_before_and_says_so() {
             Some("ada")
         );
     });
-}
-
-#[test]
-fn the_synchronous_save_of_an_overflowing_session_asks_for_the_async_one() {
-    let engine = builder(1).overflow(MemoryStore::new()).build().unwrap();
-    let mut session = engine.load(Vec::<&str>::new(), None);
-    session.insert("a", &1).unwrap();
-    assert_eq!(
-        engine.save(&mut session).unwrap_err(),
-        SaveError::StoreNeedsAsync
-    );
 }

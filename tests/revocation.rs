@@ -13,7 +13,7 @@ use common::probe_store::ProbeStore;
 use common::*;
 use cookietin::{EmptyReason, Engine, SaveAction};
 
-fn engine(store: Arc<ProbeStore>) -> Engine {
+fn engine(store: Arc<ProbeStore>) -> Engine<cookietin::Stored> {
     builder(1)
         .revocable(store)
         .revoke_by_user("user")
@@ -37,7 +37,7 @@ fn destroy_revokes_every_copy_with_or_without_a_user() {
             .await;
             let stolen = jar.header();
             let before = store.loads.load(Ordering::SeqCst);
-            let copy = engine.load_async([&stolen], None).await;
+            let copy = engine.load([&stolen], None).await;
             assert_eq!(copy.get::<Vec<String>>("cart").unwrap().unwrap(), ["pear"]);
             assert_eq!(
                 store.loads.load(Ordering::SeqCst) - before,
@@ -47,11 +47,11 @@ fn destroy_revokes_every_copy_with_or_without_a_user() {
 
             visit_saved(&engine, &mut jar, |s| s.destroy()).await;
             assert!(jar.cookies.is_empty());
-            let mut copy = engine.load_async([&stolen], None).await;
+            let mut copy = engine.load([&stolen], None).await;
             assert!(copy.is_empty(), "user: {user}");
             assert_eq!(copy.empty_reason(), Some(&EmptyReason::Revoked));
             // Its next response expires it.
-            let saved = engine.save_async(&mut copy).await.unwrap();
+            let saved = engine.save(&mut copy).await.unwrap();
             assert_eq!(saved.report.action, SaveAction::Cleared);
         }
     });
@@ -66,7 +66,7 @@ fn a_copy_taken_before_login_is_revoked_by_a_logout_after_it() {
         let anonymous = jar.header();
         visit_saved(&engine, &mut jar, |s| s.insert("user", &"ada").unwrap()).await;
         visit_saved(&engine, &mut jar, |s| s.destroy()).await;
-        let copy = engine.load_async([&anonymous], None).await;
+        let copy = engine.load([&anonymous], None).await;
         assert_eq!(copy.empty_reason(), Some(&EmptyReason::Revoked));
     });
 }
@@ -84,10 +84,10 @@ fn regenerate_retires_the_old_id() {
         })
         .await;
         assert_ne!(jar.header(), old);
-        let fresh = engine.load_async([jar.header()], None).await;
+        let fresh = engine.load([jar.header()], None).await;
         assert_eq!(fresh.get::<Vec<String>>("cart").unwrap().unwrap(), ["pear"]);
         assert_eq!(
-            engine.load_async([&old], None).await.empty_reason(),
+            engine.load([&old], None).await.empty_reason(),
             Some(&EmptyReason::Revoked)
         );
     });
@@ -104,16 +104,16 @@ fn log_out_everywhere_revokes_a_users_sessions_issued_before_it() {
         set_now(now() + 10);
         engine.revoke_user(&"ada", None).await.unwrap();
         for jar in [&phone, &laptop] {
-            let s = engine.load_async([jar.header()], None).await;
+            let s = engine.load([jar.header()], None).await;
             assert_eq!(s.empty_reason(), Some(&EmptyReason::Revoked));
         }
-        let bob = engine.load_async([other.header()], None).await;
+        let bob = engine.load([other.header()], None).await;
         assert_eq!(bob.get::<String>("user").unwrap().as_deref(), Some("bob"));
         // Logging in again afterwards works.
         set_now(now() + 10);
         let mut again = Jar::default();
         visit_saved(&engine, &mut again, |s| s.insert("user", &"ada").unwrap()).await;
-        let s = engine.load_async([again.header()], None).await;
+        let s = engine.load([again.header()], None).await;
         assert_eq!(s.get::<String>("user").unwrap().as_deref(), Some("ada"));
     });
 }
@@ -126,7 +126,7 @@ fn a_store_outage_logs_nobody_out_and_says_the_check_was_skipped() {
         let mut jar = Jar::default();
         visit_saved(&engine, &mut jar, |s| s.insert("user", &"ada").unwrap()).await;
         store.down.store(true, Ordering::SeqCst);
-        let mut session = engine.load_async([jar.header()], None).await;
+        let mut session = engine.load([jar.header()], None).await;
         assert_eq!(
             session.get::<String>("user").unwrap().as_deref(),
             Some("ada")
@@ -137,7 +137,7 @@ fn a_store_outage_logs_nobody_out_and_says_the_check_was_skipped() {
         ));
         // A read leaves the cookies alone.
         assert!(engine
-            .save_async(&mut session)
+            .save(&mut session)
             .await
             .unwrap()
             .set_cookies

@@ -16,7 +16,7 @@ use common::*;
 use cookietin::store::{MemoryStore, Store, StoreError};
 use cookietin::{EmptyReason, Engine, SaveAction, SaveError};
 
-fn engine(store: impl Store + 'static) -> Engine {
+fn engine(store: impl Store + 'static) -> Engine<cookietin::Stored> {
     builder(1).server_side(store).build().unwrap()
 }
 
@@ -61,15 +61,15 @@ fn concurrent_changes_of_different_keys_both_persist_and_one_key_ends_with_one_v
             .unwrap();
         let header = jar.header();
         // Two requests load the same state, then save in turn.
-        let mut a = engine.load_async([&header], Some(CHROME)).await;
-        let mut b = engine.load_async([&header], Some(CHROME)).await;
+        let mut a = engine.load([&header], Some(CHROME)).await;
+        let mut b = engine.load([&header], Some(CHROME)).await;
         a.insert("cart", &["pear"]).unwrap();
         a.insert("theme", &"dark").unwrap();
         b.insert("flash", &"saved").unwrap();
         b.insert("theme", &"light").unwrap();
         b.remove("user");
-        engine.save_async(&mut a).await.unwrap();
-        engine.save_async(&mut b).await.unwrap();
+        engine.save(&mut a).await.unwrap();
+        engine.save(&mut b).await.unwrap();
         let (after, _) = visit_async(&engine, &mut jar, |_| {}).await;
         assert_eq!(
             after.get::<Vec<String>>("cart").unwrap(),
@@ -98,7 +98,7 @@ fn destroy_kills_every_copy_and_a_save_in_flight_never_brings_it_back() {
             .1
             .unwrap();
         let stolen = jar.header();
-        let mut in_flight = engine.load_async([&stolen], Some(CHROME)).await;
+        let mut in_flight = engine.load([&stolen], Some(CHROME)).await;
 
         let (_, saved) = visit_async(&engine, &mut jar, |s| s.destroy()).await;
         let saved = saved.unwrap();
@@ -108,22 +108,22 @@ fn destroy_kills_every_copy_and_a_save_in_flight_never_brings_it_back() {
 
         in_flight.insert("cart", &["pear"]).unwrap();
         assert_eq!(
-            engine.save_async(&mut in_flight).await.unwrap_err(),
+            engine.save(&mut in_flight).await.unwrap_err(),
             SaveError::SessionGone
         );
         assert_eq!(store.len(), 0);
 
-        let replayed = engine.load_async([&stolen], Some(CHROME)).await;
+        let replayed = engine.load([&stolen], Some(CHROME)).await;
         assert!(replayed.is_empty());
         assert_eq!(replayed.empty_reason(), Some(&EmptyReason::RecordGone));
         // The copy's next save expires it.
         let mut replayed = replayed;
-        let saved = engine.save_async(&mut replayed).await.unwrap();
+        let saved = engine.save(&mut replayed).await.unwrap();
         assert_eq!(saved.report.action, SaveAction::Cleared);
         // A new session on that request gets a new id, not the old one.
-        let mut fresh = engine.load_async([&stolen], Some(CHROME)).await;
+        let mut fresh = engine.load([&stolen], Some(CHROME)).await;
         fresh.insert("cart", &["fig"]).unwrap();
-        let saved = engine.save_async(&mut fresh).await.unwrap();
+        let saved = engine.save(&mut fresh).await.unwrap();
         let pair = saved
             .set_cookies
             .iter()
@@ -131,7 +131,7 @@ fn destroy_kills_every_copy_and_a_save_in_flight_never_brings_it_back() {
             .unwrap();
         assert_ne!(pair.split(';').next().unwrap(), stolen);
         assert_eq!(
-            engine.load_async([&stolen], None).await.empty_reason(),
+            engine.load([&stolen], None).await.empty_reason(),
             Some(&EmptyReason::RecordGone)
         );
     });
@@ -147,7 +147,7 @@ fn regenerate_moves_the_data_to_a_new_id_and_the_old_one_stops_working() {
             .1
             .unwrap();
         let old = jar.header();
-        let mut in_flight = engine.load_async([&old], Some(CHROME)).await;
+        let mut in_flight = engine.load([&old], Some(CHROME)).await;
 
         // Login: a new id, the same data, plus the user.
         let (_, saved) = visit_async(&engine, &mut jar, |s| {
@@ -158,7 +158,7 @@ fn regenerate_moves_the_data_to_a_new_id_and_the_old_one_stops_working() {
         assert_eq!(saved.unwrap().report.action, SaveAction::Written);
         let new = jar.header();
         assert_ne!(new, old);
-        let session = engine.load_async([&new], None).await;
+        let session = engine.load([&new], None).await;
         assert_eq!(
             session.get::<Vec<String>>("cart").unwrap(),
             Some(vec!["pear".to_owned()])
@@ -168,13 +168,13 @@ fn regenerate_moves_the_data_to_a_new_id_and_the_old_one_stops_working() {
             Some("ada")
         );
         assert_eq!(
-            engine.load_async([&old], None).await.empty_reason(),
+            engine.load([&old], None).await.empty_reason(),
             Some(&EmptyReason::RecordGone)
         );
         // A request that loaded the old id can't write under it any more.
         in_flight.insert("theme", &"dark").unwrap();
         assert_eq!(
-            engine.save_async(&mut in_flight).await.unwrap_err(),
+            engine.save(&mut in_flight).await.unwrap_err(),
             SaveError::SessionGone
         );
     });
@@ -228,7 +228,7 @@ fn a_forged_or_unsigned_id_never_reaches_the_store() {
             "session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".to_owned(),
             "session=EQFrSdIAq4Z5".to_owned(),
         ] {
-            let session = engine.load_async([&header], None).await;
+            let session = engine.load([&header], None).await;
             assert!(session.is_empty());
             assert!(session.empty_reason().is_some(), "{header}");
         }
@@ -311,18 +311,4 @@ fn a_client_side_cookie_moves_into_the_store_on_its_next_save() {
             Some("dark")
         );
     });
-}
-
-#[test]
-fn the_synchronous_save_refuses_store_work_instead_of_dropping_it() {
-    let engine = engine(MemoryStore::new());
-    let mut session = engine.load(Vec::<&str>::new(), None);
-    session.insert("user", &"ada").unwrap();
-    assert_eq!(
-        engine.save(&mut session).unwrap_err(),
-        SaveError::StoreNeedsAsync
-    );
-    // A read-only request needs no store.
-    let mut session = engine.load(Vec::<&str>::new(), None);
-    assert!(engine.save(&mut session).unwrap().set_cookies.is_empty());
 }

@@ -14,7 +14,7 @@
 //!   and answers with the session exactly as saved, or 413 when the other
 //!   cookies leave no room; a malformed body is a 400 with a JSON error;
 //!   the `x-cookietin-report` header holds the save report;
-//! - `DELETE /api/session` clears the session;
+//! - `DELETE /api/session` destroys the session (logout);
 //! - `GET /api/session/meta` what the request carried and what applies to
 //!   it (`chunks`, `empty_reason`, `encrypted`, `browser`, `limits`,
 //!   `budget`, ..., and `cookie`: what the session cookie shows to anyone
@@ -41,7 +41,7 @@
 use std::net::SocketAddr;
 
 use cookietin::codec::inspect::{self, EnvelopeView};
-use cookietin::{Engine, Key, SaveReport, Session, SessionData, DEFAULT_HEADER_BUDGET};
+use cookietin::{Engine, Key, SaveReport, Session, SessionData, Stored, DEFAULT_HEADER_BUDGET};
 use serde_json::{json, Map, Value};
 
 pub const PAGE: &str = include_str!("index.html");
@@ -154,19 +154,20 @@ fn client(options: &Options, secret: &[u8], name: &str) -> cookietin::EngineBuil
     builder
 }
 
-fn engine(options: &Options, secret: &[u8]) -> Result<Engine, String> {
+/// The demo's engine. Its layout is chosen on the command line, so it is
+/// always a stored engine (`async` load and save): a client-side layout is
+/// made one with `into_stored`.
+fn engine(options: &Options, secret: &[u8]) -> Result<Engine<Stored>, String> {
     let builder = client(options, secret, "session").on_shrink(["history"], shrink_history);
-    let builder = match (options.server_side, options.groups, &options.store) {
-        (false, false, None) => builder,
-        (false, false, Some(_)) => return Err("--store needs --server-side or --groups".into()),
-        (true, true, _) => {
-            return Err("--server-side and --groups are two layouts: pick one".into())
-        }
-        _ => with_store(options, secret, builder)?,
-    };
-    builder
-        .build()
-        .map_err(|e| format!("the demo's configuration: {e}"))
+    let invalid = |e: cookietin::ConfigError| format!("the demo's configuration: {e}");
+    match (options.server_side, options.groups, &options.store) {
+        (false, false, None) => Ok(builder.build().map_err(invalid)?.into_stored()),
+        (false, false, Some(_)) => Err("--store needs --server-side or --groups".into()),
+        (true, true, _) => Err("--server-side and --groups are two layouts: pick one".into()),
+        _ => with_store(options, secret, builder)?
+            .build()
+            .map_err(invalid),
+    }
 }
 
 /// The `--server-side` or `--groups` layout on the store `--store` names.
@@ -175,7 +176,7 @@ fn with_store(
     options: &Options,
     secret: &[u8],
     builder: cookietin::EngineBuilder,
-) -> Result<cookietin::EngineBuilder, String> {
+) -> Result<cookietin::EngineBuilder<Stored>, String> {
     let store = open_store(options.store.as_deref())?;
     if options.server_side {
         return Ok(builder.server_side(store));
@@ -196,7 +197,7 @@ fn with_store(
     _: &Options,
     _: &[u8],
     _: cookietin::EngineBuilder,
-) -> Result<cookietin::EngineBuilder, String> {
+) -> Result<cookietin::EngineBuilder<Stored>, String> {
     Err("--server-side and --groups need the features redb and redis: cargo run --features redb,redis --example demo -- --server-side".into())
 }
 
@@ -282,15 +283,14 @@ pub async fn store_meta() -> Value {
 }
 
 /// Meta's `groups` and `placement`, for `--groups`; `null` otherwise.
-pub fn groups_meta(engine: &Engine, session: &Session) -> (Value, Value) {
-    let parts = engine.group_sessions(session);
+pub fn groups_meta(engine: &Engine<Stored>, session: &Session) -> (Value, Value) {
+    let parts = engine.groups(session);
     if parts.is_empty() {
         return (Value::Null, Value::Null);
     }
     let groups = parts
         .iter()
-        .map(|(engine, part)| {
-            let name = engine.cookie_name();
+        .map(|&(name, part)| {
             let (backend, claims) = GROUPS
                 .iter()
                 .find(|g| g.0 == name)
@@ -312,7 +312,7 @@ pub fn groups_meta(engine: &Engine, session: &Session) -> (Value, Value) {
 
 /// The options and the engine from the command line and the environment;
 /// exits with a message on bad input.
-pub fn setup() -> (Options, Engine) {
+pub fn setup() -> (Options, Engine<Stored>) {
     let options = parse_args().unwrap_or_else(|message| {
         eprintln!("{message}");
         std::process::exit(2);
@@ -402,7 +402,7 @@ pub fn save_error_status(error: &cookietin::SaveError) -> u16 {
 
 /// What the request carried and what applies to it; `cookie_headers` are
 /// the request's Cookie header values.
-pub fn meta(engine: &Engine, session: &Session, cookie_headers: &[&[u8]]) -> Value {
+pub fn meta(engine: &Engine<Stored>, session: &Session, cookie_headers: &[&[u8]]) -> Value {
     let browser = session.browser();
     json!({
         "chunks": session.request_chunks(),

@@ -8,15 +8,13 @@
 //! The key comes from `COOKIETIN_SECRET` (its UTF-8 bytes, at least 32);
 //! without it the demo makes a random one and says so on stderr. The HTTP
 //! contract, which `examples/axum.rs` and `examples/actix.rs` serve too, is
-//! in `app.rs`. This one calls the framework-free `Engine::load_request` and
-//! `Engine::save_response` itself.
+//! in `app.rs`. This one calls the engine's framework-free `load` and
+//! `save` itself, with the `http` adapters of `cookietin::integrations::http`.
 
 mod app;
 
-use std::convert::Infallible;
-use std::sync::Arc;
-
-use cookietin::{Engine, SaveAction, SaveError, SaveReport, Session};
+use cookietin::integrations::http::{apply, cookies, user_agent};
+use cookietin::{Engine, SaveAction, SaveError, SaveReport, Session, Stored};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{CACHE_CONTROL, CONTENT_TYPE};
@@ -25,6 +23,7 @@ use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
+use std::convert::Infallible;
 use tokio::net::TcpListener;
 
 fn json_response(status: StatusCode, body: &Value) -> Response<Full<Bytes>> {
@@ -43,16 +42,12 @@ fn error(status: StatusCode, message: impl std::fmt::Display) -> Response<Full<B
 /// Saves into the response. A session that can't fit is reported, not a 5xx:
 /// it depends on the request's other cookies.
 async fn save(
-    engine: &Engine,
+    engine: &Engine<Stored>,
     session: &mut Session,
     response: &mut Response<Full<Bytes>>,
 ) -> Result<SaveReport, SaveError> {
-    #[cfg(feature = "store")]
-    let report = engine
-        .save_headers_async(session, response.headers_mut())
-        .await?;
-    #[cfg(not(feature = "store"))]
-    let report = engine.save_response(session, response)?;
+    let saved = engine.save(session).await?;
+    let report = apply(response.headers_mut(), session, saved);
     if let Ok(value) = hyper::header::HeaderValue::from_bytes(&app::compact(&report)) {
         response.headers_mut().insert(app::REPORT_HEADER, value);
     }
@@ -60,13 +55,11 @@ async fn save(
 }
 
 async fn handle(
-    engine: Arc<Engine>,
+    engine: Engine<Stored>,
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
-    #[cfg(feature = "store")]
-    let mut session = engine.load_headers_async(request.headers()).await;
-    #[cfg(not(feature = "store"))]
-    let mut session = engine.load_request(&request);
+    let headers = request.headers();
+    let mut session = engine.load(cookies(headers), user_agent(headers)).await;
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let mut response = match (method, path.as_str()) {
@@ -95,7 +88,7 @@ async fn handle(
             json_response(StatusCode::OK, &session.data().to_value())
         }
         (Method::DELETE, "/api/session") => {
-            session.clear();
+            session.destroy();
             json_response(StatusCode::OK, &json!({}))
         }
         (Method::PATCH, "/api/session") => {
@@ -153,7 +146,6 @@ async fn handle(
 #[tokio::main]
 async fn main() {
     let (options, engine) = app::setup();
-    let engine = Arc::new(engine);
     let listener = TcpListener::bind(options.listen).await.unwrap_or_else(|e| {
         eprintln!("cannot listen on {}: {e}", options.listen);
         std::process::exit(1);

@@ -216,7 +216,7 @@ pub fn exec(input: &Input) {
     if let Limits::Custom { default, chromium } = &input.limits {
         let json = limits_json(default, chromium.as_ref());
         if let Ok(db) = LimitsDb::from_json(&json) {
-            builder = builder.limits(db);
+            builder = builder.browsers(std::sync::Arc::new(cookietin::Browsers::new(db)));
         }
     }
     let caps = &input.caps;

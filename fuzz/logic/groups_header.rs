@@ -225,7 +225,7 @@ pub fn exec(input: &Input) {
         vec![session.empty_reason().is_some()]
     } else {
         engine
-            .group_sessions(&session)
+            .groups(&session)
             .iter()
             .map(|(_, s)| s.empty_reason().is_some())
             .collect()

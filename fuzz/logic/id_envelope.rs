@@ -34,21 +34,21 @@
 //! `ROUNDTRIP` saves the trip's entries with `save_async` (cookie cap,
 //! compression, the keys that may move, other cookies and User-Agent from
 //! the input), applies the response to a browser-like jar and loads it
-//! back with `load_async`: exactly what was saved (the handler's view,
+//! back with an awaited load: exactly what was saved (the handler's view,
 //! keys moved into the store included), with no reason when cookies were
-//! written; the cookies alone (`Engine::load`) hold all of it but the
+//! written; the cookies alone (`Loading::cookies`) hold all of it but the
 //! moved keys. Then a tampered copy of the jar (bytes replaced, chunks cut,
 //! dropped, copied, swapped, renamed, pieces added): the store is asked
 //! only if its id envelope verifies, and then it loads exactly what was
 //! saved. Then a second request edits it (insert, remove, destroy, renew,
-//! regenerate) and saves with `save_async`: it loads back as saved; after a
+//! regenerate) and saves: it loads back as saved; after a
 //! destroy or a regenerate of a session with an id, the first request's
 //! cookies load empty with `RecordGone` (store-backed) or `Revoked`
 //! (revocable), or without the moved keys and with the `store_reason`
 //! `RecordGone` (overflowing only).
 
 use std::collections::BTreeMap;
-use std::future::Future;
+use std::future::IntoFuture;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -58,7 +58,9 @@ use cookietin::store::{
     Changes, Created, Entries, MemoryStore, Record, RecordKey, Regenerated, Store, StoreError,
     StoreFuture, Updated,
 };
-use cookietin::{EmptyReason, Engine, KeyRing, SaveAction, SaveError, Saved, Session};
+use cookietin::{
+    EmptyReason, Engine, EngineBuilder, KeyRing, SaveAction, SaveError, Saved, Session, Stored,
+};
 
 use super::common::{
     assert_removals_first, chunk_index, insert, key, now, raw_entries, Agent, Entry, Jar, Text,
@@ -189,8 +191,8 @@ thread_local! {
         .expect("a current-thread runtime");
 }
 
-pub fn block_on<F: Future>(f: F) -> F::Output {
-    RUNTIME.with(|rt| rt.block_on(f))
+pub fn block_on<F: IntoFuture>(f: F) -> F::Output {
+    RUNTIME.with(|rt| rt.block_on(f.into_future()))
 }
 
 /// How an engine is configured.
@@ -207,7 +209,7 @@ pub struct Config {
 }
 
 /// The engine of `kind`, on a new counting store.
-pub fn engine(kind: Kind, cfg: &Config) -> (Engine, Arc<Counting>) {
+pub fn engine(kind: Kind, cfg: &Config) -> (Engine<Stored>, Arc<Counting>) {
     let store = Arc::new(Counting::new());
     let mut b = Engine::builder(KeyRing::new(key(1)))
         .clock(now)
@@ -222,7 +224,7 @@ pub fn engine(kind: Kind, cfg: &Config) -> (Engine, Arc<Counting>) {
     if let Some(budget) = cfg.header_budget {
         b = b.header_budget(budget);
     }
-    b = match kind {
+    let mut b: EngineBuilder<Stored> = match kind {
         Kind::ServerSide => {
             let b = b.server_side(store.clone());
             if cfg.idle {
@@ -298,18 +300,19 @@ struct Loaded {
     verified: bool,
 }
 
-/// Loads `headers` with `Engine::load` then `Engine::load_async`, checking
-/// that the store is asked only for a verified id, and how often.
+/// Loads `headers`, checking that reading the cookies asks no store, that
+/// the store is asked only for a verified id, and how often.
 fn load<H: AsRef<[u8]>>(
-    engine: &Engine,
+    engine: &Engine<Stored>,
     kind: Kind,
     store: &Counting,
     headers: &[H],
     agent: Option<&str>,
 ) -> Loaded {
     let before = store.calls();
-    let sync = engine.load(headers, agent);
-    assert_eq!(store.calls(), before, "a synchronous load asked the store");
+    let loading = engine.load(headers, agent);
+    assert_eq!(store.calls(), before, "reading the cookies asked the store");
+    let sync = loading.cookies().clone();
     let verified = match kind {
         Kind::ServerSide => sync.empty_reason() == Some(&EmptyReason::NotFetched),
         _ => sync.store_reason() == Some(&EmptyReason::NotFetched),
@@ -322,7 +325,7 @@ fn load<H: AsRef<[u8]>>(
     if verified && kind != Kind::ServerSide {
         assert_eq!(sync.empty_reason(), None);
     }
-    let session = block_on(engine.load_async(headers, agent));
+    let session = block_on(loading);
     let (loads, writes) = store.calls();
     assert_eq!(writes, before.1, "a load wrote to the store");
     let asked = loads - before.0;
@@ -347,9 +350,9 @@ fn load<H: AsRef<[u8]>>(
     Loaded { session, verified }
 }
 
-/// Saves with `save_async`; `None` for `DoesNotFit`.
-fn save(engine: &Engine, session: &mut Session) -> Option<Saved> {
-    let saved = match block_on(engine.save_async(session)) {
+/// Saves; `None` for `DoesNotFit`.
+fn save(engine: &Engine<Stored>, session: &mut Session) -> Option<Saved> {
+    let saved = match block_on(engine.save(session)) {
         Ok(saved) => saved,
         Err(SaveError::DoesNotFit { needed, capacity }) => {
             assert!(needed > capacity, "DoesNotFit with {needed} <= {capacity}");
@@ -453,8 +456,8 @@ pub enum IdEdit {
     Insert(Entry),
     /// Removes the key at this index (modulo the key count).
     Remove(u8),
-    /// Destroys the session (`clear`).
-    Clear,
+    /// Destroys the session (`destroy`).
+    Destroy,
     Renew,
     Regenerate,
 }
@@ -471,7 +474,7 @@ impl IdEdit {
                     session.remove(&keys[usize::from(*i) % keys.len()]);
                 }
             }
-            IdEdit::Clear => session.clear(),
+            IdEdit::Destroy => session.destroy(),
             IdEdit::Renew => session.renew(),
             IdEdit::Regenerate => session.regenerate(),
         }
@@ -485,7 +488,7 @@ impl IdEdit {
             IdEdit::Remove(i) => {
                 e.variant(1, ID_EDITS).u8(*i);
             }
-            IdEdit::Clear => {
+            IdEdit::Destroy => {
                 e.variant(2, ID_EDITS);
             }
             IdEdit::Renew => {
@@ -671,10 +674,11 @@ impl Trip {
             }
         }
         if written && kind != Kind::ServerSide {
-            let cookies_only = engine.load([jar.header()], agent);
+            let loading = engine.load([jar.header()], agent);
+            let cookies_only = loading.cookies();
             let mut in_cookies: BTreeMap<String, String> = expected.clone();
             in_cookies.retain(|k, _| !moved.contains(k));
-            assert_eq!(raw_entries(&cookies_only), in_cookies, "{jar:?}");
+            assert_eq!(raw_entries(cookies_only), in_cookies, "{jar:?}");
         }
 
         // A tampered copy reaches the store only if it still verifies.
@@ -710,7 +714,7 @@ impl Trip {
         let ended = self
             .edits
             .iter()
-            .any(|e| matches!(e, IdEdit::Clear | IdEdit::Regenerate));
+            .any(|e| matches!(e, IdEdit::Destroy | IdEdit::Regenerate));
         if written && ended {
             let old = load(&engine, kind, &store, &[copy.header()], agent);
             assert!(old.verified);

@@ -438,7 +438,7 @@ pub fn fill(session: &mut Session, entries: &[GEntry]) {
 /// it when that group holds it, else of the first group (priority order)
 /// that holds it.
 pub fn check_merge(engine: &Engine, model: &Model, session: &Session) {
-    let groups = engine.group_sessions(session);
+    let groups = engine.groups(session);
     if model.plain() {
         assert!(groups.is_empty());
         if !session.is_empty() {
@@ -450,7 +450,7 @@ pub fn check_merge(engine: &Engine, model: &Model, session: &Session) {
     let mut expected: BTreeMap<String, String> = BTreeMap::new();
     // Keys away from home: the first group in priority order that holds one.
     for (i, (group, share)) in groups.iter().enumerate() {
-        assert_eq!(group.cookie_name(), model.names[i]);
+        assert_eq!(*group, model.names[i]);
         if !share.is_empty() {
             assert_eq!(
                 share.empty_reason(),
@@ -484,7 +484,7 @@ pub fn check_placement(engine: &Engine, model: &Model, session: &Session) {
         assert!(engine.placement(session).is_empty());
         return;
     }
-    let groups = engine.group_sessions(session);
+    let groups = engine.groups(session);
     for (k, v) in session.data().iter() {
         let home = model.route(k);
         for (i, (_, share)) in groups.iter().enumerate() {

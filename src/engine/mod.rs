@@ -27,6 +27,7 @@ pub(crate) mod steps;
 
 use std::future::Future;
 use std::marker::PhantomData;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use crate::browser::Browsers;
@@ -225,34 +226,88 @@ impl Engine<Client> {
     }
 }
 
+/// A stored engine's load, between reading the cookies and asking the
+/// stores: `.await` it for the [`Session`].
+///
+/// # Example
+/// ```
+/// use cookietin::store::MemoryStore;
+/// use cookietin::{EmptyReason, Engine, Key};
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_time().build()?.block_on(async {
+/// let engine = Engine::builder(Key::try_from_bytes(&[1; 32])?)
+///     .server_side(MemoryStore::new())
+///     .build()?;
+/// let loading = engine.load(["session=forged"], None);
+/// // A cookie that does not verify never reaches the store.
+/// assert_eq!(loading.cookies().empty_reason(), Some(&EmptyReason::Malformed));
+/// let session = loading.await;
+/// assert!(session.is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[must_use = "a load does nothing with the stores until it is awaited"]
+pub struct Loading {
+    session: Session,
+    core: Arc<Core>,
+}
+
+impl std::fmt::Debug for Loading {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Loading")
+            .field("session", &self.session)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Loading {
+    /// The session as the request's cookies alone hold it, before any
+    /// store is asked: a store-backed session is still empty, with
+    /// [`EmptyReason::NotFetched`](crate::EmptyReason::NotFetched) when its
+    /// id verified.
+    pub fn cookies(&self) -> &Session {
+        &self.session
+    }
+}
+
+impl std::future::IntoFuture for Loading {
+    type Output = Session;
+    type IntoFuture = Pin<Box<dyn Future<Output = Session> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        let Loading { mut session, core } = self;
+        Box::pin(async move {
+            core.fetch(&mut session).await;
+            session
+        })
+    }
+}
+
 impl Engine<Stored> {
     /// Reads the session from a request's Cookie header values, then what
     /// the layout keeps in stores: the record of a store-backed session,
     /// the moved keys of an overflowing one, the revocations of a revocable
-    /// one; one call per store, each within the store's deadline.
+    /// one; one call per store, each within the store's deadline. Await
+    /// the [`Loading`] it returns.
+    ///
+    /// The cookies are read before this returns, so the future borrows
+    /// neither the headers nor the User-Agent, and only a verified id ever
+    /// reaches a store.
     ///
     /// Never fails: bad cookies give an empty session, and
     /// [`Session::empty_reason`] (or, for a client-side session's store,
     /// [`Session::store_reason`]) says why; a store that does not answer
     /// gives [`EmptyReason::StoreUnavailable`](crate::EmptyReason::StoreUnavailable).
-    ///
-    /// The cookies are read before this returns, so the future borrows
-    /// neither the headers nor the User-Agent.
-    pub fn load<I>(
-        &self,
-        cookie_headers: I,
-        user_agent: Option<&str>,
-    ) -> impl Future<Output = Session> + Send + 'static
+    pub fn load<I>(&self, cookie_headers: I, user_agent: Option<&str>) -> Loading
     where
         I: IntoIterator,
         I::Item: AsRef<[u8]>,
     {
         let headers: Vec<I::Item> = cookie_headers.into_iter().collect();
-        let mut session = self.core.read(&headers, user_agent);
-        let core = self.core.clone();
-        async move {
-            core.fetch(&mut session).await;
-            session
+        Loading {
+            session: self.core.read(&headers, user_agent),
+            core: self.core.clone(),
         }
     }
 

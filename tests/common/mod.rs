@@ -38,28 +38,28 @@ pub fn set_now(t: u64) {
 }
 
 /// Runs `f` to completion on a current-thread runtime (with timers).
-pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
+pub fn block_on<F: std::future::IntoFuture>(f: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
         .unwrap()
-        .block_on(f)
+        .block_on(f.into_future())
 }
 
 /// One request through the async API: load what `jar` holds (with a
 /// Chrome User-Agent), `edit`, save, and apply what the save wrote.
 #[cfg(feature = "store")]
 pub async fn visit_async(
-    engine: &Engine,
+    engine: &Engine<cookietin::Stored>,
     jar: &mut Jar,
     edit: impl FnOnce(&mut cookietin::Session),
 ) -> (
     cookietin::Session,
     Result<cookietin::Saved, cookietin::SaveError>,
 ) {
-    let mut session = engine.load_async([jar.header()], Some(CHROME)).await;
+    let mut session = engine.load([jar.header()], Some(CHROME)).await;
     edit(&mut session);
-    let saved = engine.save_async(&mut session).await;
+    let saved = engine.save(&mut session).await;
     if let Ok(saved) = &saved {
         jar.apply(&saved.set_cookies);
     }
@@ -69,7 +69,7 @@ pub async fn visit_async(
 /// [`visit_async`] whose save must succeed.
 #[cfg(feature = "store")]
 pub async fn visit_saved(
-    engine: &Engine,
+    engine: &Engine<cookietin::Stored>,
     jar: &mut Jar,
     edit: impl FnOnce(&mut cookietin::Session),
 ) -> (cookietin::Session, cookietin::Saved) {

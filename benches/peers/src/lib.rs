@@ -187,6 +187,7 @@ macro_rules! serve_actix {
 pub mod axum_apps {
     use super::*;
     use axum::extract::State;
+    use cookietin::integrations::tower::SessionLayer;
     use axum::routing::get;
     use axum::Router;
 
@@ -202,9 +203,24 @@ pub mod axum_apps {
             )
     }
 
-    /// cookietin's tower layer and extractor.
-    pub fn cookietin(engine: cookietin::Engine, corpus: Arc<Corpus>) -> Router {
-        use cookietin::integrations::tower::SessionLayer;
+    /// cookietin's tower layer and extractor, over a client or a stored
+    /// engine.
+    pub fn cookietin<F>(engine: cookietin::Engine<F>, corpus: Arc<Corpus>) -> Router
+    where
+        F: cookietin::Flavour,
+        SessionLayer<F>: tower::Layer<axum::routing::Route> + Clone + Send + Sync + 'static,
+        <SessionLayer<F> as tower::Layer<axum::routing::Route>>::Service: tower::Service<
+                axum::extract::Request,
+                Response = axum::response::Response,
+                Error = std::convert::Infallible,
+            > + Clone
+            + Send
+            + Sync
+            + 'static,
+        <<SessionLayer<F> as tower::Layer<axum::routing::Route>>::Service as tower::Service<
+            axum::extract::Request,
+        >>::Future: Send + 'static,
+    {
         use cookietin::SessionHandle;
         async fn login(State(c): State<Arc<Corpus>>, s: SessionHandle) -> &'static str {
             for (k, v) in &c.entries {
@@ -313,12 +329,11 @@ pub mod actix_apps {
     /// cookietin's middleware and extractor, one engine for all workers.
     pub fn cookietin(name: &'static str, engine: cookietin::Engine, corpus: Arc<Corpus>) -> Server {
         use cookietin::integrations::actix::SessionMiddleware;
-        let engine = Arc::new(engine);
         let corpus = web::Data::from(corpus);
         serve_actix!(name, move || {
             App::new()
                 .app_data(corpus.clone())
-                .wrap(SessionMiddleware::shared(engine.clone()))
+                .wrap(SessionMiddleware::new(engine.clone()))
                 .route("/login", web::get().to(ct::login))
                 .route("/", web::get().to(ct::read))
                 .route("/write", web::get().to(ct::write))

@@ -138,7 +138,11 @@ mod on_axum {
                 let start = Instant::now();
                 for _ in 0..n {
                     i += 1;
-                    let uri = if i % WRITE_EVERY == 0 { "/w" } else { "/" };
+                    let uri = if i.is_multiple_of(WRITE_EVERY) {
+                        "/w"
+                    } else {
+                        "/"
+                    };
                     let request = Request::get(uri)
                         .header(header::COOKIE, cookie.clone())
                         .header(header::USER_AGENT, agent.clone())

@@ -33,7 +33,12 @@ fn base64_len(bytes: usize) -> usize {
 /// A base85 encoding (4 bytes to 5 characters; a partial group of k bytes
 /// to k + 1), with an alphabet drawn from RFC 6265's cookie-octets.
 fn base85_len(bytes: usize) -> usize {
-    bytes / 4 * 5 + if bytes % 4 == 0 { 0 } else { bytes % 4 + 1 }
+    bytes / 4 * 5
+        + if bytes.is_multiple_of(4) {
+            0
+        } else {
+            bytes % 4 + 1
+        }
 }
 
 /// The same session with every object key upper-cased: same lengths and

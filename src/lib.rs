@@ -2,37 +2,34 @@
 //! spread over as many numbered cookies as the visiting browser will really
 //! keep and the server in front will really accept.
 //!
-//! The data flows one way on each side of a request:
+//! An [`Engine`] holds one layout, chosen when it is built: the data in
+//! the cookies; in a store, with a signed id in the cookie; in the cookies
+//! with what they can't hold overflowing into a store; or groups of these,
+//! each with its own cookies. Its flavour says, by type, whether `load` and
+//! `save` are synchronous ([`Client`]: every part in cookies) or `async`
+//! ([`Stored`]: some part may touch a store).
+//!
+//! Each request takes the same two walks:
 //!
 //! ```text
 //! load:  Cookie header(s) + User-Agent
 //!          -> browser (woothee -> identity, cached) -> limits
-//!          -> chunk   (gather NAME, NAME.1, ...; check the count)
+//!          -> chunks  (gather NAME, NAME.1, ...; check the count)
 //!          -> codec   (base64url -> verify MAC or decrypt -> inflate, capped -> JSON)
+//!          -> stores  (a stored engine: only for a verified id, one call each)
 //!          -> Session (+ why it is empty, if it is)
 //! save:  Session (which remembers its request)
+//!          -> stores  (a stored engine: only the keys this request changed)
 //!          -> budget  (per-cookie bytes, cookies left for the site, header bytes left)
 //!          -> codec   (JSON -> deflate if smaller -> envelope -> MAC or AEAD -> base64url)
-//!          -> shrink  (callbacks, then drops, until it fits)
-//!          -> chunk   (split; expire stale ones)
+//!          -> shrink  (callbacks, then moves into an overflow store, then drops, until it fits)
+//!          -> chunks  (split; removals first; expire stale ones)
 //!          -> Set-Cookie values
 //! ```
 //!
-//! The folders follow that flow:
-//!
-//! - [`browser`]: the User-Agent ([`browser::agent`]), the limits database
-//!   ([`browser::limits`]) and the cache between them;
-//! - [`codec`]: the envelope, its MAC or encryption and compression, the
-//!   keys ([`codec::key`], and with `encrypt` the master secrets they derive
-//!   from) and a view of envelopes for tools ([`codec::inspect`]); bytes
-//!   only, nothing of HTTP;
-//! - [`fit`]: the [`fit::budget`], [`fit::shrink`] and [`fit::chunk`] steps;
-//! - the engine ([`Engine`], [`EngineBuilder`]): configuration, load and save;
-//! - [`session`]: the map and the handle;
-//! - [`integrations`]: adapters for frameworks' types ([`integrations::http`]);
-//! - [`error`]: the typed errors and reasons.
-//!
-//! The wire format is described in [`codec`].
+//! `ARCHITECTURE.md` names the files of each step. The wire format is
+//! described in [`codec`]; frameworks' adapters are in [`integrations`];
+//! the stores (feature `store`) in `store`.
 //!
 //! By default the session is signed, not encrypted: the client can read its
 //! contents. With the `encrypt` feature, `Engine::encrypted` (or
@@ -61,7 +58,8 @@
 //! # Crate features
 //!
 //! None is on by default: the client-side session needs none of them, and
-//! a build without features pulls in none of their dependencies.
+//! a build without features pulls in none of their dependencies. The core
+//! needs Rust 1.88 (`rust-version`); a feature that needs more says so.
 //!
 //! - `tower`: `integrations::tower::SessionLayer`, a tower `Layer` over
 //!   `http::Request`/`http::Response` (pulls in `tower` and
@@ -69,7 +67,7 @@
 //! - `axum`: `tower`, plus [`SessionHandle`] as an axum extractor and the
 //!   errors as axum responses (pulls in `axum`);
 //! - `actix`: actix-web 4 middleware, extractor and `ResponseError`s
-//!   (pulls in `actix-web` and `pin-project-lite`);
+//!   (pulls in `actix-web`, which needs Rust 1.89, and `pin-project-lite`);
 //! - `store`: server-side stores: the `store::Store` trait and its
 //!   contract kit, `store::MemoryStore` and the `store::Deadline` wrapper
 //!   (adds `tokio` with its `time` and `sync` features);
@@ -86,6 +84,9 @@
 //!   signs and budgets sessions (pulls in `clap`).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// docs.rs builds with every feature and `--cfg docsrs`: each item then
+// shows the feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod browser;
 pub mod codec;

@@ -187,7 +187,7 @@ fn callback(keys: Vec<String>, kind: Kind) -> impl Fn(&mut SessionData, bool) + 
                 Kind::Remove => None,
                 Kind::SetNull => Some(Value::Null),
                 Kind::Halve => Some(halve(v)),
-                Kind::Flaky if call % 2 == 0 => Some(grow(v, 8)),
+                Kind::Flaky if call.is_multiple_of(2) => Some(grow(v, 8)),
                 Kind::Flaky => Some(pop_front(v)),
             };
             match new {

@@ -251,7 +251,7 @@ pub fn exec(input: &Input) {
     if let Some(limit) = header_budget {
         let others: Vec<&String> = sent
             .iter()
-            .filter(|p| model.owner(name_of(p)).map_or(true, |g| rejected[g]))
+            .filter(|p| model.owner(name_of(p)).is_none_or(|g| rejected[g]))
             .collect();
         let others_len =
             others.iter().map(|p| p.len()).sum::<usize>() + 2 * others.len().saturating_sub(1);

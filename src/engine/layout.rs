@@ -10,6 +10,8 @@ use crate::engine::jar::Jar;
 use crate::engine::steps::{overflow::Overflow, records::Records, revocation::Revocation};
 
 /// Where a session's data lives.
+// Built once per engine and shared: the variants' sizes don't matter.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Layout {
     /// In the cookies; with a revocation store, the envelope also carries
     /// an id that a destroy tombstones.

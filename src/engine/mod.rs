@@ -231,13 +231,12 @@ impl Engine<Client> {
 ///
 /// # Example
 /// ```
-/// use cookietin::store::MemoryStore;
 /// use cookietin::{EmptyReason, Engine, Key};
 ///
 /// # tokio::runtime::Builder::new_current_thread().enable_time().build()?.block_on(async {
 /// let engine = Engine::builder(Key::try_from_bytes(&[1; 32])?)
-///     .server_side(MemoryStore::new())
-///     .build()?;
+///     .build()?
+///     .into_stored();
 /// let loading = engine.load(["session=forged"], None);
 /// // A cookie that does not verify never reaches the store.
 /// assert_eq!(loading.cookies().empty_reason(), Some(&EmptyReason::Malformed));
@@ -298,7 +297,7 @@ impl Engine<Stored> {
     /// Never fails: bad cookies give an empty session, and
     /// [`Session::empty_reason`] (or, for a client-side session's store,
     /// [`Session::store_reason`]) says why; a store that does not answer
-    /// gives [`EmptyReason::StoreUnavailable`](crate::EmptyReason::StoreUnavailable).
+    /// gives `EmptyReason::StoreUnavailable`.
     pub fn load<I>(&self, cookie_headers: I, user_agent: Option<&str>) -> Loading
     where
         I: IntoIterator,
@@ -316,9 +315,9 @@ impl Engine<Stored> {
     /// [`save`](Engine::save) fits them.
     ///
     /// # Errors
-    /// - [`SaveError::Store`]: a store failed or timed out; nothing about
+    /// - `SaveError::Store`: a store failed or timed out; nothing about
     ///   the cookies changed, and the changes may or may not be in the
-    ///   store (see [`StoreError`](crate::store::StoreError)).
+    ///   store (see `store::StoreError`).
     /// - [`SaveError::SessionGone`]: another request destroyed or
     ///   regenerated the session after this one loaded it.
     /// - [`SaveError::DoesNotFit`], as for a client engine.

@@ -90,11 +90,11 @@ impl BudgetConfig {
     ) -> bool {
         let (other_cookies, other_bytes) = other;
         let site = limits.max_cookies_per_site;
-        let header = self.header_budget.map_or(true, |b| header_bytes <= b);
+        let header = self.header_budget.is_none_or(|b| header_bytes <= b);
         let count = other_cookies + chunks <= site.saturating_sub(self.reserved_cookies);
         let cap = chunks <= self.max_chunks.unwrap_or(MAX_CHUNKS).min(MAX_CHUNKS);
         let others_within =
-            self.header_limit.map_or(true, |l| other_bytes <= l) && other_cookies <= site;
+            self.header_limit.is_none_or(|l| other_bytes <= l) && other_cookies <= site;
         !(header && count && cap) && others_within
     }
 }

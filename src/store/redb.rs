@@ -657,7 +657,7 @@ impl Tables<'_> {
                 .records
                 .get(key.as_bytes())?
                 .map(|b| expiry_of(b.value()));
-            if current.is_some_and(|e| e.map_or(true, |e| e <= now)) {
+            if current.is_some_and(|e| e.is_none_or(|e| e <= now)) {
                 self.records.remove(key.as_bytes())?;
                 removed += 1;
             }

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Checks that imports between the files of src/ run one way, bottom to top.
+"""Checks that imports between the files of src/ run one way, bottom to top,
+and that no files import each other in a circle.
 
 Each file belongs to a layer (the table below, by path prefix). A file may
 use names from its own layer or lower ones, never higher. `crate::` paths
@@ -7,6 +8,10 @@ are resolved through the re-exports of src/lib.rs (a name the root
 re-exports counts as the file it comes from), and `super::` paths are
 resolved too, so neither hides an upward import. Exit 1 on any violation,
 or on a file that no layer claims.
+
+Circles are found as ../shared/tools/circles.py finds them (a `crate::`
+path ties to the deepest file it names, so a re-export through a mod.rs
+ties to that mod.rs), with `super::` paths added.
 
 Usage: python3 .ci/layers.py [SRC_DIR]"""
 import os
@@ -115,7 +120,16 @@ def resolve(parts):
     return None
 
 
+def deepest(parts):
+    """The deepest file a path names, without following re-exports."""
+    for k in range(len(parts), -1, -1):
+        if tuple(parts[:k]) in files:
+            return tuple(parts[:k])
+    return None
+
+
 violations, unclaimed = [], []
+edges = {}
 for mod, path in sorted(files.items()):
     mine = layer_of(mod)
     if mine is None:
@@ -127,6 +141,9 @@ for mod, path in sorted(files.items()):
     outer = re.split(r"\bmod\s+\w+\s*\{", text, maxsplit=1)[0]
     paths = uses(text, "crate") + [list(mod[:-1]) + p for p in uses(outer, "super")]
     for parts in paths:
+        tie = deepest(parts)
+        if tie is not None and tie != mod:
+            edges.setdefault(mod, set()).add(tie)
         dest = resolve(parts)
         if dest is None or dest == mod:
             continue
@@ -137,9 +154,44 @@ for mod, path in sorted(files.items()):
                 % (path, LAYERS[mine][0], files[dest], LAYERS[theirs][0], "::".join(parts))
             )
 
+# Circles: strongly connected groups of files (Tarjan).
+index, low, stack, on, circles = {}, {}, [], set(), []
+
+
+def strong(v, counter=[0]):
+    index[v] = low[v] = counter[0]
+    counter[0] += 1
+    stack.append(v)
+    on.add(v)
+    for w in edges.get(v, ()):
+        if w not in index:
+            strong(w)
+            low[v] = min(low[v], low[w])
+        elif w in on:
+            low[v] = min(low[v], index[w])
+    if low[v] == index[v]:
+        comp = []
+        while True:
+            w = stack.pop()
+            on.discard(w)
+            comp.append(w)
+            if w == v:
+                break
+        if len(comp) > 1:
+            circles.append(sorted(files[m] for m in comp))
+
+
+sys.setrecursionlimit(10000)
+for m in sorted(files):
+    if m not in index:
+        strong(m)
+
+for c in circles:
+    print("import circle: " + " <-> ".join(c))
 for v in sorted(set(violations)):
     print("upward import: " + v)
 for u in unclaimed:
     print("no layer claims " + u)
-print("%d upward imports, %d unclaimed files" % (len(set(violations)), len(unclaimed)))
-sys.exit(1 if violations or unclaimed else 0)
+print("%d upward imports, %d circles, %d unclaimed files"
+      % (len(set(violations)), len(circles), len(unclaimed)))
+sys.exit(1 if violations or unclaimed or circles else 0)

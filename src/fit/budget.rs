@@ -105,6 +105,17 @@ pub(crate) const SET_COOKIE_LINE: usize = "Set-Cookie: \r\n".len();
 
 /// The room for the session on one request, and which limit binds.
 ///
+/// The room a session has on one request: per cookie, in cookies, and in
+/// the Cookie header the server in front will accept.
+///
+/// All three are counted exactly. The per-cookie room subtracts what this
+/// browser counts besides the value (the name, and for browsers that count
+/// the whole line, the attributes as they are really written). The cookie
+/// count subtracts the cookies the request carries that are not ours, so a
+/// save never pushes the site over the browser's limit and makes it evict a
+/// cookie. The header room subtracts the other cookies' bytes and the `; `
+/// separators.
+///
 /// # Example
 /// ```
 /// use cookietin::{Binding, Engine, Key};

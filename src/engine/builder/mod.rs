@@ -298,7 +298,30 @@ impl<F: Flavour> EngineBuilder<F> {
         self
     }
 
-    /// Registers a shrink callback for `keys`; see [`shrink`](crate::fit::shrink).
+    /// Registers a shrink callback for `keys`: `callback(data, last)` may
+    /// trim or remove them when the session does not fit.
+    ///
+    /// When a session does not fit its [`Budget`](crate::Budget), the save runs,
+    /// in this order and stopping as soon as it fits:
+    ///
+    /// 1. the registered callbacks, in registration order, in rounds repeated
+    ///    while a round makes the session smaller (`last = false`); with an
+    ///    overflow store (feature `store`), one round, then the keys the app
+    ///    lets move go into the store, largest first, whole (each move a
+    ///    [`ShrinkStep::Moved`](crate::ShrinkStep::Moved)), and then the rounds go on;
+    /// 2. dropping the keys that no callback covers, largest first;
+    /// 3. each callback once more with `last = true`, its final chance;
+    /// 4. dropping every remaining key, largest first.
+    ///
+    /// A session that fits is never touched, and every callback run and key
+    /// dropped is reported in a [`ShrinkReport`](crate::ShrinkReport). A callback runs only while one
+    /// of its keys is present.
+    ///
+    /// Fitting is checked by a full encode (serialize and deflate) only when a
+    /// cheap estimate says the session may fit, or when the JSON has shrunk
+    /// enough since the last full encode that the estimate needs refreshing.
+    /// The estimate scales the JSON length, which the session knows without
+    /// serializing, by the encoded-to-JSON ratio of the last full encode.
     ///
     /// # Example
     /// ```

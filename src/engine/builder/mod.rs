@@ -173,8 +173,56 @@ impl<F: Flavour> EngineBuilder<F> {
     /// Whether cookies persist across browser restarts, carrying `Max-Age`
     /// and `Expires` equal to the max age (default off: browser-session
     /// cookies). The signed max age is enforced either way.
+    ///
+    /// `Max-Age` and `Expires` are clamped to 400 days (34,560,000 seconds):
+    /// RFC 6265bis caps a cookie's lifetime there, and Chromium clamps any
+    /// longer one, so no `Set-Cookie` says more. A longer
+    /// [`max_age`](EngineBuilder::max_age) still bounds the signed session,
+    /// but the browser drops its cookies after 400 days.
+    ///
+    /// # Example
+    /// ```
+    /// use std::time::Duration;
+    /// use cookietin::{Engine, Key};
+    ///
+    /// let engine = Engine::builder(Key::try_from_bytes(&[1; 32])?)
+    ///     .persistent(true)
+    ///     .max_age(Duration::from_secs(50_000_000))
+    ///     .build()?;
+    /// let mut session = engine.load(Vec::<&str>::new(), None);
+    /// session.insert("user", &"ada")?;
+    /// let saved = engine.save(&mut session)?;
+    /// assert!(saved.set_cookies[0].contains("; Max-Age=34560000"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn persistent(mut self, persistent: bool) -> Self {
         self.settings.attributes.persistent_for = persistent.then_some(0);
+        self
+    }
+
+    /// The `Partitioned` attribute (default off), for a session in an
+    /// iframe on another site now that third-party cookies are blocked
+    /// (CHIPS): the browser keeps the cookies per top-level site. It
+    /// requires `Secure` (a build error otherwise), and the budget then
+    /// counts the browser's per-partition limits.
+    ///
+    /// # Example
+    /// ```
+    /// use cookietin::{ConfigError, Engine, Key};
+    ///
+    /// let key = || Key::try_from_bytes(&[1; 32]);
+    /// let engine = Engine::builder(key()?).partitioned(true).build()?;
+    /// let mut session = engine.load(Vec::<&str>::new(), None);
+    /// session.insert("user", &"ada")?;
+    /// let line = &engine.save(&mut session)?.set_cookies[0];
+    /// assert!(line.contains("; Partitioned") && line.contains("; Secure"));
+    ///
+    /// let insecure = Engine::builder(key()?).partitioned(true).secure(false).build();
+    /// assert_eq!(insecure.unwrap_err(), ConfigError::PartitionedRequiresSecure);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn partitioned(mut self, partitioned: bool) -> Self {
+        self.settings.attributes.partitioned = partitioned;
         self
     }
 

@@ -111,14 +111,15 @@
 //! `PostgresStore::SCHEMA` and `SqliteStore::SCHEMA`; the stores create it
 //! at start-up unless told not to.
 //!
-//! Every call is one statement, atomic on its own, with no transaction:
+//! Every call is one statement (one round trip), atomic on its own, with
+//! no transaction:
 //!
 //! | call | statement |
 //! |---|---|
 //! | create | `INSERT ... ON CONFLICT DO UPDATE ... WHERE` the row expired |
 //! | load | `SELECT ... WHERE expires_at > now` |
 //! | load with touch, touch | `UPDATE ... SET expires_at WHERE` live (`RETURNING` the row) |
-//! | update | `UPDATE ... SET entries = entries - removed \|\| set` (PostgreSQL) or `json_patch` (SQLite), the size and the expiry, `WHERE` live and within the cap |
+//! | update | `UPDATE ... SET entries = entries - removed \|\| set` (PostgreSQL) or `json_patch` (SQLite), the size and the expiry, `WHERE` live and within the cap; only when it wrote nothing, a `SELECT` tells a missing row from one over the cap |
 //! | delete | `DELETE ... RETURNING expires_at > now` |
 //! | regenerate | `UPDATE ... SET record_key = new WHERE record_key = old` and live |
 //! | sweep | `DELETE ... WHERE key IN (SELECT ... expires_at <= now ORDER BY expires_at LIMIT n)` |

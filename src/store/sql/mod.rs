@@ -1,6 +1,7 @@
 //! SQL stores on `sqlx`: PostgreSQL (feature `postgres`) and SQLite
 //! (feature `sqlite`). One table, `cookietin_sessions`, one row per
-//! session, and one statement per call; see `data/sql/` for the schema.
+//! session, and one statement per call (an update that wrote nothing takes
+//! a second to say why); see `data/sql/` for the schema.
 
 mod codec;
 mod error;
@@ -15,6 +16,7 @@ mod sqlite;
 mod sqlite_builder;
 mod statements;
 mod sweeper;
+mod update;
 
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;

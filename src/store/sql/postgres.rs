@@ -12,14 +12,11 @@ use crate::store::sql::error::error;
 use crate::store::sql::regenerate::regenerate;
 use crate::store::sql::statements::postgres as sql;
 use crate::store::sql::sweeper::{self, BatchSweep, SqlSweeper};
+use crate::store::sql::update::update;
 use crate::store::{
     check_size, record_size, Changes, Created, Entries, Record, RecordKey, Regenerated, Store,
     StoreError, StoreFuture, Updated,
 };
-
-/// How many times an update runs again when it raced a concurrent write
-/// (its row changed between the statement's snapshot and its lock).
-const MAX_UPDATE_ROUNDS: usize = 3;
 
 /// The advisory lock that keeps two processes from creating the table at
 /// once (`CREATE TABLE IF NOT EXISTS` is not safe against itself).
@@ -35,7 +32,9 @@ const MIGRATION_LOCK: i64 = 0x636f_6f6b_6965_7469; // "cookieti"
 /// - an update writes only its keys (`entries - removed || set`) on a row
 ///   that exists and has not expired, and keeps the size for the cap in the
 ///   same statement; a save in flight can't bring back a destroyed session,
-///   and concurrent saves of different keys all persist;
+///   and concurrent saves of different keys all persist (an update that
+///   wrote nothing takes a second statement to tell a missing row from one
+///   over the cap);
 /// - a regenerate changes the row's key in place: a save of the old key
 ///   waiting on the row finds it gone and answers [`Updated::Missing`];
 /// - a load with touch is an `UPDATE ... RETURNING`.
@@ -232,37 +231,34 @@ impl PostgresStore {
         refuse_nul(changes.removals().map(|k| (k, "")))?;
         let removals: Vec<String> = changes.removals().map(str::to_owned).collect();
         let (sets, touched, set_bytes) = (sets_json(changes), touched(changes), set_bytes(changes));
-        for _ in 0..MAX_UPDATE_ROUNDS {
-            let row = sqlx::query(sql::UPDATE)
-                .bind(key.as_bytes().as_slice())
-                .bind(self.now())
-                .bind(&removals)
-                .bind(&sets)
-                .bind(set_bytes)
-                .bind(&touched)
-                .bind(to_sql(expires_at))
-                .bind(to_sql(self.max_record_bytes as u64))
-                .fetch_one(&self.pool)
-                .await
-                .map_err(error)?;
-            let written: i64 = row.try_get(0).map_err(error)?;
-            let before: Option<i64> = row.try_get(1).map_err(error)?;
-            let after: Option<i64> = row.try_get(2).map_err(error)?;
-            match (written, before, after) {
-                (1, _, _) => return Ok(Updated::Updated),
-                (_, None, _) | (_, _, None) => return Ok(Updated::Missing),
-                (_, Some(before), Some(after)) => {
-                    let (before, after) = (from_sql(before) as usize, from_sql(after) as usize);
-                    check_size(after, before, self.max_record_bytes)?;
-                    // It would fit, yet nothing was written: the row changed
-                    // after this statement's snapshot (deleted, moved or
-                    // grown). Ask again.
-                }
-            }
-        }
-        Err(StoreError::Backend(
-            "update gave up: the record kept changing".into(),
-        ))
+        let key = key.as_bytes().as_slice();
+        update(
+            self.max_record_bytes,
+            || async {
+                let done = sqlx::query(sql::UPDATE)
+                    .bind(key)
+                    .bind(self.now())
+                    .bind(&removals)
+                    .bind(&sets)
+                    .bind(set_bytes)
+                    .bind(&touched)
+                    .bind(to_sql(expires_at))
+                    .bind(to_sql(self.max_record_bytes as u64))
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected())
+            },
+            || async {
+                sqlx::query_as(sql::UPDATE_SIZES)
+                    .bind(key)
+                    .bind(self.now())
+                    .bind(set_bytes)
+                    .bind(&touched)
+                    .fetch_optional(&self.pool)
+                    .await
+            },
+        )
+        .await
     }
 
     async fn do_delete(&self, key: RecordKey) -> Result<bool, StoreError> {

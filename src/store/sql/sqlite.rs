@@ -12,14 +12,11 @@ use crate::store::sql::error::error;
 use crate::store::sql::regenerate::regenerate;
 use crate::store::sql::statements::sqlite as sql;
 use crate::store::sql::sweeper::{self, BatchSweep, SqlSweeper};
+use crate::store::sql::update::update;
 use crate::store::{
     check_size, record_size, Changes, Created, Entries, Record, RecordKey, Regenerated, Store,
     StoreError, StoreFuture, Updated,
 };
-
-/// How many times an update asks again when it raced another process's
-/// write between its two statements.
-const MAX_UPDATE_ROUNDS: usize = 3;
 
 /// Records in a SQLite file: one row per session in the table
 /// `cookietin_sessions`, whose schema is [`SqliteStore::SCHEMA`].
@@ -243,44 +240,33 @@ impl SqliteStore {
         let patch = merge_patch(changes);
         let named = serde_json::to_string(&touched(changes)).unwrap_or_else(|_| "[]".into());
         let bytes = set_bytes(changes);
-        for _ in 0..MAX_UPDATE_ROUNDS {
-            let bind = |statement| {
-                sqlx::query(statement)
-                    .bind(key.as_bytes().as_slice())
+        let key = key.as_bytes().as_slice();
+        update(
+            self.max_record_bytes,
+            || async {
+                let done = sqlx::query(sql::UPDATE)
+                    .bind(key)
                     .bind(self.now())
                     .bind(patch.as_str())
                     .bind(bytes)
                     .bind(named.as_str())
                     .bind(to_sql(expires_at))
                     .bind(to_sql(self.max_record_bytes as u64))
-            };
-            let done = bind(sql::UPDATE)
-                .execute(&self.writer)
-                .await
-                .map_err(error)?;
-            if done.rows_affected() == 1 {
-                return Ok(Updated::Updated);
-            }
-            let Some(row) = bind(sql::UPDATE_SIZES)
-                .fetch_optional(&self.writer)
-                .await
-                .map_err(error)?
-            else {
-                return Ok(Updated::Missing);
-            };
-            let before: i64 = row.try_get(0).map_err(error)?;
-            let after: i64 = row.try_get(1).map_err(error)?;
-            check_size(
-                from_sql(after) as usize,
-                from_sql(before) as usize,
-                self.max_record_bytes,
-            )?;
-            // It fits now: another process changed the row between the two
-            // statements. Try again.
-        }
-        Err(StoreError::Backend(
-            "update gave up: the record kept changing".into(),
-        ))
+                    .execute(&self.writer)
+                    .await?;
+                Ok(done.rows_affected())
+            },
+            || async {
+                sqlx::query_as(sql::UPDATE_SIZES)
+                    .bind(key)
+                    .bind(self.now())
+                    .bind(bytes)
+                    .bind(named.as_str())
+                    .fetch_optional(&self.writer)
+                    .await
+            },
+        )
+        .await
     }
 
     async fn do_delete(&self, key: RecordKey) -> Result<bool, StoreError> {

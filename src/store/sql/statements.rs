@@ -30,32 +30,32 @@ RETURNING entries::text, expires_at";
 
     /// $1 key, $2 now, $3 keys to remove, $4 keys to set (a JSON object),
     /// $5 the bytes set, $6 every key named, $7 expires_at, $8 the cap.
+    /// 0 rows when the row is missing or the write would grow it past the
+    /// cap: [`UPDATE_SIZES`] tells which.
     ///
-    /// `written` runs on the row's latest version (a concurrent update is
-    /// waited for and its keys kept); `seen` tells, from the statement's
-    /// snapshot, whether the row was there and how big the write would
-    /// make it, so a write refused for size is told from a missing row in
-    /// the same round trip. The new size subtracts the old bytes of every
-    /// key named and adds the bytes set.
+    /// The row lock makes a concurrent update wait, and the statement then
+    /// runs on the row as that update left it (its keys are kept). The new
+    /// size subtracts the old bytes of every key named and adds the bytes
+    /// set, so it reads only the keys named (`entries ->> k` is null for a
+    /// key the row lacks, and `sum` skips it). Each mention of `entries`
+    /// reads the whole value again when it is TOASTed, so there are few.
     pub(in crate::store::sql) const UPDATE: &str = "
-WITH seen AS (
-    SELECT size AS before,
-           size + $5 - (SELECT coalesce(sum(octet_length(k) + octet_length(entries ->> k)), 0)
-                        FROM unnest($6::text[]) AS k WHERE entries ? k) AS after
-    FROM cookietin_sessions
-    WHERE record_key = $1 AND expires_at > $2
-), written AS (
-    UPDATE cookietin_sessions
-    SET entries = (entries - $3::text[]) || $4::jsonb,
-        size = size + $5 - (SELECT coalesce(sum(octet_length(k) + octet_length(entries ->> k)), 0)
-                            FROM unnest($6::text[]) AS k WHERE entries ? k),
-        expires_at = $7
-    WHERE record_key = $1 AND expires_at > $2
-      AND size + $5 - (SELECT coalesce(sum(octet_length(k) + octet_length(entries ->> k)), 0)
-                       FROM unnest($6::text[]) AS k WHERE entries ? k) <= greatest($8, size)
-    RETURNING 1
-)
-SELECT (SELECT count(*) FROM written), (SELECT before FROM seen), (SELECT after FROM seen)";
+UPDATE cookietin_sessions
+SET entries = (entries - $3::text[]) || $4::jsonb,
+    size = size + $5 - (SELECT coalesce(sum(octet_length(k) + octet_length(entries ->> k)), 0)
+                        FROM unnest($6::text[]) AS k),
+    expires_at = $7
+WHERE record_key = $1 AND expires_at > $2
+  AND size + $5 - (SELECT coalesce(sum(octet_length(k) + octet_length(entries ->> k)), 0)
+                   FROM unnest($6::text[]) AS k) <= greatest($8, size)";
+
+    /// $1 key, $2 now, $3 the bytes set, $4 every key named: the live
+    /// row's size, and the size the update would give it. Sent only after
+    /// an update wrote nothing.
+    pub(in crate::store::sql) const UPDATE_SIZES: &str = "
+SELECT size, size + $3 - (SELECT coalesce(sum(octet_length(k) + octet_length(entries ->> k)), 0)
+                          FROM unnest($4::text[]) AS k)
+FROM cookietin_sessions WHERE record_key = $1 AND expires_at > $2";
 
     /// $1 key, $2 now. One row, true if it was live, when a row was there.
     pub(in crate::store::sql) const DELETE: &str = "
@@ -118,25 +118,27 @@ RETURNING entries, expires_at";
     /// ?1 key, ?2 now, ?3 the merge patch, ?4 the bytes set, ?5 every key
     /// named (a JSON array), ?6 expires_at, ?7 the cap. 0 rows when the
     /// row is missing or the write would grow it past the cap:
-    /// [`UPDATE_SIZES`] tells which.
+    /// [`UPDATE_SIZES`] tells which. The new size (the old one, less the
+    /// old bytes of every key named, plus the bytes set) is worked out once,
+    /// in `FROM`: a write statement holds the database's write lock from
+    /// start to end, so it reads the row as it writes it.
     pub(in crate::store::sql) const UPDATE: &str = "
 UPDATE cookietin_sessions
-SET entries = json_patch(entries, ?3),
-    size = size + ?4 - (SELECT coalesce(sum(length(CAST(j.key AS BLOB)) + length(CAST(j.value AS BLOB))), 0)
-                        FROM json_each(cookietin_sessions.entries) AS j
-                        WHERE j.key IN (SELECT value FROM json_each(?5))),
-    expires_at = ?6
-WHERE record_key = ?1 AND expires_at > ?2
-  AND size + ?4 - (SELECT coalesce(sum(length(CAST(j.key AS BLOB)) + length(CAST(j.value AS BLOB))), 0)
-                   FROM json_each(cookietin_sessions.entries) AS j
-                   WHERE j.key IN (SELECT value FROM json_each(?5))) <= max(?7, size)";
+SET entries = json_patch(cookietin_sessions.entries, ?3), size = c.after, expires_at = ?6
+FROM (SELECT s.size + ?4 - (SELECT coalesce(sum(length(CAST(j.key AS BLOB)) + length(CAST(j.value AS BLOB))), 0)
+                            FROM json_each(s.entries) AS j
+                            WHERE j.key IN (SELECT value FROM json_each(?5))) AS after
+      FROM cookietin_sessions AS s WHERE s.record_key = ?1) AS c
+WHERE cookietin_sessions.record_key = ?1 AND cookietin_sessions.expires_at > ?2
+  AND c.after <= max(?7, cookietin_sessions.size)";
 
-    /// The same parameters as [`UPDATE`]: the live row's size, and the size
-    /// the update would give it. Sent only after an update wrote nothing.
+    /// ?1 key, ?2 now, ?3 the bytes set, ?4 every key named: the live
+    /// row's size, and the size the update would give it. Sent only after
+    /// an update wrote nothing.
     pub(in crate::store::sql) const UPDATE_SIZES: &str = "
-SELECT size, size + ?4 - (SELECT coalesce(sum(length(CAST(j.key AS BLOB)) + length(CAST(j.value AS BLOB))), 0)
+SELECT size, size + ?3 - (SELECT coalesce(sum(length(CAST(j.key AS BLOB)) + length(CAST(j.value AS BLOB))), 0)
                           FROM json_each(cookietin_sessions.entries) AS j
-                          WHERE j.key IN (SELECT value FROM json_each(?5)))
+                          WHERE j.key IN (SELECT value FROM json_each(?4)))
 FROM cookietin_sessions WHERE record_key = ?1 AND expires_at > ?2";
 
     /// ?1 key, ?2 now. One row, true if it was live, when a row was there.

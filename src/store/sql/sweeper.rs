@@ -10,6 +10,12 @@ use crate::store::{StoreError, StoreFuture};
 /// The rows one batch deletes at most, unless told otherwise: small enough
 /// that a batch holds its locks briefly, large enough to keep up with a
 /// busy site at one pass a minute.
+///
+/// # Example
+/// ```
+/// assert_eq!(cookietin::store::DEFAULT_SWEEP_ROWS, 1000);
+/// ```
+#[cfg_attr(docsrs, doc(cfg(any(feature = "postgres", feature = "sqlite"))))]
 pub const DEFAULT_SWEEP_ROWS: usize = 1000;
 
 /// How many batches one [`Store::sweep`](crate::store::Store::sweep) runs

@@ -595,8 +595,8 @@ async fn sqlite_sweeps_in_bounded_batches() {
 }
 
 /// 25 records that expire in a second and 5 that don't: batches of 10
-/// remove 10, 10, 5, then none; a sweeper at 5 rows a pass removes 12 more
-/// in at least three passes; the live records stay.
+/// remove 10, 10, 5, then none; a sweeper at 5 rows a pass removes 12 more;
+/// the live records stay.
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 async fn bounded_sweeps(
     store: &impl Store,
@@ -644,8 +644,9 @@ async fn bounded_sweeps(
             seen.push(sweeper.removed());
         }
     }
+    // (Each pass is one `sweep_batch` of at most 5 rows, whose bound the
+    // batches above show; counting passes by polling would race them.)
     assert_eq!(sweeper.removed(), 12, "{seen:?}");
-    assert!(seen.windows(2).all(|w| w[1] - w[0] <= 5), "{seen:?}");
     assert_eq!(sweeper.failed_passes(), 0);
     drop(sweeper);
     assert_eq!(store.sweep(system_clock()).await, Ok(0));

@@ -527,6 +527,64 @@ async fn postgres_schema_file_is_what_migrate_runs() {
     assert_eq!(store.load(k, None).await, Ok(None));
 }
 
+/// Rows a store can't use, and values PostgreSQL text can't hold, fail
+/// typed and write nothing.
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_refuses_what_it_cannot_hold() {
+    use cookietin::store::StoreError;
+    let Some(server) = PostgresServer::start("postgres_refuses") else {
+        return;
+    };
+    let store = PostgresStore::connect(&server.url()).await.unwrap();
+    let far = system_clock() + 600;
+    // A row whose entries are not all strings (written by something else).
+    let k = RecordKey::from_bytes([0x11; 32]);
+    server.psql(
+        "cookietin",
+        &format!(
+            "INSERT INTO cookietin_sessions VALUES ('\\x{}', '{{\"a\": 1}}', 2, {far})",
+            "11".repeat(32)
+        ),
+    );
+    assert!(matches!(
+        store.load(k, None).await,
+        Err(StoreError::Corrupt(_))
+    ));
+    // U+0000 in a key or a value: refused before any SQL.
+    let nul = key("nul");
+    let refused = store.create(nul, &one("a\0b", "1"), far).await;
+    assert!(
+        matches!(refused, Err(StoreError::Backend(_))),
+        "{refused:?}"
+    );
+    assert_eq!(store.load(nul, None).await, Ok(None));
+    assert_eq!(
+        store.create(nul, &one("a", "1"), far).await,
+        Ok(Created::Created)
+    );
+    let mut changes = Changes::new();
+    changes.set("b", "\"x\0y\"");
+    let refused = store.update(nul, &changes, far).await;
+    assert!(
+        matches!(refused, Err(StoreError::Backend(_))),
+        "{refused:?}"
+    );
+    assert_eq!(
+        store.load(nul, None).await.unwrap().unwrap().entries,
+        one("a", "1")
+    );
+    // A key with quotes, backslashes and dots is just a key.
+    let mut changes = Changes::new();
+    changes.set(r#"a."b"\c"#, "2");
+    assert_eq!(store.update(nul, &changes, far).await, Ok(Updated::Updated));
+    let loaded = store.load(nul, None).await.unwrap().unwrap();
+    assert_eq!(
+        loaded.entries.get(r#"a."b"\c"#).map(String::as_str),
+        Some("2")
+    );
+}
+
 #[cfg(feature = "postgres")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_sweeps_in_bounded_batches() {
@@ -571,6 +629,38 @@ async fn sqlite_store() {
     )
     .unwrap();
     assert_eq!(file, SqliteStore::SCHEMA);
+}
+
+/// Keys with quotes, backslashes, dots and U+0000 are just keys, and
+/// values keep their bytes.
+#[cfg(feature = "sqlite")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_keys_are_just_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("sessions.sqlite"))
+        .await
+        .unwrap();
+    let far = system_clock() + 600;
+    let k = key("odd");
+    let odd = [r#"a."b"\c"#, "$.x", "nul\0key", "[0]"];
+    let entries: Entries = odd
+        .iter()
+        .map(|k| ((*k).to_owned(), "\"v\0\"".to_owned()))
+        .collect();
+    assert_eq!(store.create(k, &entries, far).await, Ok(Created::Created));
+    let mut changes = Changes::new();
+    for (i, name) in odd.iter().enumerate() {
+        changes.set(*name, i.to_string());
+    }
+    changes.remove("[0]");
+    assert_eq!(store.update(k, &changes, far).await, Ok(Updated::Updated));
+    let loaded = store.load(k, None).await.unwrap().unwrap();
+    let want: Entries = odd[..3]
+        .iter()
+        .enumerate()
+        .map(|(i, k)| ((*k).to_owned(), i.to_string()))
+        .collect();
+    assert_eq!(loaded.entries, want);
 }
 
 #[cfg(feature = "sqlite")]

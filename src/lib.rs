@@ -76,6 +76,10 @@
 //! - `redis` (implies `store`): `store::RedisStore`, for Redis 6.2+ and
 //!   Redis Cluster, on the `redis` crate with its connection manager (which
 //!   needs Rust 1.88);
+//! - `postgres` (implies `store`): `store::PostgresStore`, for PostgreSQL
+//!   12+, on `sqlx` 0.8 (no default features, no TLS);
+//! - `sqlite` (implies `store`): `store::SqliteStore`, a SQLite file, on
+//!   `sqlx` 0.8 with SQLite bundled;
 //! - `encrypt`: encrypted sessions: `Engine::encrypted`,
 //!   `EngineBuilder::encrypt`, `MasterKey`, `MasterRing` and
 //!   `EnvelopeView::decrypt` (pulls in `aes-gcm-siv`, `hkdf` and

@@ -94,11 +94,15 @@ mod data;
 mod engine;
 mod error;
 mod fit;
+mod flash;
 mod handle;
 pub mod integrations;
 mod session;
 #[cfg(feature = "store")]
 pub mod store;
+#[cfg(feature = "test-util")]
+pub mod testing;
+mod typed;
 
 pub use browser::agent::{identify, Identity};
 pub use browser::limits::{BrowserLimits, Counted, LimitsDb};
@@ -117,8 +121,10 @@ pub use engine::{Engine, Loading};
 pub use error::{ConfigError, EmptyReason, SaveError, ValueError};
 pub use fit::budget::{Binding, Budget, DEFAULT_HEADER_BUDGET, DEFAULT_HEADER_LIMIT};
 pub use fit::shrink::{ShrinkFn, ShrinkReport, ShrinkStep};
+pub use flash::{Flash, FlashLevel, FlashMessage};
 pub use handle::{SavePreview, SessionHandle};
 pub use session::Session;
+pub use typed::{Loaded, SessionValue, TypedSession};
 
 /// The README's examples, compiled and run as doctests (they use the axum
 /// and actix layers, so with the README's `cargo test --all-features`).

@@ -2,7 +2,8 @@
 //! browser's for one host and path, deterministic data, (in [`demo`])
 //! the demo server and plain HTTP requests to it, (in [`redis_server`])
 //! real Redis nodes and clusters for the store tests, (in
-//! [`probe_store`]) a memory store that counts its calls, and a
+//! [`probe_store`]) a memory store that counts its calls, (in [`test_jar`],
+//! feature `test-util`) real HTTP requests through a `TestJar`, and a
 //! current-thread runtime for the async API.
 #![allow(dead_code)]
 
@@ -11,6 +12,8 @@ pub mod demo;
 #[cfg(feature = "store")]
 pub mod probe_store;
 pub mod redis_server;
+#[cfg(feature = "test-util")]
+pub mod test_jar;
 
 use std::cell::Cell;
 

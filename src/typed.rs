@@ -167,20 +167,23 @@ impl<T: SessionValue> TypedSession<T> {
     /// value writes nothing, so a default stays absent and a mismatched
     /// value stays as it was stored.
     ///
+    /// The session is not locked while `f` runs, so `f` may use the
+    /// session too (push a [`Flash`](crate::Flash) message, say); a change
+    /// to this key made meanwhile through another handle is overwritten.
+    ///
     /// # Errors
     /// [`ValueError`] when the value does not serialize; the session is
     /// then unchanged.
     pub fn update<R>(&self, f: impl FnOnce(&mut T) -> R) -> Result<R, ValueError> {
-        self.handle.with(|session| {
-            let mut value: T = session.get(T::KEY).ok().flatten().unwrap_or_default();
-            let before = serde_json::to_value(&value).map_err(|e| ValueError::new(T::KEY, e))?;
-            let out = f(&mut value);
-            let after = serde_json::to_value(&value).map_err(|e| ValueError::new(T::KEY, e))?;
-            if after != before {
-                session.insert(T::KEY, &after)?;
-            }
-            Ok(out)
-        })
+        let json = |value: &T| serde_json::to_value(value).map_err(|e| ValueError::new(T::KEY, e));
+        let mut value = self.get();
+        let before = json(&value)?;
+        let out = f(&mut value);
+        let after = json(&value)?;
+        if after != before {
+            self.handle.insert(T::KEY, &after)?;
+        }
+        Ok(out)
     }
 
     /// Removes the key, so the next [`get`](Self::get) gives the default;
@@ -279,6 +282,22 @@ mod tests {
         assert!(cart.remove());
         assert!(handle.is_modified());
         assert_eq!(cart.get(), Cart::default());
+    }
+
+    #[test]
+    fn update_may_use_the_session_itself() {
+        let handle = handle_with(&[]);
+        let cart = TypedSession::<Cart>::new(handle.clone());
+        let flash = crate::Flash::begin(handle.clone());
+        cart.update(|c| {
+            c.items.push("pear".into());
+            flash.success("added");
+            handle.insert("seen", &true).unwrap();
+        })
+        .unwrap();
+        assert_eq!(cart.get().items, ["pear"]);
+        assert_eq!(flash.queued().len(), 1);
+        assert!(handle.contains_key("seen"));
     }
 
     #[test]

@@ -5,12 +5,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::testing::agents::user_agent_for;
 use crate::testing::outcome::{Applied, JarCookie, Rejection, TestJarError};
-use crate::testing::parse::{parse_set_cookie, ParsedCookie};
-use crate::testing::url::{domain_match, is_ip, path_match, site_of, RequestUrl};
-use crate::{BrowserLimits, Browsers, Counted, LimitsDb};
-
-/// The longest lifetime a browser gives a cookie: 400 days (RFC 6265bis).
-const MAX_AGE: i64 = 400 * 24 * 3600;
+use crate::testing::parse::parse_set_cookie;
+use crate::testing::storage::{Entry, Rules};
+use crate::testing::url::{domain_match, path_match, site_of, RequestUrl};
+use crate::{BrowserLimits, Browsers, LimitsDb};
 
 /// A cookie jar that behaves like one browser of the limits database: it
 /// keeps what that browser keeps of each `Set-Cookie` line, and sends what
@@ -79,15 +77,6 @@ pub struct TestJar {
     /// same second still have an order.
     tick: u64,
     last_applied: Vec<Applied>,
-}
-
-#[derive(Debug, Clone)]
-struct Entry {
-    cookie: JarCookie,
-    /// Unix time; `None` until the browser closes.
-    expires: Option<i64>,
-    created: u64,
-    used: u64,
 }
 
 impl TestJar {
@@ -346,7 +335,11 @@ impl TestJar {
                 return vec![rejected(name, reason)];
             }
         };
-        let entry = match self.admit(url, line, &parsed) {
+        let rules = Rules {
+            limits: &self.limits,
+            now: self.now,
+        };
+        let entry = match rules.admit(url, line, &parsed) {
             Ok(entry) => entry,
             Err(reason) => return vec![rejected(parsed.name, reason)],
         };
@@ -384,135 +377,14 @@ impl TestJar {
                 ..entry
             }),
         }
+        let rules = Rules {
+            limits: &self.limits,
+            now: self.now,
+        };
         let mut applied = vec![Applied::Stored { name }];
-        applied.extend(self.purge(Some(&site)));
-        applied.extend(self.purge(None));
+        applied.extend(rules.purge(&mut self.cookies, Some(&site)));
+        applied.extend(rules.purge(&mut self.cookies, None));
         applied
-    }
-
-    /// The cookie a parsed line makes for `url`, or why the browser drops
-    /// the line.
-    fn admit(
-        &self,
-        url: &RequestUrl,
-        line: &str,
-        parsed: &ParsedCookie<'_>,
-    ) -> Result<Entry, Rejection> {
-        let bytes = match self.limits.counts {
-            Counted::NameValue => parsed.name.len() + parsed.value.len(),
-            Counted::Line => line.len(),
-        };
-        if bytes > self.limits.max_cookie_bytes {
-            return Err(Rejection::TooLarge {
-                bytes,
-                limit: self.limits.max_cookie_bytes,
-                counted: self.limits.counts,
-            });
-        }
-        if parsed.secure && !url.secure {
-            return Err(Rejection::InsecureOrigin);
-        }
-        let (domain, host_only) = match &parsed.domain {
-            // A public suffix (here: one label) only as the host itself,
-            // and then host-only.
-            Some(d) if !d.contains('.') && !is_ip(d) => {
-                if *d != url.host {
-                    return Err(Rejection::DomainMismatch);
-                }
-                (url.host.clone(), true)
-            }
-            Some(d) if domain_match(&url.host, d) => (d.clone(), false),
-            Some(_) => return Err(Rejection::DomainMismatch),
-            None => (url.host.clone(), true),
-        };
-        let path = parsed.path.unwrap_or_else(|| url.default_path());
-        self.check_prefix(parsed, host_only)?;
-        let expires = match (parsed.max_age, parsed.expires) {
-            (Some(age), _) if age <= 0 => Some(i64::MIN),
-            (Some(age), _) => Some(self.now.saturating_add(age.min(MAX_AGE))),
-            (None, Some(at)) => Some(at.min(self.now.saturating_add(MAX_AGE))),
-            (None, None) => None,
-        };
-        Ok(Entry {
-            cookie: JarCookie {
-                name: parsed.name.to_owned(),
-                value: parsed.value.to_owned(),
-                domain,
-                host_only,
-                path: path.to_owned(),
-                secure: parsed.secure,
-                http_only: parsed.http_only,
-                same_site: parsed.same_site,
-                partitioned: parsed.partitioned,
-                expires: expires.map(|t| u64::try_from(t).unwrap_or(0)),
-            },
-            expires,
-            created: 0,
-            used: 0,
-        })
-    }
-
-    /// The rules of the name prefixes (RFC 6265bis section 4.1.3, and
-    /// draft-ietf-httpbis-layered-cookies for `__Http-`).
-    fn check_prefix(&self, parsed: &ParsedCookie<'_>, host_only: bool) -> Result<(), Rejection> {
-        let lower = parsed.name.to_ascii_lowercase();
-        let starts = |p: &str| lower.starts_with(p);
-        let host = starts("__host-");
-        let layered = matches!(self.limits.browser.as_str(), "chromium" | "firefox")
-            && (starts("__http-") || starts("__host-http-"));
-        let fails = ((host || starts("__secure-") || layered) && !parsed.secure)
-            || (host && (!host_only || parsed.path != Some("/")))
-            || (layered && !parsed.http_only);
-        // A nameless cookie may not pose as a prefixed one.
-        let value = parsed.value.to_ascii_lowercase();
-        let posing = parsed.name.is_empty()
-            && (value.starts_with("__secure-") || value.starts_with("__host-"));
-        if fails || posing {
-            return Err(Rejection::Prefix);
-        }
-        Ok(())
-    }
-
-    /// Evicts past the count of one site (`Some`) or of the whole jar
-    /// (`None`): down to the entry's purge level for a site, to the
-    /// maximum for the jar; least recently used first.
-    fn purge(&mut self, site: Option<&str>) -> Vec<Applied> {
-        let in_scope = |e: &Entry| site.is_none_or(|s| site_of(&e.cookie.domain) == s);
-        let count = self.cookies.iter().filter(|e| in_scope(e)).count();
-        let (max, keep) = match site {
-            Some(_) => (self.limits.max_cookies_per_site, self.limits.purge_to),
-            None => (self.limits.max_cookies_total, self.limits.max_cookies_total),
-        };
-        if count <= max {
-            return Vec::new();
-        }
-        let mut order: Vec<(u64, u64)> = self
-            .cookies
-            .iter()
-            .filter(|e| in_scope(e))
-            .map(|e| (e.used, e.created))
-            .collect();
-        order.sort_unstable();
-        let Some(&last_evicted) = order.get(count - keep.min(max) - 1) else {
-            return Vec::new();
-        };
-        let mut evicted = Vec::new();
-        self.cookies.retain(|e| {
-            let go = in_scope(e) && (e.used, e.created) <= last_evicted;
-            if go {
-                evicted.push(Applied::Evicted {
-                    name: e.cookie.name.clone(),
-                });
-            }
-            !go
-        });
-        evicted
-    }
-}
-
-impl Entry {
-    fn expired(&self, now: i64) -> bool {
-        self.expires.is_some_and(|t| t <= now)
     }
 }
 

@@ -104,6 +104,7 @@ mod date;
 mod jar;
 mod outcome;
 mod parse;
+mod storage;
 #[cfg(feature = "tower")]
 mod tower;
 mod url;

@@ -18,9 +18,10 @@ use crate::{BrowserLimits, Browsers, LimitsDb};
 /// section 5.6 and 5.7, with the entry's figures):
 ///
 /// - the size limit as the entry counts it: name and value
-///   ([`Counted::NameValue`], Chromium and Firefox: a 4097-byte cookie is
-///   dropped) or the whole line ([`Counted::Line`]); attribute values over
-///   the entry's `max_attribute_bytes` are ignored, not the cookie;
+///   ([`Counted::NameValue`](crate::Counted::NameValue), Chromium and
+///   Firefox: a 4097-byte cookie is dropped) or the whole line
+///   ([`Counted::Line`](crate::Counted::Line)); attribute values over the
+///   entry's `max_attribute_bytes` are ignored, not the cookie;
 /// - expiry against the jar's own clock ([`set_now`](Self::set_now),
 ///   [`advance`](Self::advance)): `Max-Age` before `Expires`, both capped
 ///   at 400 days; a line already expired deletes the cookie of the same

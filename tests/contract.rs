@@ -145,7 +145,7 @@ fn shrinking_from_three_chunks_to_one_expires_the_two_stale_ones_at_once() {
     each_server(&["--header-budget", "off"], |demo| {
         let mut jar = Jar::default();
         use base64::Engine as _;
-        let big = base64::engine::general_purpose::STANDARD.encode(random_bytes(7, 4000));
+        let big = base64::engine::general_purpose::STANDARD.encode(random_bytes(7, 7000));
         request(
             demo,
             &mut jar,

@@ -4,7 +4,8 @@
 //! real Redis nodes and clusters for the store tests, (in
 //! [`postgres_server`]) a real PostgreSQL server for the SQL stores, (in
 //! [`probe_store`]) a memory store that counts its calls, (in
-//! [`store_calls`]) store calls the fault tests share, and a
+//! [`store_calls`]) store calls the fault tests share, (in [`test_jar`],
+//! feature `test-util`) real HTTP requests through a `TestJar`, and a
 //! current-thread runtime for the async API.
 #![allow(dead_code)]
 
@@ -16,6 +17,8 @@ pub mod probe_store;
 pub mod redis_server;
 #[cfg(feature = "store")]
 pub mod store_calls;
+#[cfg(feature = "test-util")]
+pub mod test_jar;
 
 use std::cell::Cell;
 

@@ -7,7 +7,8 @@
 //! count subtracts the cookies the request carries that are not ours, so a
 //! save never pushes the site over the browser's limit and makes it evict a
 //! cookie. The header room subtracts the other cookies' bytes and the `; `
-//! separators.
+//! separators, under the server's budget and under the client's own cap on
+//! what it sends (curl's), whichever is smaller.
 
 use serde::Serialize;
 
@@ -49,6 +50,9 @@ pub enum Binding {
     HeaderBytes,
     /// The budget for the response's `Set-Cookie` lines is the limit.
     ResponseBytes,
+    /// The client's own cap on the Cookie header it sends
+    /// ([`BrowserLimits::max_cookie_header_bytes`]: curl's) is the limit.
+    ClientHeaderBytes,
 }
 
 /// What the budget is computed from, besides the browser's limits.
@@ -74,7 +78,7 @@ impl BudgetConfig {
     /// hard limits, so that a smaller session (or none) would help.
     ///
     /// They fit when the whole Cookie header (`header_bytes`) is within the
-    /// header budget, and the site's cookies (`other_cookies` and the
+    /// header budget and the client's own cap, and the site's cookies (`other_cookies` and the
     /// session's `chunks`) within the browser's per-site count less the
     /// reserved cookies, and the chunks within the chunk cap. Other cookies
     /// past the hard header limit or the per-site count mean that nothing
@@ -89,7 +93,9 @@ impl BudgetConfig {
     ) -> bool {
         let (other_cookies, other_bytes) = other;
         let site = limits.max_cookies_per_site;
-        let header = self.header_budget.map_or(true, |b| header_bytes <= b);
+        let client_cap = limits.max_cookie_header_bytes;
+        let header = self.header_budget.map_or(true, |b| header_bytes <= b)
+            && client_cap.map_or(true, |c| header_bytes <= c);
         let count = other_cookies + chunks <= site.saturating_sub(self.reserved_cookies);
         let cap = chunks <= self.max_chunks.unwrap_or(MAX_CHUNKS).min(MAX_CHUNKS);
         let others_within =
@@ -134,6 +140,11 @@ pub struct Budget {
     /// The hard limit on the whole Cookie header that the soft budget
     /// protects (see [`DEFAULT_HEADER_LIMIT`]), or `None` with no server limit.
     pub header_limit: Option<usize>,
+    /// Cookie header bytes left for the session under the client's own cap
+    /// on what it sends ([`BrowserLimits::max_cookie_header_bytes`]), or
+    /// `None` when the client has none (every browser). A hard limit: the
+    /// session is fitted within it whatever the server's budget says.
+    pub client_header_bytes: Option<usize>,
     /// Bytes of `Set-Cookie` header lines left for the session's chunks
     /// (after expiring the request's other chunks), or `None` with no limit.
     pub response_bytes: Option<usize>,
@@ -174,6 +185,9 @@ impl Budget {
             .min(config.max_chunks.unwrap_or(MAX_CHUNKS))
             .min(MAX_CHUNKS);
         let header_bytes = config.header_budget.map(|b| b.saturating_sub(other_bytes));
+        let client_header_bytes = limits
+            .max_cookie_header_bytes
+            .map(|cap| cap.saturating_sub(other_bytes));
         // Room for expiring every chunk past the first that the request
         // carried; the first is always overwritten.
         let removals: usize = seen
@@ -190,6 +204,7 @@ impl Budget {
             cookies,
             header_bytes,
             header_limit: config.header_limit,
+            client_header_bytes,
             response_bytes,
             line_overhead: config.line_overhead,
             other_cookies,
@@ -236,12 +251,10 @@ impl Budget {
             return (0, Binding::PerCookie);
         }
         // The request's Cookie header and the response's Set-Cookie lines
-        // each pay a fixed cost per chunk plus the chunk's value.
+        // each pay a fixed cost per chunk plus the chunk's value. The header
+        // has two limits of the same cost; the smaller binds.
         let mut lanes = [
-            (
-                self.header_bytes.unwrap_or(usize::MAX),
-                Binding::HeaderBytes,
-            ),
+            self.header_lane(),
             (
                 self.response_bytes.unwrap_or(usize::MAX),
                 Binding::ResponseBytes,
@@ -303,6 +316,17 @@ impl Budget {
         (total, one_cookie)
     }
 
+    /// The Cookie header bytes left, and the limit that leaves them: the
+    /// server's budget or the client's cap, whichever is smaller (the
+    /// server's on a tie).
+    fn header_lane(&self) -> (usize, Binding) {
+        match (self.header_bytes, self.client_header_bytes) {
+            (Some(budget), Some(cap)) if cap < budget => (cap, Binding::ClientHeaderBytes),
+            (None, Some(cap)) => (cap, Binding::ClientHeaderBytes),
+            (budget, _) => (budget.unwrap_or(usize::MAX), Binding::HeaderBytes),
+        }
+    }
+
     /// The chunk lengths for a value of `len` base64 characters, or `None`
     /// when it does not fit.
     pub(crate) fn plan(&self, name: &str, len: usize) -> Option<Vec<usize>> {
@@ -337,204 +361,4 @@ impl Budget {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn chromium() -> BrowserLimits {
-        BrowserLimits {
-            id: "chromium".into(),
-            browser: "chromium".into(),
-            platform: None,
-            min_version: None,
-            max_cookie_bytes: 4096,
-            counts: Counted::NameValue,
-            max_attribute_bytes: 1024,
-            max_cookies_per_site: 180,
-            purge_to: 150,
-            max_cookies_total: 3300,
-            source: "test".into(),
-        }
-    }
-
-    fn config(header: Option<usize>) -> BudgetConfig {
-        BudgetConfig {
-            header_budget: header,
-            header_limit: header,
-            max_cookie_bytes: None,
-            max_chunks: None,
-            reserved_cookies: 0,
-            response_budget: None,
-            line_overhead: 40,
-            removal_overhead: 80,
-        }
-    }
-
-    #[test]
-    fn header_budget_binds_and_plans_fit_it_exactly() {
-        let b = Budget::new(
-            "sid",
-            &chromium(),
-            &config(Some(8182)),
-            3,
-            100,
-            &IndexSet::default(),
-        );
-        assert_eq!(b.binding, Binding::HeaderBytes);
-        let lens = b.plan("sid", b.capacity).unwrap();
-        assert_eq!(b.header_bytes_of("sid", &lens) + 100, 8182);
-        assert!(b.plan("sid", b.capacity + 1).is_none());
-    }
-
-    #[test]
-    fn count_binds_without_a_header_budget() {
-        let b = Budget::new(
-            "sid",
-            &chromium(),
-            &config(None),
-            175,
-            100,
-            &IndexSet::default(),
-        );
-        assert_eq!((b.cookies, b.binding), (5, Binding::CookieCount));
-        let lens = b.plan("sid", b.capacity).unwrap();
-        assert_eq!(lens.len(), 5);
-        assert_eq!(lens[0], 4092);
-        assert_eq!(lens[1], 4096 - "sid.1".len() - 3);
-        assert!(lens
-            .iter()
-            .enumerate()
-            .all(|(i, l)| l + chunk_name_len("sid", i) <= 4096));
-    }
-
-    #[test]
-    fn one_cookie_left_binds_per_cookie() {
-        let b = Budget::new(
-            "sid",
-            &chromium(),
-            &config(None),
-            179,
-            100,
-            &IndexSet::default(),
-        );
-        assert_eq!(
-            (b.cookies, b.binding, b.capacity),
-            (1, Binding::PerCookie, 4093)
-        );
-    }
-
-    #[test]
-    fn line_counting_browsers_pay_for_attributes() {
-        let mut limits = chromium();
-        limits.counts = Counted::Line;
-        let b = Budget::new("sid", &limits, &config(None), 0, 0, &IndexSet::default());
-        assert_eq!(b.plan("sid", 5000).unwrap()[0], (4096 - 41 - 3) / 4 * 4);
-    }
-
-    #[test]
-    fn response_budget_binds_and_reserves_removals() {
-        let mut seen = IndexSet::default();
-        (0..3).for_each(|i| seen.insert(i));
-        let config = BudgetConfig {
-            response_budget: Some(3000),
-            ..config(None)
-        };
-        let b = Budget::new("sid", &chromium(), &config, 0, 0, &seen);
-        let removals = 2 * (SET_COOKIE_LINE + "sid.1".len() + 1 + 80);
-        assert_eq!(b.response_bytes, Some(3000 - removals));
-        assert_eq!(b.binding, Binding::ResponseBytes);
-        let first_line = SET_COOKIE_LINE + "sid".len() + 1 + 40;
-        assert_eq!(b.capacity, 3000 - removals - first_line);
-    }
-
-    /// The capacity by walking every chunk, as the budget once did.
-    fn capacity_by_walking(b: &Budget, name: &str) -> usize {
-        let mut left = [
-            b.header_bytes.unwrap_or(usize::MAX),
-            b.response_bytes.unwrap_or(usize::MAX),
-        ];
-        let mut total = 0;
-        for index in 0..b.cookies {
-            let room = b.chunk_room(name, index);
-            let fixed = [b.header_cost(name, index), b.response_cost(name, index)];
-            let limit = left
-                .iter()
-                .zip(fixed)
-                .map(|(l, c)| l.saturating_sub(c))
-                .fold(room, usize::min);
-            if limit < room || index + 1 == b.cookies {
-                return total + limit;
-            }
-            let full = room - room % 4;
-            total += full;
-            for (l, c) in left.iter_mut().zip(fixed) {
-                *l = l.saturating_sub(c + full);
-            }
-        }
-        total
-    }
-
-    #[test]
-    fn skipping_runs_of_chunks_measures_what_walking_every_chunk_does() {
-        let mut seen = IndexSet::default();
-        (0..12).for_each(|i| seen.insert(i));
-        for per_site in [1, 2, 9, 10, 11, 50, 100, 101, 180, 255] {
-            for header in [
-                None,
-                Some(0),
-                Some(40),
-                Some(4000),
-                Some(7168),
-                Some(40_000),
-                Some(65536),
-                Some(1 << 20),
-            ] {
-                for response in [None, Some(3000), Some(100_000)] {
-                    for others in [0, 1, 3] {
-                        let mut limits = chromium();
-                        limits.max_cookies_per_site = per_site;
-                        let config = BudgetConfig {
-                            response_budget: response,
-                            ..config(header)
-                        };
-                        let b = Budget::new("sid", &limits, &config, others, others * 20, &seen);
-                        if b.cookies > 0 && b.chunk_room("sid", 0) < encoded_len(HEADER_LEN) {
-                            continue;
-                        }
-                        assert_eq!(
-                            b.capacity,
-                            capacity_by_walking(&b, "sid"),
-                            "{per_site} per site, header {header:?}, response {response:?}, {others} others"
-                        );
-                        if b.capacity > 0 {
-                            assert!(b.plan("sid", b.capacity).is_some(), "{b:?}");
-                        }
-                        assert!(b.plan("sid", b.capacity + 1).is_none());
-                    }
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn no_room_means_no_plan() {
-        let b = Budget::new(
-            "sid",
-            &chromium(),
-            &config(Some(50)),
-            0,
-            0,
-            &IndexSet::default(),
-        );
-        assert_eq!(b.capacity, 50 - 4);
-        assert!(b.plan("sid", 47).is_none());
-        let full = Budget::new(
-            "sid",
-            &chromium(),
-            &config(None),
-            180,
-            0,
-            &IndexSet::default(),
-        );
-        assert_eq!(full.capacity, 0);
-    }
-}
+mod tests;

@@ -63,7 +63,7 @@ impl LimitsDb {
     /// Parses and validates a database of the shape `{"entries": [...]}`.
     ///
     /// Rejects duplicate ids, a missing or repeated catch-all `"default"`
-    /// entry, zero sizes or counts, `purge_to` above `max_cookies_per_site`,
+    /// entry, zero sizes or counts (optional ones included when given), `purge_to` above `max_cookies_per_site`,
     /// a `min_version` that is not dotted decimal numbers, and two entries
     /// that would match exactly the same clients.
     pub fn from_json(json: &str) -> Result<LimitsDb, LimitsError> {
@@ -169,6 +169,7 @@ mod tests {
             "max_cookies_per_site",
             "purge_to",
             "max_cookies_total",
+            "max_cookie_header_bytes",
         ] {
             let mut value: serde_json::Value =
                 serde_json::from_str(&entry("x", "x", None, None)).unwrap();

@@ -31,7 +31,9 @@ pub struct BrowserLimits {
     /// Unique id of the entry, e.g. `"chromium"` or `"safari-ios"`.
     pub id: String,
     /// Browser family key this entry applies to: `"chromium"`, `"firefox"`,
-    /// `"safari"`, `"ie"`, `"android-browser"` or `"default"`.
+    /// `"safari"`, `"ie"`, `"android-browser"`, an HTTP client's key
+    /// (`"curl"`, `"python-requests"`, ...; see
+    /// [`identify`](crate::browser::agent::identify)) or `"default"`.
     pub browser: String,
     /// Platform the entry is limited to (`"ios"`, `"android"`, `"windows"`,
     /// `"macos"`, `"linux"`, ...), or `None` for any platform.
@@ -54,6 +56,14 @@ pub struct BrowserLimits {
     pub purge_to: usize,
     /// Most cookies the browser keeps in total, across all sites.
     pub max_cookies_total: usize,
+    /// Longest `Cookie` header value the client sends whole, in bytes, or
+    /// `None` when it sends any length (every browser: for them the server
+    /// in front is the limit). HTTP clients such as curl leave cookies out
+    /// past their cap, so a session fitted to a larger header loses its
+    /// last chunks on the way back; the budget treats the cap as a hard
+    /// limit on the whole header, the request's other cookies included.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_cookie_header_bytes: Option<usize>,
     /// Where the figures come from: source file and constant, or the
     /// specification or documentation, and what was assumed.
     pub source: String,

@@ -22,7 +22,8 @@ pub enum LimitsError {
     /// More than one entry has browser `"default"` and neither platform nor
     /// minimum version.
     MultipleDefaults,
-    /// The entry `id` has zero in the size or count named by `field`.
+    /// The entry `id` has zero in the size or count named by `field`
+    /// (an optional one such as `max_cookie_header_bytes` when given).
     Zero {
         /// Id of the offending entry.
         id: String,
@@ -78,7 +79,7 @@ impl fmt::Display for LimitsError {
 impl std::error::Error for LimitsError {}
 
 /// Checks a database's entries: exactly one catch-all default, unique ids,
-/// no zero size or count, `purge_to` within `max_cookies_per_site`, dotted
+/// no zero size or count (optional ones included when given), `purge_to` within `max_cookies_per_site`, dotted
 /// decimal `min_version`s, and no two entries matching the same clients.
 pub(crate) fn validate(entries: &[BrowserLimits]) -> Result<(), LimitsError> {
     match entries.iter().filter(|e| e.is_catch_all()).count() {
@@ -96,6 +97,10 @@ pub(crate) fn validate(entries: &[BrowserLimits]) -> Result<(), LimitsError> {
             ("max_cookies_per_site", e.max_cookies_per_site),
             ("purge_to", e.purge_to),
             ("max_cookies_total", e.max_cookies_total),
+            (
+                "max_cookie_header_bytes",
+                e.max_cookie_header_bytes.unwrap_or(1),
+            ),
         ];
         if let Some((field, _)) = sizes.iter().find(|(_, v)| *v == 0) {
             return Err(LimitsError::Zero {

@@ -7,7 +7,8 @@
 //! [`crate::browser::agent::identify`], and falls back to the single
 //! catch-all `"default"` entry, which holds the RFC 6265 minimums.
 //!
-//! One concept a file: the entry ([`BrowserLimits`], [`Counted`]), the
+//! One concept a file: the entry ([`BrowserLimits`], [`Counted`],
+//! [`PartitionLimits`]), the
 //! database ([`LimitsDb`]), the lookup, the validation ([`LimitsError`]),
 //! and version numbers.
 
@@ -20,5 +21,5 @@ mod validation;
 mod version;
 
 pub use database::LimitsDb;
-pub use entry::{BrowserLimits, Counted};
+pub use entry::{BrowserLimits, Counted, PartitionLimits};
 pub use validation::LimitsError;

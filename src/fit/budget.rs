@@ -9,10 +9,17 @@
 //! cookie. The header room subtracts the other cookies' bytes and the `; `
 //! separators, under the server's budget and under the client's own cap on
 //! what it sends (curl's), whichever is smaller.
+//!
+//! A partitioned session (CHIPS) also fits the browser's per-partition
+//! limits: the bytes of all the site's cookies in the partition, as the
+//! browser counts them (name + value), and their number. The request's
+//! other cookies are counted against both, as they are against the site's
+//! count: conservatively, since some of them may live outside the
+//! partition.
 
 use serde::Serialize;
 
-use crate::browser::limits::{BrowserLimits, Counted};
+use crate::browser::limits::{BrowserLimits, Counted, PartitionLimits};
 use crate::codec::{encoded_len, HEADER_LEN};
 use crate::fit::chunk::{chunk_name_len, same_length_until, IndexSet, MAX_CHUNKS};
 
@@ -53,6 +60,12 @@ pub enum Binding {
     /// The client's own cap on the Cookie header it sends
     /// ([`BrowserLimits::max_cookie_header_bytes`]: curl's) is the limit.
     ClientHeaderBytes,
+    /// The bytes a browser keeps of the site's cookies in one partition
+    /// ([`PartitionLimits::max_bytes`]) are the limit.
+    PartitionBytes,
+    /// The cookies a browser keeps of the site in one partition
+    /// ([`PartitionLimits::max_cookies`]) are the limit.
+    PartitionCookies,
 }
 
 /// What the budget is computed from, besides the browser's limits.
@@ -91,7 +104,31 @@ impl BudgetConfig {
         other: (usize, usize),
         chunks: usize,
     ) -> bool {
+        self.needs_refit_in(false, limits, header_bytes, other, chunks)
+    }
+
+    /// [`needs_refit`](BudgetConfig::needs_refit) for a session whose
+    /// cookies are partitioned when `partitioned`: then the request's
+    /// cookies must also be within the browser's per-partition bytes and
+    /// count (less the reserved cookies).
+    pub(crate) fn needs_refit_in(
+        &self,
+        partitioned: bool,
+        limits: &BrowserLimits,
+        header_bytes: usize,
+        other: (usize, usize),
+        chunks: usize,
+    ) -> bool {
         let (other_cookies, other_bytes) = other;
+        let partition = limits.partition.filter(|_| partitioned);
+        let in_partition = partition.map_or(true, |p| {
+            let cookies = other_cookies + chunks;
+            pair_bytes(header_bytes, cookies) <= p.max_bytes
+                && cookies <= p.max_cookies.saturating_sub(self.reserved_cookies)
+        });
+        let others_in_partition = partition.map_or(true, |p| {
+            pair_bytes(other_bytes, other_cookies) <= p.max_bytes && other_cookies <= p.max_cookies
+        });
         let site = limits.max_cookies_per_site;
         let client_cap = limits.max_cookie_header_bytes;
         let header = self.header_budget.map_or(true, |b| header_bytes <= b)
@@ -100,8 +137,15 @@ impl BudgetConfig {
         let cap = chunks <= self.max_chunks.unwrap_or(MAX_CHUNKS).min(MAX_CHUNKS);
         let others_within =
             self.header_limit.map_or(true, |l| other_bytes <= l) && other_cookies <= site;
-        !(header && count && cap) && others_within
+        !(header && count && cap && in_partition) && others_within && others_in_partition
     }
+}
+
+/// The bytes of `cookies` pairs that take `header_bytes` of a Cookie
+/// header: less their `; ` separators. Each pair's `=` stays counted, so
+/// this is at most one byte a cookie over their name + value.
+fn pair_bytes(header_bytes: usize, cookies: usize) -> usize {
+    header_bytes.saturating_sub(2 * cookies.saturating_sub(1))
 }
 
 /// Bytes of a response header line besides the `Set-Cookie` value:
@@ -148,6 +192,13 @@ pub struct Budget {
     /// Bytes of `Set-Cookie` header lines left for the session's chunks
     /// (after expiring the request's other chunks), or `None` with no limit.
     pub response_bytes: Option<usize>,
+    /// Whether the budget is for partitioned cookies (CHIPS), counted
+    /// against the browser's per-partition limits.
+    pub partitioned: bool,
+    /// Bytes of cookies (name + value, as the browser counts them) left for
+    /// the session in the browser's partition, or `None` when the session
+    /// is not partitioned or the browser's partition limits are not known.
+    pub partition_bytes: Option<usize>,
     /// Cookies on the request that are not the session's.
     pub other_cookies: usize,
     /// Bytes those cookies take in the Cookie header, separators included.
@@ -158,10 +209,40 @@ pub struct Budget {
     pub binding: Binding,
     #[serde(skip)]
     line_overhead: usize,
+    /// What the partition's bytes count per cookie.
+    #[serde(skip)]
+    partition_counts: Counted,
+    /// Which count limits `cookies`: the site's or the partition's.
+    #[serde(skip)]
+    count_binding: Binding,
 }
 
 impl Budget {
+    /// The budget of an unpartitioned session.
     pub(crate) fn new(
+        name: &str,
+        limits: &BrowserLimits,
+        config: &BudgetConfig,
+        other_cookies: usize,
+        other_bytes: usize,
+        seen: &IndexSet,
+    ) -> Budget {
+        Budget::new_in(
+            false,
+            name,
+            limits,
+            config,
+            other_cookies,
+            other_bytes,
+            seen,
+        )
+    }
+
+    /// The budget of a session whose cookies are partitioned (CHIPS) when
+    /// `partitioned`: then the browser's per-partition limits, when known,
+    /// cap it too. The engine passes its builder's `Partitioned` option.
+    pub(crate) fn new_in(
+        partitioned: bool,
         name: &str,
         limits: &BrowserLimits,
         config: &BudgetConfig,
@@ -178,12 +259,26 @@ impl Budget {
             Counted::NameValue => 0,
             Counted::Line => 1 + config.line_overhead,
         };
-        let cookies = limits
+        let site_cookies = limits
             .max_cookies_per_site
             .saturating_sub(other_cookies)
             .saturating_sub(config.reserved_cookies)
             .min(config.max_chunks.unwrap_or(MAX_CHUNKS))
             .min(MAX_CHUNKS);
+        let partition: Option<PartitionLimits> = limits.partition.filter(|_| partitioned);
+        let partition_cookies = partition.map(|p| {
+            p.max_cookies
+                .saturating_sub(other_cookies)
+                .saturating_sub(config.reserved_cookies)
+        });
+        let (cookies, count_binding) = match partition_cookies {
+            Some(p) if p < site_cookies => (p, Binding::PartitionCookies),
+            _ => (site_cookies, Binding::CookieCount),
+        };
+        let partition_bytes = partition.map(|p| {
+            p.max_bytes
+                .saturating_sub(pair_bytes(other_bytes, other_cookies))
+        });
         let header_bytes = config.header_budget.map(|b| b.saturating_sub(other_bytes));
         let client_header_bytes = limits
             .max_cookie_header_bytes
@@ -207,6 +302,10 @@ impl Budget {
             client_header_bytes,
             response_bytes,
             line_overhead: config.line_overhead,
+            partitioned,
+            partition_bytes,
+            partition_counts: partition.map_or(Counted::NameValue, |p| p.counts),
+            count_binding,
             other_cookies,
             other_bytes,
             capacity: 0,
@@ -239,25 +338,40 @@ impl Budget {
         SET_COOKIE_LINE + chunk_name_len(name, index) + 1 + self.line_overhead
     }
 
+    /// Partition bytes chunk `index` costs besides its value: its name, and
+    /// for a browser that counts whole lines, `=` and the attributes.
+    fn partition_cost(&self, name: &str, index: usize) -> usize {
+        let line = match self.partition_counts {
+            Counted::NameValue => 0,
+            Counted::Line => 1 + self.line_overhead,
+        };
+        chunk_name_len(name, index) + line
+    }
+
     fn measure(&self, name: &str) -> (usize, Binding) {
         let one_cookie = if self.cookies == 1 {
             Binding::PerCookie
         } else {
-            Binding::CookieCount
+            self.count_binding
         };
         // The first chunk must carry the whole envelope header (see `plan`):
         // when it can't, the other chunks' room is of no use.
         if self.cookies > 0 && self.chunk_room(name, 0) < encoded_len(HEADER_LEN) {
             return (0, Binding::PerCookie);
         }
-        // The request's Cookie header and the response's Set-Cookie lines
-        // each pay a fixed cost per chunk plus the chunk's value. The header
-        // has two limits of the same cost; the smaller binds.
+        // The request's Cookie header, the response's Set-Cookie lines and
+        // the browser's partition each pay a fixed cost per chunk plus the
+        // chunk's value. The header has two limits of the same cost; the
+        // smaller binds.
         let mut lanes = [
             self.header_lane(),
             (
                 self.response_bytes.unwrap_or(usize::MAX),
                 Binding::ResponseBytes,
+            ),
+            (
+                self.partition_bytes.unwrap_or(usize::MAX),
+                Binding::PartitionBytes,
             ),
         ];
         let mut total = 0;
@@ -267,6 +381,7 @@ impl Budget {
             let fixed = [
                 self.header_cost(name, index),
                 self.response_cost(name, index),
+                self.partition_cost(name, index),
             ];
             let full = room - room % 4;
             // Chunks cost the same while their names keep their length:

@@ -184,6 +184,41 @@ mod tests {
                 "{field}"
             );
         }
+        for (field, partition) in [
+            (
+                "partition.max_bytes",
+                r#"{"max_bytes": 0, "max_cookies": 180, "counts": "name+value"}"#,
+            ),
+            (
+                "partition.max_cookies",
+                r#"{"max_bytes": 10240, "max_cookies": 0, "counts": "name+value"}"#,
+            ),
+        ] {
+            let mut value: serde_json::Value =
+                serde_json::from_str(&entry("x", "x", None, None)).unwrap();
+            value["partition"] = serde_json::from_str(partition).unwrap();
+            assert_eq!(
+                err(&[d(), value.to_string()]),
+                LimitsError::Zero {
+                    id: "x".into(),
+                    field
+                },
+                "{field}"
+            );
+        }
+        // A partition with an unknown field, or without its counts, is not read.
+        for partition in [
+            r#"{"max_bytes": 1, "max_cookies": 1, "counts": "name+value", "max": 1}"#,
+            r#"{"max_bytes": 1, "max_cookies": 1}"#,
+        ] {
+            let mut value: serde_json::Value =
+                serde_json::from_str(&entry("x", "x", None, None)).unwrap();
+            value["partition"] = serde_json::from_str(partition).unwrap();
+            assert!(matches!(
+                err(&[d(), value.to_string()]),
+                LimitsError::Json(_)
+            ));
+        }
         let purge = entry("x", "x", None, None).replace("\"purge_to\": 150", "\"purge_to\": 181");
         assert_eq!(err(&[d(), purge]), LimitsError::PurgeAboveMax("x".into()));
         assert_eq!(
@@ -256,6 +291,24 @@ mod tests {
             ),
             (180, 150, 3000)
         );
+        // Partitioned cookies: Chromium's and Firefox's sources agree.
+        for id in ["chromium", "firefox", "safari", "safari-ios"] {
+            let p = db.get(id).unwrap().partition.unwrap();
+            assert_eq!(
+                (p.max_bytes, p.max_cookies, p.counts),
+                (10240, 180, Counted::NameValue),
+                "{id}"
+            );
+        }
+        for id in [
+            "chromium-legacy",
+            "ie",
+            "android-browser",
+            "default",
+            "curl",
+        ] {
+            assert_eq!(db.get(id).unwrap().partition, None, "{id}");
+        }
         let default = db.default_limits();
         assert_eq!(
             (

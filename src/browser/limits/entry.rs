@@ -64,9 +64,40 @@ pub struct BrowserLimits {
     /// limit on the whole header, the request's other cookies included.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_cookie_header_bytes: Option<usize>,
+    /// What the browser keeps of one site's partitioned cookies (CHIPS, the
+    /// `Partitioned` attribute) in one partition, or `None` when it does
+    /// not partition them or the limits are not known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<PartitionLimits>,
     /// Where the figures come from: source file and constant, or the
     /// specification or documentation, and what was assumed.
     pub source: String,
+}
+
+/// What a browser keeps in one partition (one top-level site) of one
+/// embedded site's partitioned cookies; past either limit it evicts them.
+///
+/// # Example
+/// ```
+/// use cookietin::browser::limits::PartitionLimits;
+/// use cookietin::{Counted, LimitsDb};
+///
+/// let chromium = LimitsDb::bundled().get("chromium").unwrap();
+/// let partition: PartitionLimits = chromium.partition.unwrap();
+/// assert_eq!((partition.max_bytes, partition.max_cookies), (10240, 180));
+/// assert_eq!(partition.counts, Counted::NameValue);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartitionLimits {
+    /// Most bytes of all the site's cookies in the partition together,
+    /// each measured as `counts` says.
+    pub max_bytes: usize,
+    /// Most cookies of the site in the partition.
+    pub max_cookies: usize,
+    /// What `max_bytes` sums over each cookie (Chromium and Firefox: name
+    /// plus value).
+    pub counts: Counted,
 }
 
 impl BrowserLimits {

@@ -101,6 +101,14 @@ pub(crate) fn validate(entries: &[BrowserLimits]) -> Result<(), LimitsError> {
                 "max_cookie_header_bytes",
                 e.max_cookie_header_bytes.unwrap_or(1),
             ),
+            (
+                "partition.max_bytes",
+                e.partition.map_or(1, |p| p.max_bytes),
+            ),
+            (
+                "partition.max_cookies",
+                e.partition.map_or(1, |p| p.max_cookies),
+            ),
         ];
         if let Some((field, _)) = sizes.iter().find(|(_, v)| *v == 0) {
             return Err(LimitsError::Zero {

@@ -16,6 +16,7 @@ fn chromium() -> BrowserLimits {
         purge_to: 150,
         max_cookies_total: 3300,
         max_cookie_header_bytes: None,
+        partition: None,
         source: "test".into(),
     }
 }
@@ -161,11 +162,19 @@ fn response_budget_binds_and_reserves_removals() {
 
 /// The capacity by walking every chunk, as the budget once did.
 fn capacity_by_walking(b: &Budget, name: &str) -> usize {
-    let mut left = [b.header_lane().0, b.response_bytes.unwrap_or(usize::MAX)];
+    let mut left = [
+        b.header_lane().0,
+        b.response_bytes.unwrap_or(usize::MAX),
+        b.partition_bytes.unwrap_or(usize::MAX),
+    ];
     let mut total = 0;
     for index in 0..b.cookies {
         let room = b.chunk_room(name, index);
-        let fixed = [b.header_cost(name, index), b.response_cost(name, index)];
+        let fixed = [
+            b.header_cost(name, index),
+            b.response_cost(name, index),
+            b.partition_cost(name, index),
+        ];
         let limit = left
             .iter()
             .zip(fixed)
@@ -246,4 +255,121 @@ fn no_room_means_no_plan() {
         &IndexSet::default(),
     );
     assert_eq!(full.capacity, 0);
+}
+
+fn partitioned_chromium() -> BrowserLimits {
+    BrowserLimits {
+        partition: Some(PartitionLimits {
+            max_bytes: 10240,
+            max_cookies: 180,
+            counts: Counted::NameValue,
+        }),
+        ..chromium()
+    }
+}
+
+/// The partition bytes (name + value) of chunks of these lengths.
+fn partition_bytes_of(name: &str, lens: &[usize]) -> usize {
+    lens.iter()
+        .enumerate()
+        .map(|(i, len)| chunk_name_len(name, i) + len)
+        .sum()
+}
+
+#[test]
+fn partition_bytes_bind_a_partitioned_session_and_plans_fit_them_exactly() {
+    let limits = partitioned_chromium();
+    let none = IndexSet::default();
+    let b = Budget::new_in(true, "sid", &limits, &config(None), 0, 0, &none);
+    assert!(b.partitioned);
+    assert_eq!(
+        (b.partition_bytes, b.binding),
+        (Some(10240), Binding::PartitionBytes)
+    );
+    // sid: 4093 characters rounded down to 4092, sid.1: 4091 rounded down
+    // to 4088, and sid.2 what is left of 10240 after the three names.
+    assert_eq!(b.capacity, 4092 + 4088 + (10240 - 3 - 4092 - 5 - 4088 - 5));
+    let lens = b.plan("sid", b.capacity).unwrap();
+    assert_eq!(lens, [4092, 4088, 2047]);
+    assert_eq!(partition_bytes_of("sid", &lens), 10240);
+    assert!(b.plan("sid", b.capacity + 1).is_none());
+
+    // Other cookies count against the partition too: three pairs of 32
+    // bytes take 100 header bytes with their separators, and 96 of the
+    // partition's (their `=` counted, to be safe).
+    let b = Budget::new_in(true, "sid", &limits, &config(None), 3, 100, &none);
+    assert_eq!(b.partition_bytes, Some(10240 - 96));
+    let lens = b.plan("sid", b.capacity).unwrap();
+    assert_eq!(partition_bytes_of("sid", &lens) + 96, 10240);
+
+    // The header budget still binds when it is the smaller.
+    let b = Budget::new_in(true, "sid", &limits, &config(Some(7168)), 3, 100, &none);
+    assert_eq!(b.binding, Binding::HeaderBytes);
+}
+
+#[test]
+fn partition_cookies_bind_when_fewer_than_the_sites() {
+    let mut limits = partitioned_chromium();
+    limits.partition = Some(PartitionLimits {
+        max_bytes: 1 << 20,
+        max_cookies: 5,
+        counts: Counted::NameValue,
+    });
+    let none = IndexSet::default();
+    let b = Budget::new_in(true, "sid", &limits, &config(None), 2, 40, &none);
+    assert_eq!((b.cookies, b.binding), (3, Binding::PartitionCookies));
+    assert_eq!(b.plan("sid", b.capacity).unwrap().len(), 3);
+    // Reserved cookies come off the partition's count as off the site's.
+    let reserved = BudgetConfig {
+        reserved_cookies: 1,
+        ..config(None)
+    };
+    let b = Budget::new_in(true, "sid", &limits, &reserved, 2, 40, &none);
+    assert_eq!((b.cookies, b.binding), (2, Binding::PartitionCookies));
+    // One cookie left is still the per-cookie limit.
+    let b = Budget::new_in(true, "sid", &limits, &config(None), 4, 40, &none);
+    assert_eq!((b.cookies, b.binding), (1, Binding::PerCookie));
+    let b = Budget::new_in(true, "sid", &limits, &config(None), 5, 40, &none);
+    assert_eq!((b.cookies, b.capacity), (0, 0));
+}
+
+#[test]
+fn partition_limits_apply_only_to_a_partitioned_session_with_known_limits() {
+    let none = IndexSet::default();
+    let limits = partitioned_chromium();
+    let off = Budget::new("sid", &limits, &config(None), 3, 100, &none);
+    let plain = Budget::new("sid", &chromium(), &config(None), 3, 100, &none);
+    assert!(!off.partitioned);
+    assert_eq!(off.partition_bytes, None);
+    assert_eq!((off.capacity, off.binding), (plain.capacity, plain.binding));
+    assert_eq!(
+        Budget::new_in(false, "sid", &limits, &config(None), 3, 100, &none),
+        off
+    );
+    // Partitioned, for a browser without known partition limits: only the
+    // site's limits.
+    let unknown = Budget::new_in(true, "sid", &chromium(), &config(None), 3, 100, &none);
+    assert!(unknown.partitioned);
+    assert_eq!(unknown.partition_bytes, None);
+    assert_eq!(
+        (unknown.capacity, unknown.binding),
+        (plain.capacity, plain.binding)
+    );
+}
+
+#[test]
+fn a_request_over_the_partitions_limits_needs_a_refit_when_partitioned() {
+    let limits = partitioned_chromium();
+    let config = config(None);
+    // Three chunks of 4000 and two others: 12,000-odd bytes, over 10240.
+    let header = 3 * 4005 + 2 * 20 + 4 * 2;
+    assert!(config.needs_refit_in(true, &limits, header, (2, 40), 3));
+    assert!(!config.needs_refit_in(false, &limits, header, (2, 40), 3));
+    assert!(!config.needs_refit(&limits, header, (2, 40), 3));
+    // Within the partition: 10,240 bytes of pairs exactly.
+    let within = 10240 + 2 * 4;
+    assert!(!config.needs_refit_in(true, &limits, within, (2, 40), 3));
+    assert!(config.needs_refit_in(true, &limits, within + 1, (2, 40), 3));
+    // Other cookies alone over the partition: nothing a refit can help.
+    assert!(!config.needs_refit_in(true, &limits, 20_000, (3, 12_000), 1));
 }

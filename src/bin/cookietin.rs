@@ -441,8 +441,10 @@ fn budget(args: BudgetArgs) -> Result<u8, Failure> {
             format!("source: {}", l.source),
             format!("other cookies: {count} taking {bytes} bytes of the Cookie header"),
             format!(
-                "room for the session: {} characters of value in up to {} cookie(s); binding: {:?}",
-                budget.capacity, budget.cookies, budget.binding
+                "room for the session: {} characters of value in up to {} cookie(s); binding: {}",
+                budget.capacity,
+                budget.cookies,
+                binding_name(budget.binding)
             ),
             format!(
                 "Cookie header left: {}",
@@ -450,6 +452,12 @@ fn budget(args: BudgetArgs) -> Result<u8, Failure> {
                     .header_bytes
                     .map_or("no server limit".to_owned(), |b| format!("{b} bytes"))
             ),
+            match (l.max_cookie_header_bytes, budget.client_header_bytes) {
+                (Some(cap), Some(left)) => format!(
+                    "the client sends {cap} bytes of Cookie header whole, at most: {left} left"
+                ),
+                _ => "the client sends a Cookie header of any length".to_owned(),
+            },
             format!(
                 "that is about {} bytes of uncompressed JSON signed, {} encrypted",
                 raw.saturating_sub(22),
@@ -459,6 +467,15 @@ fn budget(args: BudgetArgs) -> Result<u8, Failure> {
         .join("\n")
     });
     Ok(OK)
+}
+
+/// The binding limit as the JSON output and the demo spell it
+/// (`header-bytes`), from its serde name.
+fn binding_name(binding: cookietin::Binding) -> String {
+    match serde_json::to_value(binding) {
+        Ok(Value::String(name)) => name,
+        _ => format!("{binding:?}"),
+    }
 }
 
 /// A Cookie header of `count` cookies taking `bytes` bytes, separators

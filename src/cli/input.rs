@@ -10,14 +10,17 @@
 //! [`parse`]):
 //! - a curl jar keeps the lines whose domain matches the host (RFC 6265's
 //!   domain match, with the line's include-subdomains flag);
-//! - a HAR replays only the entries whose request URL has that host, in
-//!   entry order: each request's cookies replace the jar, then each
-//!   response's Set-Cookie headers are applied to it. Without a host, the
+//! - a HAR is replayed in entry order into one jar, as a browser keeps it
+//!   (RFC 6265: cookies told apart by name, domain and path; a Domain that
+//!   is not the host or a parent of it, and a Secure cookie from plain
+//!   http, rejected). The host's requests say what the browser really sent
+//!   to their URL; other hosts' entries count for their Set-Cookie headers
+//!   only. What is read is what the jar sends to the host's last URL: the
+//!   cookies whose domain (host-only or domain cookie), path and Secure
+//!   flag match it; the others are listed with why. Without a host, the
 //!   first entry's (the page a browser's developer tools recorded first).
 //!
-//! Simplifications, by design: within that host, cookies are told apart by
-//! name alone (not by path), and a Set-Cookie's Domain and Path are not
-//! checked.
+//! Set-Cookie lines alone name no URL, so every cookie they set is read.
 //!
 //! One reader a file: [`format`] (telling the formats apart), the Cookie
 //! header, Set-Cookie lines (the jar), the curl jar and the HAR; what they

@@ -2,10 +2,12 @@
 //! that the text output is rendered from ([`render`]).
 //!
 //! One concern a file: the report ([`inspect`]), the keys a secret can
-//! stand for, the text rendering, and times for people.
+//! stand for, the servers' limits on a Cookie header, the text rendering,
+//! and times for people.
 
 mod keys;
 mod render;
+mod servers;
 mod time;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -78,8 +80,19 @@ pub fn inspect(input: &Input, options: &Options) -> (Value, Verdict) {
             "cookie_header_bytes": header_bytes,
             "default_header_budget": DEFAULT_HEADER_BUDGET,
             "default_header_limit": DEFAULT_HEADER_LIMIT,
+            "server_limits": servers::check(header_bytes),
+            "client_header_limit": limits.max_cookie_header_bytes,
+            "over_client_limit": limits
+                .max_cookie_header_bytes
+                .is_some_and(|cap| header_bytes > cap),
         },
     });
+    report["input"]["url"] = json!(input.url);
+    report["input"]["left_out"] = json!(input
+        .left_out
+        .iter()
+        .map(|l| json!({"name": l.name, "why": l.why}))
+        .collect::<Vec<_>>());
 
     // The chunks, first copies first.
     let mut firsts: Vec<Option<usize>> = vec![None; 255];

@@ -4,6 +4,7 @@
 use std::fmt;
 
 use super::format::Format;
+use super::jar::LeftOut;
 
 /// One cookie as the browser would send it next.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,7 +34,13 @@ pub struct Input {
     /// The host the cookies were read for, when the input says or the
     /// caller chose one (curl jar and HAR only).
     pub host: Option<String>,
+    /// The URL the cookies are the ones a browser sends to (HAR only: the
+    /// host's last request), when known.
+    pub url: Option<String>,
     pub cookies: Vec<InputCookie>,
+    /// Cookies in the jar that a browser would not send to that URL, and
+    /// why (HAR only).
+    pub left_out: Vec<LeftOut>,
     /// Lines or entries that were skipped and why, and the hosts or
     /// domains left out.
     pub warnings: Vec<String>,
@@ -45,7 +52,9 @@ impl Input {
         Input {
             format,
             host: None,
+            url: None,
             cookies: Vec::new(),
+            left_out: Vec::new(),
             warnings: Vec::new(),
         }
     }

@@ -1,15 +1,24 @@
 //! A HAR file (HTTP Archive, JSON) as browsers' developer tools save it,
-//! replayed for one host.
+//! replayed as a browser's jar for one host.
 
 use super::cookie_header::cookie_header;
 use super::cookies::{Hosts, Input, InputCookie, InputError};
-use super::jar::Jar;
+use super::jar::{Jar, Url};
 
-/// Replays a HAR's entries for one host (`host`, or the first entry's):
-/// each request's cookies (its Cookie headers, or else its `cookies` list)
-/// replace the jar, then each response's Set-Cookie headers (or else its
-/// `cookies` list) are applied to it. An entry without a readable URL is
-/// replayed whatever the host.
+/// Replays a HAR's entries in order into one jar, for one host (`host`, or
+/// the first entry's):
+/// - every response's Set-Cookie headers (or else its `cookies` list) are
+///   stored as RFC 6265 says, against the URL of their request: a Domain
+///   cookie set by `login.example.com` reaches `www.example.com`;
+/// - each request to the host says what the browser really sent to that
+///   URL (its Cookie headers, or else its `cookies` list), and the jar
+///   follows it;
+/// - the result is what the jar sends to the host's last URL: only cookies
+///   whose domain, path and Secure flag match it. The others are listed in
+///   [`Input::left_out`] with why.
+///
+/// An entry without a readable URL is replayed whatever the host, its
+/// cookies matching any URL, as before any URL was read.
 pub(super) fn read(
     text: &str,
     now: u64,
@@ -23,74 +32,103 @@ pub(super) fn read(
         .and_then(|log| log.get("entries"))
         .and_then(|e| e.as_array())
         .ok_or_else(|| InputError("not a HAR file: no log.entries".to_owned()))?;
-    let host = host.or_else(|| entries.iter().find_map(|e| url_host(&e["request"])));
+    let url_of = |entry: &serde_json::Value| entry["request"]["url"].as_str().and_then(Url::parse);
+    let host = host.or_else(|| entries.iter().find_map(|e| Some(url_of(e)?.host)));
     let mut elsewhere = Hosts::default();
     let mut jar = Jar::default();
+    let mut last: Option<Url> = None;
+    let mut any_url = false;
     for (number, entry) in entries.iter().enumerate() {
-        let request = &entry["request"];
-        if let (Some(host), Some(entry_host)) = (&host, url_host(request)) {
-            if *host != entry_host {
-                elsewhere.add(&entry_host);
-                continue;
+        let url = url_of(entry);
+        any_url |= url.is_some();
+        let ours = match (&host, &url) {
+            (Some(host), Some(url)) => url.host == *host,
+            _ => true,
+        };
+        if ours {
+            if let Some(sent) = request_cookies(&entry["request"]) {
+                jar.observe(url.as_ref(), sent);
             }
+            if url.is_some() {
+                last = url.clone();
+            }
+        } else if let Some(url) = &url {
+            elsewhere.add(&url.host);
         }
-        let cookie_headers: Vec<&str> = headers_named(request, "cookie").collect();
-        if !cookie_headers.is_empty() {
-            jar.cookies = cookie_headers.into_iter().flat_map(cookie_header).collect();
-        } else if let Some(list) = request["cookies"].as_array() {
-            if !list.is_empty() {
-                jar.cookies = list
-                    .iter()
-                    .filter_map(|c| {
-                        Some(InputCookie::pair(c["name"].as_str()?, c["value"].as_str()?))
-                    })
-                    .collect();
-            }
-        }
-        let response = &entry["response"];
-        let set_cookies: Vec<&str> = headers_named(response, "set-cookie")
-            // Some tools join several Set-Cookie headers with newlines.
-            .flat_map(str::lines)
-            .collect();
-        if !set_cookies.is_empty() {
-            for line in set_cookies {
-                if let Err(why) = jar.set_cookie(line.trim(), now) {
-                    input.warn(format!("entry {number}: a Set-Cookie skipped: {why}"));
-                }
-            }
-        } else if let Some(list) = response["cookies"].as_array() {
-            for c in list {
-                let (Some(name), Some(value)) = (c["name"].as_str(), c["value"].as_str()) else {
-                    input.warn(format!(
-                        "entry {number}: a response cookie without name or value skipped"
-                    ));
-                    continue;
-                };
-                let line = format!("{name}={value}");
-                if let Err(why) = jar.set_cookie(&line, now) {
-                    input.warn(format!("entry {number}: a Set-Cookie skipped: {why}"));
-                }
+        for line in response_set_cookies(&entry["response"], number, input) {
+            if let Err(why) = jar.set_cookie(line.trim(), url.as_ref(), now) {
+                input.warn(format!("entry {number}: a Set-Cookie skipped: {why}"));
             }
         }
     }
     if !elsewhere.seen.is_empty() {
         let chosen = host.as_deref().unwrap_or_default();
         input.warnings.push(format!(
-            "skipped {} entries of other hosts than {chosen} ({}); choose another with --host",
+            "{} entries of other hosts than {chosen} ({}): only their Set-Cookie headers \
+             were read; choose another host with --host",
             elsewhere.count,
             elsewhere.list()
         ));
     }
-    input.cookies = jar.cookies;
+    // The URL the cookies are read for: the host's last request, or its
+    // root when none of its requests had a URL.
+    let target = last.or_else(|| {
+        let host = host.clone().filter(|_| any_url)?;
+        Url::parse(&format!("https://{host}/"))
+    });
+    match &target {
+        Some(url) => {
+            let (cookies, left_out) = jar.send_to(url);
+            input.cookies = cookies;
+            input.left_out = left_out;
+        }
+        None => input.cookies = jar.into_cookies(),
+    }
+    input.url = target.map(|url| url.as_str().to_owned());
     input.host = host;
     Ok(())
 }
 
-/// The lowercase host of a HAR request's URL (no port), if it has one.
-fn url_host(request: &serde_json::Value) -> Option<String> {
-    let uri: http::Uri = request["url"].as_str()?.parse().ok()?;
-    let host = uri.host()?.trim_end_matches('.');
-    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+/// What a request sent: its Cookie headers, or else its `cookies` list
+/// when that is not empty; `None` when it says nothing.
+fn request_cookies(request: &serde_json::Value) -> Option<Vec<InputCookie>> {
+    let headers: Vec<&str> = headers_named(request, "cookie").collect();
+    if !headers.is_empty() {
+        return Some(headers.into_iter().flat_map(cookie_header).collect());
+    }
+    let list = request["cookies"].as_array().filter(|l| !l.is_empty())?;
+    Some(
+        list.iter()
+            .filter_map(|c| Some(InputCookie::pair(c["name"].as_str()?, c["value"].as_str()?)))
+            .collect(),
+    )
+}
+
+/// A response's Set-Cookie values: its headers, or else its `cookies` list
+/// as `name=value` lines.
+fn response_set_cookies(
+    response: &serde_json::Value,
+    number: usize,
+    input: &mut Input,
+) -> Vec<String> {
+    let lines: Vec<String> = headers_named(response, "set-cookie")
+        // Some tools join several Set-Cookie headers with newlines.
+        .flat_map(str::lines)
+        .map(str::to_owned)
+        .collect();
+    if !lines.is_empty() {
+        return lines;
+    }
+    let mut lines = Vec::new();
+    for c in response["cookies"].as_array().into_iter().flatten() {
+        match (c["name"].as_str(), c["value"].as_str()) {
+            (Some(name), Some(value)) => lines.push(format!("{name}={value}")),
+            _ => input.warn(format!(
+                "entry {number}: a response cookie without name or value skipped"
+            )),
+        }
+    }
+    lines
 }
 
 /// The values of a HAR request's or response's headers named `name`.

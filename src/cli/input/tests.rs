@@ -113,12 +113,127 @@ fn a_har_is_replayed_for_its_first_hosts_entries_or_the_one_chosen() {
     assert_eq!(first.host.as_deref(), Some("www.example.com"));
     assert_eq!(
         first.warnings,
-        ["skipped 2 entries of other hosts than www.example.com \
-              (cdn.example.net, ads.example.org); choose another with --host"]
+        [
+            "2 entries of other hosts than www.example.com (cdn.example.net, \
+          ads.example.org): only their Set-Cookie headers were read; choose \
+          another host with --host"
+        ]
+    );
+    assert_eq!(first.url.as_deref(), Some("https://WWW.example.com/api"));
+    // The CDN's cookies are in the jar, but not for this host.
+    let left: Vec<(&str, &str)> = first
+        .left_out
+        .iter()
+        .map(|l| (l.name.as_str(), l.why.as_str()))
+        .collect();
+    assert_eq!(
+        left,
+        [(
+            "tracker",
+            "a host-only cookie of cdn.example.net, not sent to www.example.com"
+        )]
     );
     let cdn = parse(har, None, Some("cdn.example.net"), NOW).unwrap();
     assert_eq!(names(&cdn), [("session", "CDN"), ("tracker", "1")]);
     let none = parse(har, None, Some("elsewhere.test"), NOW).unwrap();
     assert!(none.cookies.is_empty());
     assert_eq!(none.warnings.len(), 1, "{:?}", none.warnings);
+}
+
+#[test]
+fn a_har_sends_only_what_matches_each_requests_url() {
+    // Login on one host sets a domain cookie, a host-only one and one for
+    // /api; the app's page, then its API, are requested over https.
+    let har = r#"{"log": {"entries": [
+        {"request": {"url": "https://login.example.com/sso", "headers": []},
+         "response": {"headers": [
+            {"name": "Set-Cookie", "value": "session=AAAA; Domain=example.com; Path=/; Secure"},
+            {"name": "Set-Cookie", "value": "sso=host-only; Path=/"},
+            {"name": "Set-Cookie", "value": "evil=x; Domain=example.org"}]}},
+        {"request": {"url": "https://www.example.com/", "headers": [{"name": "Cookie", "value": "session=AAAA; theme=dark"}]},
+         "response": {"headers": [
+            {"name": "Set-Cookie", "value": "api=BBBB; Path=/api"},
+            {"name": "Set-Cookie", "value": "plain=1; Secure"}]}},
+        {"request": {"url": "http://www.example.com/home", "headers": []},
+         "response": {"headers": []}}
+    ]}}"#;
+    let api = parse(har, None, Some("www.example.com"), NOW).unwrap();
+    assert_eq!(api.url.as_deref(), Some("http://www.example.com/home"));
+    // Over plain http to /home: not the Secure ones, not /api's.
+    assert_eq!(names(&api), [("theme", "dark")]);
+    let left: Vec<(&str, &str)> = api
+        .left_out
+        .iter()
+        .map(|l| (l.name.as_str(), l.why.as_str()))
+        .collect();
+    assert_eq!(
+        left,
+        [
+            (
+                "sso",
+                "a host-only cookie of login.example.com, not sent to www.example.com"
+            ),
+            ("session", "Secure, and the request is plain http"),
+            ("api", "its Path=/api does not match /home"),
+            ("plain", "Secure, and the request is plain http"),
+        ]
+    );
+    assert_eq!(
+        api.warnings,
+        [
+            "entry 0: a Set-Cookie skipped: cookie \"evil\": Domain=example.org is not \
+             login.example.com or a parent of it",
+            "1 entries of other hosts than www.example.com (login.example.com): only their \
+             Set-Cookie headers were read; choose another host with --host"
+        ]
+    );
+    // The same HAR read for the login host: its own and the domain cookie.
+    let login = parse(har, None, Some("login.example.com"), NOW).unwrap();
+    assert_eq!(names(&login), [("session", "AAAA"), ("sso", "host-only")]);
+}
+
+#[test]
+fn hars_of_odd_urls_and_attributes_never_panic() {
+    let urls = [
+        "https://a.example.com/x/y",
+        "http://[::1]:8080/",
+        "http://127.0.0.1",
+        "https://é.example/ü",
+        "ftp://x/",
+        "/relative",
+        "",
+        "https://example.com/🍪/",
+        "http://a..b/",
+    ];
+    let lines = [
+        "a=1; Domain=.example.com",
+        "a=1; Domain=é",
+        "a=1; Path=🍪",
+        "b=2; Path=/x/; Secure",
+        "c=; Max-Age=0; Domain=example.com; Path=/x",
+        "=nameless; Domain=.",
+        "d=\"q\"; Domain=[::1]",
+        "e=1; Domain=com.; Path=/",
+    ];
+    for (i, url) in urls.iter().enumerate() {
+        for (j, line) in lines.iter().enumerate() {
+            let har = serde_json::json!({"log": {"entries": [
+                {"request": {"url": url, "headers": [{"name": "Cookie", "value": line}]},
+                 "response": {"headers": [{"name": "Set-Cookie", "value": line}]}},
+                {"request": {"url": urls[(i + j) % urls.len()], "headers": []},
+                 "response": {"headers": [{"name": "Set-Cookie", "value": lines[(i * j) % lines.len()]}]}}
+            ]}})
+            .to_string();
+            for host in [None, Some("a.example.com"), Some("127.0.0.1"), Some("")] {
+                let input = parse(&har, None, host, NOW).unwrap();
+                // The URL read for is one of the host's, or its root.
+                if let Some(url) = &input.url {
+                    assert!(
+                        urls.contains(&url.as_str()) || url.starts_with("https://"),
+                        "{url}"
+                    );
+                }
+            }
+        }
+    }
 }

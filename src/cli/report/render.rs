@@ -22,8 +22,14 @@ pub fn render(report: &Value) -> String {
         s(&input["format"]),
         s(&input["cookies"])
     ));
+    if let Value::String(url) = &input["url"] {
+        out.push(format!("  the cookies a browser sends to {url}"));
+    }
     for w in input["warnings"].as_array().into_iter().flatten() {
         out.push(format!("  warning: {}", s(w)));
+    }
+    for l in input["left_out"].as_array().into_iter().flatten() {
+        out.push(format!("  left out: {} ({})", s(&l["name"]), s(&l["why"])));
     }
     let l = &report["limits"];
     let b = &report["browser"];
@@ -44,6 +50,35 @@ pub fn render(report: &Value) -> String {
         s(&site["default_header_budget"]),
         s(&site["default_header_limit"]),
     ));
+    let over: Vec<&Value> = site["server_limits"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|l| l["over"] == json!(true))
+        .collect();
+    for l in &over {
+        let of = match l["measures"].as_str() {
+            Some("value") => "the Cookie value",
+            Some("field-line") => "the Cookie line",
+            _ => "the request head, and the Cookie line alone",
+        };
+        out.push(format!(
+            "  OVER {}'s limit ({}): {} of {} bytes is {}; it answers {}",
+            s(&l["server"]),
+            s(&l["setting"]),
+            of,
+            s(&l["limit"]),
+            s(&l["counted_bytes"]),
+            s(&l["answer"]),
+        ));
+    }
+    if site["over_client_limit"] == json!(true) {
+        out.push(format!(
+            "  OVER the client's own limit: it sends {} bytes of Cookie header whole \
+             and leaves the cookies after that out",
+            s(&site["client_header_limit"]),
+        ));
+    }
     out.push(format!(
         "other cookies: {} taking {} bytes",
         s(&report["other_cookies"]["count"]),

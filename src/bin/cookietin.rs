@@ -14,6 +14,8 @@
 //! too short); 3 the input could not be read, or holds no session cookie.
 //! Bad input is a message on stderr, never a panic.
 
+#[path = "../cli/budget.rs"]
+mod budget;
 #[path = "../cli/mod.rs"]
 mod cli;
 
@@ -388,7 +390,7 @@ fn budget(args: BudgetArgs) -> Result<u8, Failure> {
             })?
         }
     };
-    let header = other_cookies(count, bytes)?;
+    let header = budget::other_cookies(count, bytes).map_err(|e| Failure(USAGE, e))?;
     let header_budget = match args.header_budget.as_deref() {
         None => Some(DEFAULT_HEADER_BUDGET),
         Some("off") => None,
@@ -444,7 +446,7 @@ fn budget(args: BudgetArgs) -> Result<u8, Failure> {
                 "room for the session: {} characters of value in up to {} cookie(s); binding: {}",
                 budget.capacity,
                 budget.cookies,
-                binding_name(budget.binding)
+                budget::binding_name(budget.binding)
             ),
             format!(
                 "Cookie header left: {}",
@@ -467,53 +469,4 @@ fn budget(args: BudgetArgs) -> Result<u8, Failure> {
         .join("\n")
     });
     Ok(OK)
-}
-
-/// The binding limit as the JSON output and the demo spell it
-/// (`header-bytes`), from its serde name.
-fn binding_name(binding: cookietin::Binding) -> String {
-    match serde_json::to_value(binding) {
-        Ok(Value::String(name)) => name,
-        _ => format!("{binding:?}"),
-    }
-}
-
-/// A Cookie header of `count` cookies taking `bytes` bytes, separators
-/// included.
-fn other_cookies(count: usize, bytes: usize) -> Result<String, Failure> {
-    if count == 0 {
-        return match bytes {
-            0 => Ok(String::new()),
-            _ => Err(Failure(
-                USAGE,
-                "--other-cookies: bytes without cookies".to_owned(),
-            )),
-        };
-    }
-    if count > 10_000 || bytes > 1 << 20 {
-        return Err(Failure(
-            USAGE,
-            "--other-cookies: at most 10000 cookies and 1 MiB".to_owned(),
-        ));
-    }
-    let names: Vec<String> = (0..count).map(|i| format!("c{i}=")).collect();
-    let fixed: usize = names.iter().map(String::len).sum::<usize>() + 2 * (count - 1);
-    if bytes < fixed {
-        return Err(Failure(
-            USAGE,
-            format!("--other-cookies {count}/{bytes}: {count} cookies take at least {fixed} bytes"),
-        ));
-    }
-    let pad = bytes - fixed;
-    let pieces: Vec<String> = names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| {
-            let share = pad / count + usize::from(i < pad % count);
-            format!("{n}{}", "x".repeat(share))
-        })
-        .collect();
-    let header = pieces.join("; ");
-    debug_assert_eq!(header.len(), bytes);
-    Ok(header)
 }

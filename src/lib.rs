@@ -102,7 +102,7 @@
 // shows the feature it needs.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-pub mod browser;
+mod browser;
 pub mod codec;
 mod data;
 mod engine;
@@ -119,7 +119,7 @@ pub mod testing;
 mod typed;
 
 pub use browser::agent::{identify, Identity};
-pub use browser::limits::{BrowserLimits, Counted, LimitsDb};
+pub use browser::limits::{BrowserLimits, Counted, LimitsDb, LimitsError, PartitionLimits};
 pub use browser::{Browser, Browsers};
 #[cfg(feature = "encrypt")]
 pub use codec::derive::{MasterKey, MasterRing};

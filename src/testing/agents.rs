@@ -41,6 +41,14 @@ const AGENTS: &[(&str, Option<&str>)] = &[
         "android-browser-4",
         Some("Mozilla/5.0 (Linux; U; Android 4.0.4; en-us; Galaxy Nexus Build/IMM76B) AppleWebKit/534.30 (KHTML, like Gecko) Version/4.0 Mobile Safari/534.30"),
     ),
+    // HTTP clients that are not browsers, as their defaults send themselves.
+    ("curl", Some("curl/8.5.0")),
+    ("curl-legacy", Some("curl/7.88.1")),
+    ("python-requests", Some("python-requests/2.32.3")),
+    ("python-httpx", Some("python-httpx/0.27.0")),
+    ("go-net-http", Some("Go-http-client/1.1")),
+    ("okhttp", Some("okhttp/4.12.0")),
+    ("undici", Some("node")),
 ];
 
 /// The User-Agent the jar sends as the entry `id`: `None` when the jar

@@ -27,6 +27,12 @@
 //!   cookie value the browser holds, raw or base64-decoded, and the page
 //!   shows that the cookie reveals nothing.
 //!
+//! In Chromium only (`partitioned::chromium_partitioned_iframe`, in
+//! `browsers/partitioned.rs`): h. the demo with `--partitioned` in an
+//! iframe from another loopback site keeps a multi-chunk session within
+//! the partition's 10240 bytes, shrinks one that would pass them, and the
+//! browser's own partition limits are measured.
+//!
 //! Cookies do not care about ports, so the demo servers and the harness's
 //! TestServer, all on 127.0.0.1, share one cookie jar; each check starts by
 //! deleting every cookie.
@@ -65,6 +71,10 @@ macro_rules! ensure {
         }
     };
 }
+
+// h. Partitioned cookies (CHIPS) in an iframe, in Chromium.
+#[path = "browsers/partitioned.rs"]
+mod partitioned;
 
 /// Whether a missing browser or nginx is a failure rather than a skip.
 fn required() -> bool {

@@ -5,7 +5,8 @@
 //! The contract: `--listen ADDR` (printing `listening on http://ADDR` when
 //! ready), `--header-budget BYTES|off`, `--set-cookie-budget BYTES|off`,
 //! `--encrypt` (encrypted sessions, with the `encrypt` feature),
-//! `--partitioned` (`Partitioned; Secure` on every session cookie),
+//! `--partitioned` (`Partitioned; Secure; SameSite=None` on every session
+//! cookie, for an app in another site's iframe),
 //! `--max-age SECONDS` (the session lifetime, with persistent cookies whose
 //! `Max-Age` is clamped to 400 days); the key
 //! from `COOKIETIN_SECRET` (its bytes: the signing key, or with
@@ -161,6 +162,14 @@ fn client(options: &Options, secret: &[u8], name: &str) -> cookietin::EngineBuil
         // cookies there, which Partitioned ones need.
         .secure(options.partitioned)
         .partitioned(options.partitioned)
+        // A partitioned session lives in another site's iframe, where every
+        // request is cross-site: Chromium neither stores nor sends a Lax
+        // cookie there (tests/browsers.rs, check h).
+        .same_site(if options.partitioned {
+            cookietin::SameSite::None
+        } else {
+            cookietin::SameSite::Lax
+        })
         .header_budget(options.header_budget)
         .set_cookie_budget(options.set_cookie_budget);
     let builder = match options.max_age {

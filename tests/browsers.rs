@@ -123,12 +123,14 @@ fn build_demo() {
             .current_dir(env!("CARGO_MANIFEST_DIR"));
         // The features this test was built with, so that the demo binary
         // the other suites share is the same (check f needs `encrypt`,
-        // check g `store`).
+        // check g `store`, tests/demo_sql.rs `postgres` and `sqlite`).
         let features: Vec<&str> = [
             ("encrypt", cfg!(feature = "encrypt")),
             ("store", cfg!(feature = "store")),
             ("redb", cfg!(feature = "redb")),
             ("redis", cfg!(feature = "redis")),
+            ("postgres", cfg!(feature = "postgres")),
+            ("sqlite", cfg!(feature = "sqlite")),
             ("tower", cfg!(feature = "tower")),
             ("axum", cfg!(feature = "axum")),
             ("actix", cfg!(feature = "actix")),

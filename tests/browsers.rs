@@ -27,11 +27,12 @@
 //!   cookie value the browser holds, raw or base64-decoded, and the page
 //!   shows that the cookie reveals nothing.
 //!
-//! In Chromium only (`partitioned::chromium_partitioned_iframe`, in
-//! `browsers/partitioned.rs`): h. the demo with `--partitioned` in an
-//! iframe from another loopback site keeps a multi-chunk session within
-//! the partition's 10240 bytes, shrinks one that would pass them, and the
-//! browser's own partition limits are measured.
+//! In Chromium and Firefox (`partitioned::chromium_partitioned_iframe` and
+//! `partitioned::firefox_partitioned_iframe`, in `browsers/partitioned.rs`):
+//! h. the demo with `--partitioned` in an iframe from another loopback site
+//! keeps a multi-chunk session within the partition's 10240 bytes, shrinks
+//! one that would pass them, and the browser's own partition limits are
+//! measured.
 //!
 //! Cookies do not care about ports, so the demo servers and the harness's
 //! TestServer, all on 127.0.0.1, share one cookie jar; each check starts by
@@ -72,7 +73,7 @@ macro_rules! ensure {
     };
 }
 
-// h. Partitioned cookies (CHIPS) in an iframe, in Chromium.
+// h. Partitioned cookies (CHIPS) in an iframe, in Chromium and Firefox.
 #[path = "browsers/partitioned.rs"]
 mod partitioned;
 

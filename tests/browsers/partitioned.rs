@@ -1,13 +1,14 @@
-//! h. Partitioned cookies (CHIPS) in real Chromium: the demo with
-//! `--partitioned --max-age 3600 --header-budget off` in an iframe from
-//! another site.
+//! h. Partitioned cookies (CHIPS) in real Chromium and Firefox: the demo
+//! with `--partitioned --max-age 3600 --header-budget off` in an iframe
+//! from another site.
 //!
 //! The top page is served by a TestServer as `http://localhost:PORT/top`
 //! (the site `http://localhost`); its iframe is the demo on
-//! `http://127.0.0.1:PORT` (another site). Chromium keeps the iframe's
-//! cookies in the partition keyed by `http://localhost`, accepts `Secure`
-//! ones on loopback over plain http, and needs `SameSite=None` for them in
-//! a cross-site frame (a `Lax` one is neither stored nor sent there).
+//! `http://127.0.0.1:PORT` (another site). Both browsers keep the iframe's
+//! cookies in the partition keyed by `http://localhost`, accept `Secure`
+//! ones on loopback over plain http, and Chromium needs `SameSite=None` for
+//! them in a cross-site frame (a `Lax` one is neither stored nor sent
+//! there).
 //!
 //! - h1. a multi-chunk session at 97-100 % of the partition's capacity
 //!   loads back whole, with `partition-bytes` binding, and the partition
@@ -16,23 +17,54 @@
 //!   (the demo's `history` callback), and the next request loads it;
 //! - h3. the session is partitioned: the same demo as a top-level page (no
 //!   iframe) sees none of it, and the iframe still does;
-//! - h4. for the record, what Chromium does with raw `document.cookie`
-//!   cookies past the partition's bytes and count, and to a session at the
-//!   limit when a script adds a cookie beside it.
+//! - h4. the browser's own partition limits, with cookies set by a script
+//!   (Chromium evicts past 10240 bytes and 180 cookies; Firefox keeps up to
+//!   12288 bytes, then purges to 10240, and purges 181 cookies to 150), and
+//!   what becomes of a session at the limit when a script adds a cookie
+//!   beside it.
 //!
-//! WebDriver's Delete All Cookies does not reach partitioned cookies, and
-//! its Get All Cookies does not say which partition a cookie is in, so the
-//! check reads and clears the jar through chromedriver's DevTools bridge
-//! (`goog/cdp/execute`: `Storage.getCookies`, `Storage.clearCookies`).
+//! WebDriver's Delete All Cookies reaches no partitioned cookie in either
+//! browser. In Chromium the check reads and clears the jar through
+//! chromedriver's DevTools bridge (`goog/cdp/execute`: `Storage.getCookies`,
+//! which names each cookie's partition, and `Storage.clearCookies`); in
+//! Firefox, WebDriver's Get All Cookies in the iframe lists the partition,
+//! and the check clears it with the demo's `DELETE /api/session` (the
+//! HttpOnly chunks) and `document.cookie` (the script's cookies).
 
 use super::*;
 
 /// The top-level site the iframe's cookies are keyed by.
 const TOP_SITE: &str = "http://localhost";
-/// Chromium's `kPerPartitionDomainMaxCookieBytes` and
-/// `kPerPartitionDomainMaxCookies` (net/cookies/cookie_monster.cc).
+/// The bytes (name + value) and cookies a partition keeps for a site, in
+/// both browsers' sources (and the limits database): Chromium's
+/// `kPerPartitionDomainMaxCookieBytes` and `kPerPartitionDomainMaxCookies`
+/// (net/cookies/cookie_monster.cc), Firefox's
+/// `network.cookie.chips.partitionLimitByteCapacity` and
+/// `kMaxCookiesPerHost`.
 const PARTITION_BYTES: usize = 10240;
 const PARTITION_COOKIES: usize = 180;
+
+/// How a browser enforces the partition's limits, as measured by h4.
+struct Enforced {
+    /// The most bytes kept before the browser evicts (Firefox's hard limit
+    /// is 1.2 times the soft one: `kChipsHardLimitFactor`).
+    hard_bytes: usize,
+    /// The cookies left when one more than [`PARTITION_COOKIES`] is set.
+    count_purged_to: usize,
+}
+
+fn enforced(browser: Browser) -> Enforced {
+    match browser {
+        Browser::Firefox => Enforced {
+            hard_bytes: PARTITION_BYTES * 12 / 10,
+            count_purged_to: 150,
+        },
+        _ => Enforced {
+            hard_bytes: PARTITION_BYTES,
+            count_purged_to: PARTITION_COOKIES,
+        },
+    }
+}
 
 /// A cookie of the iframe's site in the `http://localhost` partition.
 #[derive(Debug)]
@@ -57,30 +89,49 @@ async fn cdp(s: &Session, cmd: &str, params: Value) -> Result<Value> {
     .await
 }
 
-/// The `127.0.0.1` cookies in the `http://localhost` partition, by name;
-/// fails on any other cookie in the jar (none should exist).
-async fn partition(s: &Session) -> Result<Vec<PartCookie>> {
-    let all = cdp(s, "Storage.getCookies", json!({})).await?;
+/// The `127.0.0.1` cookies in the `http://localhost` partition, by name.
+/// In Chromium, fails on any other cookie in the jar (none should exist);
+/// in Firefox, must be called in the iframe.
+async fn partition(cx: &Chips) -> Result<Vec<PartCookie>> {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
         .as_secs_f64();
     let mut ours = Vec::new();
-    for c in all["cookies"].as_array().ok_or("no cookies array")? {
-        let name = c["name"].as_str().unwrap_or_default().to_owned();
-        let key = c["partitionKey"]["topLevelSite"].as_str();
-        ensure!(
-            key == Some(TOP_SITE) && c["domain"] == json!("127.0.0.1"),
-            "cookie {name} outside the partition: domain {}, key {}",
-            c["domain"],
-            c["partitionKey"]
-        );
-        ours.push(PartCookie {
-            bytes: name.len() + c["value"].as_str().unwrap_or_default().len(),
-            name,
-            secure: c["secure"] == json!(true),
-            same_site: c["sameSite"].as_str().unwrap_or_default().to_owned(),
-            expires_in: c["expires"].as_f64().unwrap_or(-1.0) - now,
-        });
+    if cx.browser == Browser::Firefox {
+        for c in cx.s.cookies().await? {
+            ensure!(
+                c.domain.as_deref() == Some("127.0.0.1"),
+                "cookie {} of {:?}",
+                c.name,
+                c.domain
+            );
+            ours.push(PartCookie {
+                bytes: c.name.len() + c.value.len(),
+                name: c.name,
+                secure: c.secure,
+                same_site: c.same_site.unwrap_or_default(),
+                expires_in: c.expiry.map_or(-1.0, |e| e as f64 - now),
+            });
+        }
+    } else {
+        let all = cdp(&cx.s, "Storage.getCookies", json!({})).await?;
+        for c in all["cookies"].as_array().ok_or("no cookies array")? {
+            let name = c["name"].as_str().unwrap_or_default().to_owned();
+            let key = c["partitionKey"]["topLevelSite"].as_str();
+            ensure!(
+                key == Some(TOP_SITE) && c["domain"] == json!("127.0.0.1"),
+                "cookie {name} outside the partition: domain {}, key {}",
+                c["domain"],
+                c["partitionKey"]
+            );
+            ours.push(PartCookie {
+                bytes: name.len() + c["value"].as_str().unwrap_or_default().len(),
+                name,
+                secure: c["secure"] == json!(true),
+                same_site: c["sameSite"].as_str().unwrap_or_default().to_owned(),
+                expires_in: c["expires"].as_f64().unwrap_or(-1.0) - now,
+            });
+        }
     }
     ours.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(ours)
@@ -106,6 +157,7 @@ fn session_chunks(cookies: &[PartCookie]) -> Vec<&PartCookie> {
 }
 
 struct Chips {
+    browser: Browser,
     s: Session,
     demo: Demo,
     /// `http://localhost:PORT/top`, the page that embeds the demo.
@@ -114,15 +166,32 @@ struct Chips {
 }
 
 impl Chips {
-    /// Clears every cookie (partitioned ones too), opens the top page and
-    /// enters its iframe, so that `fetch` goes to the demo from there.
+    /// Clears every cookie of the partition, opens the top page and enters
+    /// its iframe, so that `fetch` goes to the demo from there.
     async fn open_fresh(&self) -> Result<()> {
-        cdp(&self.s, "Storage.clearCookies", json!({})).await?;
+        if self.browser == Browser::Firefox {
+            self.open().await?;
+            // The session's HttpOnly chunks, then the script's cookies.
+            let r = fetch(&self.s, "DELETE", "/api/session", None).await?;
+            ensure!(r.status == 200, "DELETE: {} {}", r.status, r.body);
+            let names: Vec<String> = partition(self).await?.into_iter().map(|c| c.name).collect();
+            const JS: &str = r#"
+                for (const n of arguments[0]) {
+                    document.cookie = n + "=; Max-Age=0; Secure; SameSite=None; Partitioned; Path=/";
+                }
+            "#;
+            self.s.execute(JS, vec![json!(names)]).await?;
+        } else {
+            cdp(&self.s, "Storage.clearCookies", json!({})).await?;
+            self.open().await?;
+        }
+        let left = partition(self).await?;
         ensure!(
-            partition(&self.s).await?.is_empty(),
-            "cookies left after Storage.clearCookies"
+            left.is_empty(),
+            "cookies left in the partition after clearing: {:?}",
+            left.iter().map(|c| &c.name).collect::<Vec<_>>()
         );
-        self.open().await
+        Ok(())
     }
 
     /// Opens the top page and enters its iframe.
@@ -160,9 +229,20 @@ impl Chips {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chromium_partitioned_iframe() {
+    run_partitioned(Browser::Chromium).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn firefox_partitioned_iframe() {
+    run_partitioned(Browser::Firefox).await;
+}
+
+async fn run_partitioned(browser: Browser) {
     let _serial = SERIAL.lock().await;
-    let browser = Browser::Chromium;
-    if !present("chromium (partitioned iframe)", &browser.missing()) {
+    if !present(
+        &format!("{browser} (partitioned iframe)"),
+        &browser.missing(),
+    ) {
         return;
     }
     timed_out("partitioned iframe", Duration::from_secs(5 * 60), async {
@@ -194,12 +274,17 @@ async fn chromium_partitioned_iframe() {
             .await
             .unwrap_or_else(|e| panic!("{browser} is installed but did not start: {e}"));
         let cx = Chips {
+            browser,
             s,
             demo,
             top,
             _srv: srv,
         };
-        let mut notes = Vec::new();
+        let mut notes = vec![format!(
+            "{} ({})",
+            browser.version().unwrap_or_default(),
+            cx.s.reported_version()
+        )];
         let checks = vec![
             ("h1 whole", whole_at_capacity(&cx, &mut notes).await),
             (
@@ -212,9 +297,9 @@ async fn chromium_partitioned_iframe() {
         let Chips { s, .. } = cx;
         let _ = s.close().await;
         for line in notes {
-            println!("RESULT chromium partitioned: {line}");
+            println!("RESULT {browser} partitioned: {line}");
         }
-        run_checks("chromium partitioned", checks);
+        run_checks(&format!("{browser} partitioned"), checks);
     })
     .await;
 }
@@ -236,7 +321,7 @@ fn partition_budget(report: &Value) -> Result<usize> {
 /// Secure, SameSite=None, with the demo's hour of Max-Age, and that they
 /// are `value_bytes` of value; returns the partition's total bytes.
 async fn partition_holds(cx: &Chips, chunks: usize, value_bytes: usize) -> Result<usize> {
-    let part = partition(&cx.s).await?;
+    let part = partition(cx).await?;
     let ours = session_chunks(&part);
     let names: Vec<&str> = ours.iter().map(|c| c.name.as_str()).collect();
     ensure!(
@@ -361,7 +446,9 @@ async fn not_first_party(cx: &Chips, notes: &mut Vec<String>) -> Result<()> {
         framed != json!({}),
         "no session in the iframe to start from"
     );
-    s.goto(&cx.demo.url("/api/session/meta")).await?;
+    // The demo's page, not its JSON: Firefox shows JSON in a viewer
+    // that can't fetch.
+    s.goto(&cx.demo.url("/")).await?;
     let first_party = get_json(s, "/api/session/meta").await?;
     ensure!(
         first_party["chunks"] == json!(0) && get_json(s, "/api/session").await? == json!({}),
@@ -379,42 +466,51 @@ async fn not_first_party(cx: &Chips, notes: &mut Vec<String>) -> Result<()> {
     Ok(())
 }
 
-/// h4. Chromium's own partition limits, with cookies set by a script: the
-/// bytes cap is exact (10240 kept, one byte more evicts the oldest cookie),
-/// the count evicts the oldest past 180, and a session at the limit loses a
-/// chunk when a script adds a cookie beside it.
+/// h4. The browser's own partition limits, with cookies set by a script:
+/// up to the hard limit in bytes all are kept, one byte more makes the
+/// browser evict the oldest until the partition is within 10240; 180
+/// cookies are kept, one more purges the oldest. Then a session at the
+/// limit, and a script's cookie beside it.
 async fn raw_limits(cx: &Chips, notes: &mut Vec<String>) -> Result<()> {
-    // Ten cookies of 1024 bytes (name + value) each, the last one `extra`
-    // bytes longer.
-    let ten = |extra: usize| -> Vec<(String, String)> {
-        (0..10)
+    let limits = enforced(cx.browser);
+    // Cookies of 1024 bytes (name + value) making `total` bytes, the last
+    // one longer by the remainder.
+    let cookies = |total: usize| -> Vec<(String, String)> {
+        let n = total / 1024;
+        (0..n)
             .map(|i| {
-                let len = 1024 - 3 + if i == 9 { extra } else { 0 };
-                (format!("r{i:02}"), "v".repeat(len))
+                let extra = if i == n - 1 { total % 1024 } else { 0 };
+                (format!("r{i:02}"), "v".repeat(1024 - 3 + extra))
             })
             .collect()
     };
     let mut seen = Vec::new();
-    for extra in [0, 1] {
+    for total_set in [limits.hard_bytes, limits.hard_bytes + 1] {
         cx.open_fresh().await?;
-        cx.script_cookies(&ten(extra)).await?;
-        let part = partition(&cx.s).await?;
-        let kept = 10 - usize::from(extra == 1);
+        let set = cookies(total_set);
+        cx.script_cookies(&set).await?;
+        let part = partition(cx).await?;
+        let newest = &set.last().ok_or("no cookies")?.0;
+        let ok = if total_set <= limits.hard_bytes {
+            part.len() == set.len()
+        } else {
+            total(&part) <= PARTITION_BYTES && part.iter().any(|c| &c.name == newest)
+        };
         ensure!(
-            part.len() == kept
-                && total(&part) <= PARTITION_BYTES
-                && part.iter().any(|c| c.name == "r09"),
-            "{} bytes set: the partition keeps {:?}",
-            PARTITION_BYTES + extra,
-            part.iter().map(|c| &c.name).collect::<Vec<_>>()
+            ok,
+            "{total_set} bytes set in {} cookies: the partition keeps {:?} ({} bytes)",
+            set.len(),
+            part.iter().map(|c| &c.name).collect::<Vec<_>>(),
+            total(&part)
         );
-        let evicted: Vec<String> = (0..10)
-            .map(|i| format!("r{i:02}"))
-            .filter(|n| part.iter().all(|c| &c.name != n))
+        let evicted: Vec<&str> = set
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .filter(|n| part.iter().all(|c| c.name != *n))
             .collect();
         seen.push(format!(
-            "{} bytes in 10 cookies -> {} kept ({} bytes, evicted {evicted:?})",
-            PARTITION_BYTES + extra,
+            "{total_set} bytes in {} cookies -> {} kept ({} bytes, evicted {evicted:?})",
+            set.len(),
             part.len(),
             total(&part)
         ));
@@ -424,24 +520,26 @@ async fn raw_limits(cx: &Chips, notes: &mut Vec<String>) -> Result<()> {
         let tiny: Vec<(String, String)> =
             (0..n).map(|i| (format!("c{i:03}"), "v".into())).collect();
         cx.script_cookies(&tiny).await?;
-        let part = partition(&cx.s).await?;
+        let part = partition(cx).await?;
         let newest = format!("c{:03}", n - 1);
+        let expected = if n == PARTITION_COOKIES {
+            n
+        } else {
+            limits.count_purged_to
+        };
         ensure!(
-            part.len() == PARTITION_COOKIES && part.iter().any(|c| c.name == newest),
-            "{n} cookies set: {} kept",
+            part.len() == expected && part.iter().any(|c| c.name == newest),
+            "{n} cookies set: {} kept, {expected} expected",
             part.len()
         );
-        let evicted: Vec<String> = (0..n)
-            .map(|i| format!("c{i:03}"))
-            .filter(|n| part.iter().all(|c| &c.name != n))
-            .collect();
+        let evicted = n - part.len();
         seen.push(format!(
-            "{n} cookies -> {} kept (evicted {evicted:?})",
+            "{n} cookies -> {} kept ({evicted} evicted)",
             part.len()
         ));
     }
     notes.push(format!(
-        "h4. Chromium, cookies set by a script in the iframe: {}",
+        "h4. cookies set by a script in the iframe: {}",
         seen.join("; ")
     ));
 
@@ -449,13 +547,13 @@ async fn raw_limits(cx: &Chips, notes: &mut Vec<String>) -> Result<()> {
     cx.open_fresh().await?;
     let capacity = partition_budget(&get_json(&cx.s, "/api/session/meta").await?)?;
     let (_, report) = fill(&cx.s, capacity * 97 / 100, capacity, 91).await?;
-    let before = total(&partition(&cx.s).await?);
+    let before = total(&partition(cx).await?);
     cx.script_cookies(&[("theme".into(), "x".repeat(995))])
         .await?;
-    let part = partition(&cx.s).await?;
+    let part = partition(cx).await?;
     let after = total(&part);
     ensure!(
-        after <= PARTITION_BYTES,
+        after <= limits.hard_bytes,
         "{after} bytes kept in the partition"
     );
     let meta = get_json(&cx.s, "/api/session/meta").await?;
@@ -464,7 +562,7 @@ async fn raw_limits(cx: &Chips, notes: &mut Vec<String>) -> Result<()> {
         None => format!("the next load has {} chunk(s)", meta["chunks"]),
     };
     notes.push(format!(
-        "h4. a session of {} chunks ({before} partition bytes), then a 1000-byte cookie set by a script: Chromium keeps {:?} ({after} bytes); {outcome}",
+        "h4. a session of {} chunks ({before} partition bytes), then a 1000-byte cookie set by a script: the partition keeps {:?} ({after} bytes); {outcome}",
         report["chunks"],
         part.iter().map(|c| c.name.as_str()).collect::<Vec<_>>()
     ));

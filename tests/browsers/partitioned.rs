@@ -70,7 +70,7 @@ fn enforced(browser: Browser) -> Enforced {
 #[derive(Debug)]
 struct PartCookie {
     name: String,
-    /// Name + value bytes, as Chromium counts them.
+    /// Name + value bytes, as both browsers count them.
     bytes: usize,
     secure: bool,
     same_site: String,

@@ -21,7 +21,10 @@
 //!   (Chromium evicts past 10240 bytes and 180 cookies; Firefox keeps up to
 //!   12288 bytes, then purges to 10240, and purges 181 cookies to 150), and
 //!   what becomes of a session at the limit when a script adds a cookie
-//!   beside it.
+//!   beside it: with the header budget off, Chromium evicts its first
+//!   chunk; with the default budget (the demo on another port, same
+//!   site), the browser evicts nothing and the next request carries the
+//!   whole session (which the engine then re-fits to the header budget).
 //!
 //! WebDriver's Delete All Cookies reaches no partitioned cookie in either
 //! browser. In Chromium the check reads and clears the jar through
@@ -159,8 +162,12 @@ fn session_chunks(cookies: &[PartCookie]) -> Vec<&PartCookie> {
 struct Chips {
     browser: Browser,
     s: Session,
+    /// The demo with `--header-budget off`, where the partition binds.
     demo: Demo,
-    /// `http://localhost:PORT/top`, the page that embeds the demo.
+    /// The demo with the default header budget.
+    demo_budget: Demo,
+    /// `http://localhost:PORT/top?DEMO_PORT`, the page that embeds the
+    /// demo on that port, without the query.
     top: String,
     _srv: TestServer,
 }
@@ -196,7 +203,14 @@ impl Chips {
 
     /// Opens the top page and enters its iframe.
     async fn open(&self) -> Result<()> {
-        self.s.goto(&self.top).await?;
+        self.open_at(&self.demo).await
+    }
+
+    /// Opens the top page that embeds `demo`, and enters its iframe.
+    async fn open_at(&self, demo: &Demo) -> Result<()> {
+        self.s
+            .goto(&format!("{}?{}", self.top, demo.port()))
+            .await?;
         webdriver::timed(
             "enter the iframe",
             Duration::from_secs(30),
@@ -205,8 +219,7 @@ impl Chips {
         .await?;
         let at = self.s.execute("return location.href;", vec![]).await?;
         ensure!(
-            at.as_str()
-                .is_some_and(|u| u.starts_with(&self.demo.url("/"))),
+            at.as_str().is_some_and(|u| u.starts_with(&demo.url("/"))),
             "the iframe is at {at}"
         );
         Ok(())
@@ -254,13 +267,15 @@ async fn run_partitioned(browser: Browser) {
             "--header-budget",
             "off",
         ]);
-        let frame = demo.url("/api/session/meta");
-        let srv = TestServer::start_with(move |req| match req.path() {
-            "/top" => webdriver::Response {
+        let demo_budget = demo::start(&["--partitioned", "--max-age", "3600"]);
+        // `/top?PORT` embeds the demo on 127.0.0.1:PORT.
+        let srv = TestServer::start_with(move |req| match req.target.split_once('?') {
+            Some(("/top", port)) => webdriver::Response {
                 content_type: "text/html; charset=utf-8".into(),
                 ..webdriver::Response::text(format!(
                     "<!doctype html><title>top</title><h1>another site</h1>\
-                     <iframe src=\"{frame}\" width=\"600\" height=\"300\"></iframe>"
+                     <iframe src=\"http://127.0.0.1:{port}/api/session/meta\" \
+                     width=\"600\" height=\"300\"></iframe>"
                 ))
             },
             _ => webdriver::Response::not_found(),
@@ -277,6 +292,7 @@ async fn run_partitioned(browser: Browser) {
             browser,
             s,
             demo,
+            demo_budget,
             top,
             _srv: srv,
         };
@@ -562,9 +578,59 @@ async fn raw_limits(cx: &Chips, notes: &mut Vec<String>) -> Result<()> {
         None => format!("the next load has {} chunk(s)", meta["chunks"]),
     };
     notes.push(format!(
-        "h4. a session of {} chunks ({before} partition bytes), then a 1000-byte cookie set by a script: the partition keeps {:?} ({after} bytes); {outcome}",
+        "h4. a session of {} chunks ({before} partition bytes, header budget off), then a 1000-byte cookie set by a script: the partition keeps {:?} ({after} bytes); {outcome}",
         report["chunks"],
         part.iter().map(|c| c.name.as_str()).collect::<Vec<_>>()
+    ));
+
+    // The same with the default header budget: the session leaves room in
+    // the partition, so the script's cookie evicts nothing and the next
+    // request carries the session whole. (That request then passes the
+    // header budget, so the engine re-fits the session itself, and
+    // reports it.)
+    cx.open_fresh().await?;
+    cx.open_at(&cx.demo_budget).await?;
+    let budget = get_json(&cx.s, "/api/session/meta").await?["budget"].clone();
+    ensure!(
+        budget["binding"] == json!("header-bytes") && budget["partitioned"] == json!(true),
+        "default budget: {budget}"
+    );
+    let capacity = uint(&budget["capacity"], "capacity")?;
+    let (_, report) = fill(&cx.s, capacity * 97 / 100, capacity, 92).await?;
+    let chunks = uint(&report["chunks"], "chunks")?;
+    let before = partition(cx).await?;
+    cx.script_cookies(&[("theme".into(), "x".repeat(995))])
+        .await?;
+    let after = partition(cx).await?;
+    ensure!(
+        total(&after) == total(&before) + 1000 && after.len() == before.len() + 1,
+        "the partition went from {} to {} bytes",
+        total(&before),
+        total(&after)
+    );
+    let next = fetch(&cx.s, "GET", "/api/session/meta", None).await?;
+    let meta = next.json()?;
+    ensure!(
+        meta["empty_reason"].is_null() && meta["chunks"] == json!(chunks),
+        "with the default budget, after the script's cookie: {} chunk(s), empty reason {}",
+        meta["chunks"],
+        meta["empty_reason"]
+    );
+    let refit = next.report.unwrap_or_default();
+    let steps: Vec<String> = refit["shrink"]["steps"]
+        .as_array()
+        .map(|steps| {
+            steps
+                .iter()
+                .map(|st| format!("{} {}", st["action"], st["key"]))
+                .collect()
+        })
+        .unwrap_or_default();
+    notes.push(format!(
+        "h4. with the default header budget: a session of {chunks} chunks ({} partition bytes, binding header-bytes), then the same cookie: {} bytes in the partition, nothing evicted, the next request carried all {chunks} chunks; its save re-fitted the session to the header budget ({}, {steps:?})",
+        total(&before),
+        total(&after),
+        refit["action"]
     ));
     Ok(())
 }

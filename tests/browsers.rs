@@ -27,6 +27,13 @@
 //!   cookie value the browser holds, raw or base64-decoded, and the page
 //!   shows that the cookie reveals nothing.
 //!
+//! In Chromium and Firefox (`partitioned::chromium_partitioned_iframe` and
+//! `partitioned::firefox_partitioned_iframe`, in `browsers/partitioned.rs`):
+//! h. the demo with `--partitioned` in an iframe from another loopback site
+//! keeps a multi-chunk session within the partition's 10240 bytes, shrinks
+//! one that would pass them, and the browser's own partition limits are
+//! measured.
+//!
 //! Cookies do not care about ports, so the demo servers and the harness's
 //! TestServer, all on 127.0.0.1, share one cookie jar; each check starts by
 //! deleting every cookie.
@@ -65,6 +72,10 @@ macro_rules! ensure {
         }
     };
 }
+
+// h. Partitioned cookies (CHIPS) in an iframe, in Chromium and Firefox.
+#[path = "browsers/partitioned.rs"]
+mod partitioned;
 
 /// Whether a missing browser or nginx is a failure rather than a skip.
 fn required() -> bool {
@@ -113,12 +124,14 @@ fn build_demo() {
             .current_dir(env!("CARGO_MANIFEST_DIR"));
         // The features this test was built with, so that the demo binary
         // the other suites share is the same (check f needs `encrypt`,
-        // check g `store`).
+        // check g `store`, tests/demo_sql.rs `postgres` and `sqlite`).
         let features: Vec<&str> = [
             ("encrypt", cfg!(feature = "encrypt")),
             ("store", cfg!(feature = "store")),
             ("redb", cfg!(feature = "redb")),
             ("redis", cfg!(feature = "redis")),
+            ("postgres", cfg!(feature = "postgres")),
+            ("sqlite", cfg!(feature = "sqlite")),
             ("tower", cfg!(feature = "tower")),
             ("axum", cfg!(feature = "axum")),
             ("actix", cfg!(feature = "actix")),

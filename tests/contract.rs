@@ -327,8 +327,12 @@ fn max_age_is_clamped_to_400_days_and_partitioned_adds_secure_on_every_cookie() 
                 .unwrap();
             assert!(max_age <= 34_560_000, "{line}");
             assert_eq!(max_age, 34_560_000, "{line}");
+            // SameSite=None too: a partitioned session lives in another
+            // site's iframe, where Chromium drops a Lax cookie.
             assert!(
-                line.contains("; Partitioned") && line.contains("; Secure"),
+                line.contains("; Partitioned")
+                    && line.contains("; Secure")
+                    && line.contains("; SameSite=None"),
                 "{line}"
             );
         }

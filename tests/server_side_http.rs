@@ -27,7 +27,7 @@ mod common;
 
 use std::thread;
 
-use common::demo::{request, start_example, start_example_with_env, Demo, Reply};
+use common::demo::{get, meta, patch, request, start_example, start_example_with_env, Demo, Reply};
 use common::redis_server::{Options, RedisServer};
 use common::{random_text, Jar};
 use serde_json::{json, Value};
@@ -59,20 +59,6 @@ impl Backends {
 
 fn server_side(server: &str, store: &str) -> Demo {
     start_example(server, &["--server-side", "--store", store])
-}
-
-fn patch(demo: &Demo, jar: &mut Jar, body: &Value) -> Reply {
-    request(demo, jar, "PATCH", "/api/session", &body.to_string())
-}
-
-fn get(demo: &Demo, jar: &mut Jar) -> Value {
-    let reply = request(demo, jar, "GET", "/api/session", "");
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    reply.json()
-}
-
-fn meta(demo: &Demo, jar: &mut Jar) -> Value {
-    request(demo, jar, "GET", "/api/session/meta", "").json()
 }
 
 #[test]

@@ -5,7 +5,8 @@
 //! The contract: `--listen ADDR` (printing `listening on http://ADDR` when
 //! ready), `--header-budget BYTES|off`, `--set-cookie-budget BYTES|off`,
 //! `--encrypt` (encrypted sessions, with the `encrypt` feature),
-//! `--partitioned` (`Partitioned; Secure` on every session cookie),
+//! `--partitioned` (`Partitioned; Secure; SameSite=None` on every session
+//! cookie, for an app in another site's iframe),
 //! `--max-age SECONDS` (the session lifetime, with persistent cookies whose
 //! `Max-Age` is clamped to 400 days); the key
 //! from `COOKIETIN_SECRET` (its bytes: the signing key, or with
@@ -24,11 +25,13 @@
 //!   who holds it, without the key);
 //! - no cookie input ever gives a 5xx.
 //!
-//! With `--server-side` (features `redb` and `redis` for their stores) the
-//! whole session lives in a store and the cookie `session` holds only a
-//! signed id: `--store redb:PATH` (the default, a file outside the source
-//! tree whose path is printed on stderr at start), `--store memory` or
-//! `--store redis://HOST:PORT/`. `DELETE /api/session` then destroys the
+//! With `--server-side` (features `redb`, `redis`, `postgres` and `sqlite`
+//! for their stores) the whole session lives in a store and the cookie
+//! `session` holds only a signed id: `--store redb:PATH` (the default, a
+//! file outside the source tree whose path is printed on stderr at start),
+//! `--store memory`, `--store redis://HOST:PORT/`, `--store
+//! postgres://USER@HOST:PORT/DB` (connected and its table created at start)
+//! or `--store sqlite:PATH` (a file, created if missing). `DELETE /api/session` then destroys the
 //! session for every copy of the cookie, `POST /api/session/regenerate`
 //! keeps the data under a new id, and meta adds `store` (its kind, and
 //! whether it answers).
@@ -112,7 +115,7 @@ fn parse_args() -> Result<Options, String> {
                 return Err("--encrypt needs the encrypt feature: cargo run --features encrypt --example demo -- --encrypt".into())
             }
             "-h" | "--help" => {
-                return Err("usage: [--listen ADDR] [--header-budget BYTES|off] [--set-cookie-budget BYTES|off] [--server-side | --groups] [--store redb:PATH|memory|redis://HOST:PORT/] [--encrypt] [--partitioned] [--max-age SECONDS]".into())
+                return Err("usage: [--listen ADDR] [--header-budget BYTES|off] [--set-cookie-budget BYTES|off] [--server-side | --groups] [--store redb:PATH|memory|redis://HOST:PORT/|postgres://USER@HOST:PORT/DB|sqlite:PATH] [--encrypt] [--partitioned] [--max-age SECONDS]".into())
             }
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -161,6 +164,14 @@ fn client(options: &Options, secret: &[u8], name: &str) -> cookietin::EngineBuil
         // cookies there, which Partitioned ones need.
         .secure(options.partitioned)
         .partitioned(options.partitioned)
+        // A partitioned session lives in another site's iframe, where every
+        // request is cross-site: Chromium neither stores nor sends a Lax
+        // cookie there (tests/browsers.rs, check h).
+        .same_site(if options.partitioned {
+            cookietin::SameSite::None
+        } else {
+            cookietin::SameSite::Lax
+        })
         .header_budget(options.header_budget)
         .set_cookie_budget(options.set_cookie_budget);
     let builder = match options.max_age {
@@ -222,7 +233,7 @@ fn with_store(
     _: &[u8],
     _: cookietin::EngineBuilder,
 ) -> Result<cookietin::EngineBuilder<Stored>, String> {
-    Err("--server-side and --groups need the features redb and redis: cargo run --features redb,redis --example demo -- --server-side".into())
+    Err("--server-side and --groups need a store's feature (store for memory; redb, redis, postgres or sqlite): cargo run --features redb --example demo -- --server-side".into())
 }
 
 /// The `--groups` layout, in priority order: cookie name, backend, and the
@@ -241,7 +252,8 @@ pub const GROUPS: [(&str, &str, &[&str]); 3] = [
     ),
 ];
 
-/// The store's kind, for meta (`redb`, `memory` or `redis`), and the store.
+/// The store's kind, for meta (`redb`, `memory`, `redis`, `postgres` or
+/// `sqlite`), and the store.
 #[cfg(feature = "store")]
 static STORE: std::sync::OnceLock<(&'static str, StoreRef)> = std::sync::OnceLock::new();
 #[cfg(feature = "store")]
@@ -285,13 +297,75 @@ fn open_store(spec: Option<&str>) -> Result<StoreRef, String> {
         }
         #[cfg(not(feature = "redis"))]
         return Err(format!("--store {spec} needs the feature redis"));
+    } else if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
+        #[cfg(feature = "postgres")]
+        {
+            // Connects and creates the table now, so that a wrong URL or a
+            // server that is down stops the demo at start.
+            let url = spec.to_owned();
+            let store = on_store_runtime(move || async move {
+                let store = cookietin::store::PostgresStore::connect(&url).await?;
+                // Expired rows go once a minute, 1000 at most per pass.
+                std::mem::forget(store.spawn_sweeper(std::time::Duration::from_secs(60), 1000)?);
+                Ok::<_, cookietin::store::StoreError>(store)
+            })
+            .map_err(|e| format!("--store {spec}: {e}"))?;
+            ("postgres", Arc::new(store))
+        }
+        #[cfg(not(feature = "postgres"))]
+        return Err(format!("--store {spec} needs the feature postgres"));
+    } else if let Some(path) = spec.strip_prefix("sqlite:") {
+        #[cfg(feature = "sqlite")]
+        {
+            eprintln!("sessions are kept in the SQLite file {path}");
+            let file = path.to_owned();
+            let store = on_store_runtime(move || async move {
+                let store = cookietin::store::SqliteStore::open(file).await?;
+                std::mem::forget(store.spawn_sweeper(std::time::Duration::from_secs(60), 1000)?);
+                Ok::<_, cookietin::store::StoreError>(store)
+            })
+            .map_err(|e| format!("--store {spec}: {e}"))?;
+            ("sqlite", Arc::new(store))
+        }
+        #[cfg(not(feature = "sqlite"))]
+        return Err(format!("--store {spec} ({path}) needs the feature sqlite"));
     } else {
-        return Err(format!(
-            "--store {spec}: expected redb:PATH, memory or redis://HOST:PORT/"
-        ));
+        return Err(format!("--store {spec}: expected {STORE_FORMS}"));
     };
     let _ = STORE.set((kind, store.clone()));
     Ok(store)
+}
+
+/// What `--store` accepts.
+const STORE_FORMS: &str =
+    "redb:PATH, memory, redis://HOST:PORT/, postgres://USER@HOST:PORT/DB or sqlite:PATH";
+
+/// Runs a SQL store's async constructor from the demo's synchronous setup,
+/// on a thread and a runtime of its own that live as long as the process:
+/// the store's connection pool keeps its tasks (and its first connections)
+/// there. The hyper and axum demos run on a multi-threaded runtime and
+/// actix-web on a current-thread one, so blocking on the caller's runtime
+/// is not an option.
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+fn on_store_runtime<T, F>(make: impl FnOnce() -> F + Send + 'static) -> T
+where
+    T: Send + 'static,
+    F: std::future::Future<Output = T>,
+{
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("demo-store".into())
+        .spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime for the store");
+            let _ = tx.send(runtime.block_on(make()));
+            // Drives the pool's tasks and connections from now on.
+            runtime.block_on(std::future::pending::<()>());
+        })
+        .expect("a thread for the store");
+    rx.recv().expect("the store's constructor ran to the end")
 }
 
 /// Meta's `store`: its kind, and whether it answers now; `null` for a

@@ -160,6 +160,23 @@ pub fn request(demo: &Demo, jar: &mut Jar, method: &str, path: &str, body: &str)
     request_to(&demo.addr, &[], jar, method, path, body)
 }
 
+/// `PATCH /api/session` with this JSON body.
+pub fn patch(demo: &Demo, jar: &mut Jar, body: &Value) -> Reply {
+    request(demo, jar, "PATCH", "/api/session", &body.to_string())
+}
+
+/// `GET /api/session`, which must answer 200: the session.
+pub fn get(demo: &Demo, jar: &mut Jar) -> Value {
+    let reply = request(demo, jar, "GET", "/api/session", "");
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.json()
+}
+
+/// `GET /api/session/meta`.
+pub fn meta(demo: &Demo, jar: &mut Jar) -> Value {
+    request(demo, jar, "GET", "/api/session/meta", "").json()
+}
+
 /// One HTTP/1.1 request to `addr` (`host:port`) with extra headers, cookies
 /// from the jar; the response's Set-Cookie headers are applied to the jar.
 pub fn request_to(

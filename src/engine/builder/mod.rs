@@ -206,6 +206,11 @@ impl<F: Flavour> EngineBuilder<F> {
     /// requires `Secure` (a build error otherwise), and the budget then
     /// counts the browser's per-partition limits.
     ///
+    /// In another site's iframe every request is cross-site, so the cookies
+    /// also need [`same_site`](EngineBuilder::same_site)`(SameSite::None)`:
+    /// Chromium neither stores nor sends the default `Lax` there (measured
+    /// in the browser suite).
+    ///
     /// # Example
     /// ```
     /// use cookietin::{ConfigError, Engine, Key};

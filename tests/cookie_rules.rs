@@ -7,7 +7,7 @@ mod common;
 use std::time::Duration;
 
 use common::key;
-use cookietin::{ConfigError, Engine};
+use cookietin::{ConfigError, Engine, SameSite};
 
 fn first_line(engine: &Engine) -> String {
     let mut session = engine.load(Vec::<&str>::new(), None);
@@ -119,4 +119,22 @@ fn partitioned_requires_secure() {
         insecure.unwrap_err(),
         ConfigError::PartitionedRequiresSecure
     );
+}
+
+/// In another site's iframe Chromium neither stores nor sends a `Lax`
+/// cookie, so a partitioned session is `SameSite=None` unless the app chose.
+#[test]
+fn partitioned_is_same_site_none_unless_the_app_chose() {
+    let default = first_line(&Engine::builder(key(1)).partitioned(true).build().unwrap());
+    assert!(default.contains("; SameSite=None"), "{default}");
+    let chosen = first_line(
+        &Engine::builder(key(1))
+            .same_site(SameSite::Strict)
+            .partitioned(true)
+            .build()
+            .unwrap(),
+    );
+    assert!(chosen.contains("; SameSite=Strict"), "{chosen}");
+    let unpartitioned = first_line(&Engine::builder(key(1)).build().unwrap());
+    assert!(unpartitioned.contains("; SameSite=Lax"), "{unpartitioned}");
 }

@@ -163,15 +163,9 @@ fn client(options: &Options, secret: &[u8], name: &str) -> cookietin::EngineBuil
         // The demo serves plain http on loopback; browsers accept Secure
         // cookies there, which Partitioned ones need.
         .secure(options.partitioned)
+        // Partitioned implies SameSite=None (an iframe on another site is
+        // sent nothing else; tests/browsers/partitioned.rs).
         .partitioned(options.partitioned)
-        // A partitioned session lives in another site's iframe, where every
-        // request is cross-site: Chromium neither stores nor sends a Lax
-        // cookie there (tests/browsers.rs, check h).
-        .same_site(if options.partitioned {
-            cookietin::SameSite::None
-        } else {
-            cookietin::SameSite::Lax
-        })
         .header_budget(options.header_budget)
         .set_cookie_budget(options.set_cookie_budget);
     let builder = match options.max_age {

@@ -7,6 +7,7 @@ use crate::codec::Secrets;
 use crate::engine::builder::group::build_groups;
 use crate::engine::builder::{EngineBuilder, Settings};
 use crate::engine::flavour::Flavour;
+use crate::engine::jar::attributes::SameSite;
 use crate::engine::jar::Jar;
 use crate::engine::layout::Layout;
 use crate::engine::Core;
@@ -104,6 +105,9 @@ impl Settings {
     /// The cookies' settings, checked.
     fn build_jar(self, browsers: &Arc<Browsers>) -> Result<Jar, ConfigError> {
         let mut attributes = self.attributes;
+        if attributes.partitioned && !self.same_site_chosen {
+            attributes.same_site = SameSite::None;
+        }
         if attributes.persistent_for.is_some() {
             attributes.persistent_for = Some(self.max_age.as_secs());
         }

@@ -56,6 +56,9 @@ pub(crate) struct Settings {
     pub name: String,
     pub keys: KeyRing,
     pub attributes: Attributes,
+    /// Whether the app chose `SameSite`; if not, a partitioned session
+    /// gets `None`, the only value an iframe on another site is sent.
+    pub same_site_chosen: bool,
     pub max_age: Duration,
     pub clock_skew: Duration,
     pub renew_after: Option<Duration>,
@@ -98,6 +101,7 @@ impl Engine {
                 name: "session".to_owned(),
                 keys: keys.into(),
                 attributes: Attributes::default(),
+                same_site_chosen: false,
                 max_age: Duration::from_secs(7 * 24 * 3600),
                 clock_skew: Duration::from_secs(60),
                 renew_after: None,
@@ -164,9 +168,11 @@ impl<F: Flavour> EngineBuilder<F> {
         self
     }
 
-    /// The `SameSite` attribute (default `Lax`).
+    /// The `SameSite` attribute (default `Lax`, or `None` for a
+    /// [`partitioned`](EngineBuilder::partitioned) session).
     pub fn same_site(mut self, same_site: SameSite) -> Self {
         self.settings.attributes.same_site = same_site;
+        self.settings.same_site_chosen = true;
         self
     }
 
@@ -206,10 +212,10 @@ impl<F: Flavour> EngineBuilder<F> {
     /// requires `Secure` (a build error otherwise), and the budget then
     /// counts the browser's per-partition limits.
     ///
-    /// In another site's iframe every request is cross-site, so the cookies
-    /// also need [`same_site`](EngineBuilder::same_site)`(SameSite::None)`:
-    /// Chromium neither stores nor sends the default `Lax` there (measured
-    /// in the browser suite).
+    /// In another site's iframe every request is cross-site, and Chromium
+    /// neither stores nor sends a `Lax` or `Strict` cookie there (measured
+    /// in the browser suite). So a partitioned session is `SameSite=None`
+    /// unless the app calls [`same_site`](EngineBuilder::same_site) itself.
     ///
     /// # Example
     /// ```
@@ -221,6 +227,7 @@ impl<F: Flavour> EngineBuilder<F> {
     /// session.insert("user", &"ada")?;
     /// let line = &engine.save(&mut session)?.set_cookies[0];
     /// assert!(line.contains("; Partitioned") && line.contains("; Secure"));
+    /// assert!(line.contains("; SameSite=None"));
     ///
     /// let insecure = Engine::builder(key()?).partitioned(true).secure(false).build();
     /// assert_eq!(insecure.unwrap_err(), ConfigError::PartitionedRequiresSecure);

@@ -111,11 +111,13 @@ mod fit;
 mod flash;
 mod handle;
 pub mod integrations;
+mod outcome;
 mod session;
 #[cfg(feature = "store")]
 pub mod store;
 #[cfg(feature = "test-util")]
 pub mod testing;
+mod trace;
 mod typed;
 
 pub use browser::agent::{identify, Identity};
@@ -137,6 +139,7 @@ pub use fit::budget::{Binding, Budget, DEFAULT_HEADER_BUDGET, DEFAULT_HEADER_LIM
 pub use fit::shrink::{ShrinkFn, ShrinkReport, ShrinkStep};
 pub use flash::{Flash, FlashLevel, FlashMessage};
 pub use handle::{SavePreview, SessionHandle};
+pub use outcome::{SaveOutcome, WhenSaved};
 pub use session::Session;
 pub use typed::{Loaded, SessionValue, TypedSession};
 

@@ -23,6 +23,8 @@ pub struct Demo {
     child: Child,
     /// `127.0.0.1:PORT`.
     pub addr: String,
+    /// Where its stderr goes.
+    log: tempfile::NamedTempFile,
 }
 
 impl Demo {
@@ -33,6 +35,11 @@ impl Demo {
 
     pub fn port(&self) -> u16 {
         self.addr.rsplit(':').next().unwrap().parse().unwrap()
+    }
+
+    /// What it wrote to stderr so far.
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(self.log.path()).unwrap_or_default()
     }
 
     /// Kills the server with SIGKILL (`kill -9`) and waits for it.
@@ -123,7 +130,7 @@ pub fn start_example_with_env(name: &str, args: &[&str], env: &[(&str, &str)]) -
         let stderr = std::fs::read_to_string(log.path()).unwrap_or_default();
         panic!("{name} {args:?} did not start ({line:?}):\n{stderr}");
     }
-    Demo { child, addr }
+    Demo { child, addr, log }
 }
 
 /// A response.

@@ -282,7 +282,9 @@ impl SessionHandle {
     /// a clone of this handle, or the two keep each other alive.
     ///
     /// # Example
-    /// ```
+    /// (with the feature `tower`)
+    #[cfg_attr(feature = "tower", doc = "```")]
+    #[cfg_attr(not(feature = "tower"), doc = "```ignore")]
     /// use std::sync::{Arc, Mutex};
     /// use cookietin::integrations::tower::SessionLayer;
     /// use cookietin::{Engine, Key, SaveOutcome, SessionHandle};
@@ -324,7 +326,9 @@ impl SessionHandle {
     /// spawn a task that awaits it, for logging or metrics.
     ///
     /// # Example
-    /// ```
+    /// (with the feature `axum`)
+    #[cfg_attr(feature = "axum", doc = "```")]
+    #[cfg_attr(not(feature = "axum"), doc = "```ignore")]
     /// use axum::{extract::Request, middleware::{self, Next}, response::Response, routing::get, Router};
     /// use cookietin::integrations::tower::SessionLayer;
     /// use cookietin::{Engine, Key, SaveOutcome, SessionHandle};

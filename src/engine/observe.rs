@@ -3,21 +3,8 @@
 //! the feature `tracing`, a span around each with the layout and the
 //! outcome, and a WARN event for every key dropped or moved to fit.
 //!
-//! Levels (the target is `cookietin::engine::observe`, and
-//! `cookietin::trace` for store calls):
-//!
-//! | level | what |
-//! |---|---|
-//! | DEBUG span `load` | `layout`, `cookie`; then `chunks`, `bytes`, `keys`, `empty_reason`, `store_reason`, `browser` |
-//! | DEBUG span `save` | `layout`, `cookie`; then `action`, `reason`, `chunks`, `value_bytes`, `header_bytes`, `set_cookie_bytes`, `json_bytes`, `deflated`, `binding`, `capacity`, `shrink_steps`, `dropped`, `moved`, `full_encodes`, `expired`, `elapsed_us`, or `error_kind` and `error` |
-//! | DEBUG event `loaded`, `saved` | at the end of each, in its span |
-//! | DEBUG event `shrink callback ran` | `cookie`, `keys` (the names it was registered for), `last`, `json_before`, `json_after` |
-//! | WARN event `session key dropped to fit` | `cookie`, `key`, `json_bytes` |
-//! | WARN event `session key moved to the overflow store to fit` | `cookie`, `key`, `json_bytes` |
-//! | WARN event `no room for the session` | `cookie`, `dropped` |
-//! | WARN event `overflow store unavailable while shrinking` | `cookie` |
-//! | WARN event `session not saved` | `error_kind`, `error` |
-//! | TRACE event `group saved` | per group: `cookie`, `action`, `chunks`, `value_bytes`, `dropped`, `moved` |
+//! The levels and fields are listed in the crate docs (section "Tracing"),
+//! which a change here must keep true.
 //!
 //! Never traced: a session value, a session id, a cookie value, a key.
 

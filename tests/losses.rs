@@ -78,7 +78,7 @@ fn the_hook_sees_every_lossy_save_in_every_layout_and_flavour() {
     session.insert("notes", &big()).unwrap();
     let saved = engine.save(&mut session).unwrap();
     assert_eq!(lost(&saved.report), [("notes".to_owned(), NOTES_BYTES)]);
-    assert_eq!(*seen.lock().unwrap(), [saved.report.clone()]);
+    assert_eq!(*seen.lock().unwrap(), std::slice::from_ref(&saved.report));
     assert!(session.contains_key("user") && !session.contains_key("notes"));
 
     // The same configuration, async.

@@ -272,14 +272,17 @@ impl SessionHandle {
     /// saved it, after the handler answered: the [`SaveReport`] (what was
     /// written, and every key dropped), the save's error, or that a server
     /// error skipped it. The tower, axum and actix-web layers call it before
-    /// the response goes out; a callback registered after that runs at
-    /// once. For middleware inside the layer, which answers before the save
-    /// and so finds no outcome in the response; middleware outside the
-    /// layer also finds it in the response's extensions.
+    /// the response goes out. For middleware inside the layer, which
+    /// answers before the save and so finds no outcome in the response;
+    /// middleware outside the layer finds it in the response's extensions.
     ///
-    /// A callback is dropped uncalled when no layer saves the session (no
-    /// layer, or the inner service failed with an error). It must not hold
-    /// a clone of this handle, or the two keep each other alive.
+    /// Register it before the handler's response is done: a callback
+    /// registered after the save (see [`is_saved`](SessionHandle::is_saved)),
+    /// or when no layer saves the session (no layer, or the inner service
+    /// failed with an error), is dropped uncalled. It must not hold a clone
+    /// of this handle, or the two keep each other alive. The outcome is
+    /// copied only for the callbacks there are: a request without any pays
+    /// nothing for it.
     ///
     /// # Example
     /// (with the feature `tower`)
@@ -320,7 +323,8 @@ impl SessionHandle {
 
     /// A future of what the layer did with the session: see
     /// [`on_saved`](SessionHandle::on_saved). It resolves once the layer
-    /// saved (`Some`), or with `None` when the session goes without a save.
+    /// saved (`Some`), or with `None` when the session goes without a save
+    /// or the future was made after it.
     /// The layer saves only after the inner service answered, so a
     /// middleware inside the layer must not await it before it answers:
     /// spawn a task that awaits it, for logging or metrics.
@@ -361,9 +365,11 @@ impl SessionHandle {
         WhenSaved::new(&self.inner.saved)
     }
 
-    /// The layer's save outcome, once it saved; `None` before.
-    pub fn save_outcome(&self) -> Option<SaveOutcome> {
-        self.inner.saved.outcome()
+    /// Whether a layer saved the session (or skipped it after a server
+    /// error): from then on, [`on_saved`](SessionHandle::on_saved) is too
+    /// late.
+    pub fn is_saved(&self) -> bool {
+        self.inner.saved.is_done()
     }
 
     /// The layers' save is done: hand its outcome to whoever waits.

@@ -44,7 +44,9 @@ pub(crate) struct Slot {
 
 enum State {
     Waiting(Vec<Callback>),
-    Done(SaveOutcome),
+    /// The layer saved. The outcome itself is not kept: the common request
+    /// has no callback, and should not pay for a copy.
+    Done,
 }
 
 impl Default for State {
@@ -58,24 +60,19 @@ impl Slot {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Runs `callback` with the outcome: now if the save happened, else
-    /// when it does. Dropped uncalled if the handle goes without a save.
+    /// Runs `callback` with the outcome when the layer saves. Dropped
+    /// uncalled if the save already happened, or if the handle goes without
+    /// one.
     pub(crate) fn on_saved(&self, callback: Callback) {
-        let mut state = self.lock();
-        match &mut *state {
-            State::Waiting(callbacks) => callbacks.push(callback),
-            State::Done(outcome) => {
-                let outcome = outcome.clone();
-                drop(state);
-                callback(&outcome);
-            }
+        if let State::Waiting(callbacks) = &mut *self.lock() {
+            callbacks.push(callback);
         }
     }
 
-    /// The layer saved: keep the outcome and run the waiting callbacks,
-    /// outside the lock (a callback may use the handle).
+    /// The layer saved: run the waiting callbacks, outside the lock (a
+    /// callback may use the handle).
     pub(crate) fn resolve(&self, outcome: &SaveOutcome) {
-        let previous = std::mem::replace(&mut *self.lock(), State::Done(outcome.clone()));
+        let previous = std::mem::replace(&mut *self.lock(), State::Done);
         if let State::Waiting(callbacks) = previous {
             for callback in callbacks {
                 callback(outcome);
@@ -83,19 +80,17 @@ impl Slot {
         }
     }
 
-    /// The outcome, once there is one.
-    pub(crate) fn outcome(&self) -> Option<SaveOutcome> {
-        match &*self.lock() {
-            State::Done(outcome) => Some(outcome.clone()),
-            State::Waiting(_) => None,
-        }
+    /// Whether the layer saved.
+    pub(crate) fn is_done(&self) -> bool {
+        matches!(*self.lock(), State::Done)
     }
 }
 
 /// The future [`SessionHandle::saved`](crate::SessionHandle::saved)
-/// returns: the layer's [`SaveOutcome`] once it saved, or `None` when the
-/// session was dropped without one (no layer saved it, or the inner
-/// service failed with an error instead of a response).
+/// returns: the layer's [`SaveOutcome`] once it saved, or `None` when it
+/// was made after the save, or the session was dropped without one (no
+/// layer saved it, or the inner service failed with an error instead of a
+/// response).
 #[must_use = "a future does nothing unless awaited"]
 pub struct WhenSaved {
     shared: Arc<Mutex<Waiter>>,
@@ -170,7 +165,7 @@ mod tests {
     }
 
     #[test]
-    fn callbacks_run_once_resolved_and_late_ones_at_once() {
+    fn callbacks_run_once_resolved_and_late_ones_never() {
         let slot = Slot::default();
         let seen = Arc::new(Mutex::new(Vec::new()));
         let early = seen.clone();
@@ -178,17 +173,14 @@ mod tests {
             early.lock().unwrap().push(("early", o.clone()))
         }));
         assert!(seen.lock().unwrap().is_empty());
-        assert_eq!(slot.outcome(), None);
+        assert!(!slot.is_done());
         slot.resolve(&outcome());
+        assert!(slot.is_done());
         let late = seen.clone();
         slot.on_saved(Box::new(move |o| {
             late.lock().unwrap().push(("late", o.clone()))
         }));
-        assert_eq!(
-            *seen.lock().unwrap(),
-            [("early", outcome()), ("late", outcome())]
-        );
-        assert_eq!(slot.outcome(), Some(outcome()));
+        assert_eq!(*seen.lock().unwrap(), [("early", outcome())]);
     }
 
     #[test]
@@ -205,5 +197,9 @@ mod tests {
         let never = WhenSaved::new(&slot);
         drop(slot);
         assert_eq!(rt.block_on(never), None);
+
+        let slot = Slot::default();
+        slot.resolve(&outcome());
+        assert_eq!(rt.block_on(WhenSaved::new(&slot)), None, "made too late");
     }
 }

@@ -44,7 +44,7 @@ impl Core {
     #[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
     pub(crate) fn loaded(&self, span: &Span, session: &Session) {
         #[cfg(feature = "tracing")]
-        {
+        if !span.inner.is_disabled() {
             let s = &span.inner;
             s.record("chunks", session.request_chunks());
             s.record("bytes", session.request_value_bytes());
@@ -145,6 +145,31 @@ mod events {
                 return;
             }
         };
+        // A span nobody listens to costs no names.
+        if !s.is_disabled() {
+            record(s, report);
+        }
+        if report.groups.is_empty() {
+            steps(&core.layout.jar().name, report);
+        } else {
+            for (cookie, group) in &report.groups {
+                tracing::trace!(
+                    cookie = cookie.as_str(),
+                    action = name(&group.action).as_str(),
+                    chunks = group.chunks,
+                    value_bytes = group.value_bytes,
+                    dropped = group.shrink.dropped_keys().count(),
+                    moved = group.shrink.moved_keys().count(),
+                    "group saved"
+                );
+                steps(cookie, group);
+            }
+        }
+        tracing::debug!("saved");
+    }
+
+    /// A save's outcome, on its span.
+    fn record(s: &tracing::Span, report: &SaveReport) {
         s.record("action", name(&report.action).as_str());
         if let Some(reason) = &report.reason {
             s.record("reason", name(reason).as_str());
@@ -164,23 +189,6 @@ mod events {
         s.record("moved", report.shrink.moved_keys().count());
         s.record("full_encodes", report.shrink.full_encodes);
         s.record("expired", report.expired.len());
-        if report.groups.is_empty() {
-            steps(&core.layout.jar().name, report);
-        } else {
-            for (cookie, group) in &report.groups {
-                tracing::trace!(
-                    cookie = cookie.as_str(),
-                    action = name(&group.action).as_str(),
-                    chunks = group.chunks,
-                    value_bytes = group.value_bytes,
-                    dropped = group.shrink.dropped_keys().count(),
-                    moved = group.shrink.moved_keys().count(),
-                    "group saved"
-                );
-                steps(cookie, group);
-            }
-        }
-        tracing::debug!("saved");
     }
 
     /// One cookie's shrink steps: a WARN for each key dropped or moved.

@@ -133,7 +133,7 @@
 //! | WARN | event `overflow store unavailable while shrinking` | `cookie` |
 //! | WARN | event `store call failed` | `op`, `elapsed_us`, `error_kind`, `error` |
 //! | WARN | event `session not saved` | `error_kind`, `error` |
-//! | TRACE | event `group saved` (groups only) | `cookie`, `action`, `chunks`, `value_bytes`, `dropped`, `moved` |
+//! | TRACE | event `group saved` (groups only) | `cookie`, `action`, `chunks`, `value_bytes`, `binding`, `dropped`, `moved` |
 //!
 //! Never traced: a session value, a session id or record key, a cookie
 //! value, a signing or encryption key. Session key names and cookie names

@@ -158,6 +158,7 @@ mod events {
                     action = name(&group.action).as_str(),
                     chunks = group.chunks,
                     value_bytes = group.value_bytes,
+                    binding = group.budget.as_ref().map(|b| name(&b.binding)).as_deref(),
                     dropped = group.shrink.dropped_keys().count(),
                     moved = group.shrink.moved_keys().count(),
                     "group saved"

@@ -7,11 +7,9 @@
 //! revocation and forged cookies): no session value, session id, cookie
 //! value or key appears anywhere in the capture.
 //!
-//! Needs `--features tracing,store`. The demo run starts the demo binary
-//! that `cargo test` builds with the same features; `cargo test --test
-//! traces` alone does not rebuild examples, so build it first
-//! (`cargo build --features tracing,store --example demo`) or run the
-//! whole suite.
+//! Needs `--features tracing,store`. The demo run builds the demo example
+//! first, with this test's features (`cargo test --test traces` alone
+//! builds no example).
 
 mod common;
 
@@ -420,6 +418,7 @@ fn a_trace_level_demo_run_shows_no_value_id_cookie_or_key() {
         layouts.push(&["--encrypt"][..]);
     }
     for layout in layouts {
+        common::demo::build_demo();
         let demo = start_example_with_env("demo", layout, &[("RUST_LOG", "trace")]);
         let mut secrets = Secrets::default();
         secrets.text(SECRET);

@@ -61,6 +61,59 @@ pub fn demo_binary() -> PathBuf {
     example_binary("demo")
 }
 
+/// Builds the demo example, once per run, with the features this test was
+/// built with: `cargo test --test NAME` builds only that test, not the
+/// examples, and a stale demo (or one another suite built with other
+/// features) would test old code. Cargo does not hold its build lock while
+/// tests run.
+pub fn build_demo() {
+    static BUILT: std::sync::Once = std::sync::Once::new();
+    BUILT.call_once(|| {
+        let Some(cargo) = std::env::var_os("CARGO") else {
+            println!("CARGO is not set (not run by cargo): using the demo binary as it is");
+            return;
+        };
+        let mut cmd = Command::new(cargo);
+        cmd.args(["build", "--example", "demo"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"));
+        // Every feature, so that the binary every suite shares is built
+        // the way `cargo test` with these features builds it.
+        let features: Vec<&str> = [
+            ("encrypt", cfg!(feature = "encrypt")),
+            ("store", cfg!(feature = "store")),
+            ("redb", cfg!(feature = "redb")),
+            ("redis", cfg!(feature = "redis")),
+            ("postgres", cfg!(feature = "postgres")),
+            ("sqlite", cfg!(feature = "sqlite")),
+            ("tower", cfg!(feature = "tower")),
+            ("axum", cfg!(feature = "axum")),
+            ("actix", cfg!(feature = "actix")),
+            ("tracing", cfg!(feature = "tracing")),
+            ("test-util", cfg!(feature = "test-util")),
+            ("cli", cfg!(feature = "cli")),
+        ]
+        .into_iter()
+        .filter_map(|(name, on)| on.then_some(name))
+        .collect();
+        if !features.is_empty() {
+            cmd.args(["--features", &features.join(",")]);
+        }
+        if demo_binary()
+            .parent()
+            .and_then(std::path::Path::parent)
+            .is_some_and(|profile| profile.ends_with("release"))
+        {
+            cmd.arg("--release");
+        }
+        let out = cmd.output().expect("run cargo build --example demo");
+        assert!(
+            out.status.success(),
+            "cargo build --example demo: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    });
+}
+
 /// An example's binary, built by `cargo test` next to the tests (the axum
 /// and actix examples only with their features).
 pub fn example_binary(name: &str) -> PathBuf {

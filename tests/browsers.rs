@@ -43,6 +43,7 @@ use std::fs;
 use std::future::Future;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::demo::{self, request_to, Demo};
@@ -1332,7 +1333,7 @@ async fn nginx_checks(bin: &Path) {
 
     // 1. The largest session under the default budget, with the site's
     //    other cookies: nginx lets the request through.
-    build_demo();
+    demo::build_demo();
     let demo = demo::start(&[]);
     let nginx = Nginx::start(bin, &demo.addr, "")
         .await

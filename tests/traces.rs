@@ -13,15 +13,14 @@
 
 mod common;
 
-use std::collections::HashSet;
 use std::fmt::Debug;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
-use base64::Engine as _;
 use common::demo::{request, request_to, start_example_with_env, Reply};
+use common::leaks::Secrets;
 use common::probe_store::ProbeStore;
-use common::{history_callback, random_bytes, random_text, value_of, Jar, CHROME};
+use common::{history_callback, random_bytes, random_text, Jar, CHROME};
 use cookietin::store::MemoryStore;
 use cookietin::{Engine, EngineBuilder, Group, Key, SaveAction, Stored};
 use tracing::field::{Field, Visit};
@@ -100,95 +99,6 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Capture {
             meta.target(),
             fields.0
         ));
-    }
-}
-
-// ---- What must never show ------------------------------------------------
-
-/// Secrets to look for, and the capture's windows to look in.
-#[derive(Default)]
-struct Secrets {
-    /// Session values, cookie values, the key's text: looked for whole
-    /// (when short) and by every 16-character window.
-    texts: Vec<String>,
-    /// Bytes an id or a key may be made of (decoded cookie values, the
-    /// key): every 16-byte window, in hex and base64, is looked for.
-    bytes: Vec<Vec<u8>>,
-}
-
-impl Secrets {
-    fn text(&mut self, s: impl Into<String>) {
-        self.texts.push(s.into());
-    }
-
-    /// A cookie's value, and the bytes it decodes to.
-    fn cookie_value(&mut self, value: &str) {
-        if value.is_empty() {
-            return;
-        }
-        self.text(value);
-        if let Ok(bytes) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(value) {
-            self.bytes.push(bytes);
-        }
-    }
-
-    fn replies(&mut self, replies: &[&Reply]) {
-        for reply in replies {
-            for line in reply.set_cookies() {
-                self.cookie_value(value_of(&line));
-            }
-        }
-    }
-
-    fn set_cookies(&mut self, lines: &[String]) {
-        for line in lines {
-            self.cookie_value(value_of(line));
-        }
-    }
-
-    /// Panics, naming the first secret found in `text`.
-    fn assert_absent_from(&self, text: &str) {
-        let windows = |n: usize| -> HashSet<&[u8]> { text.as_bytes().windows(n).collect() };
-        let (w16, w22, w32) = (windows(16), windows(22), windows(32));
-        for secret in &self.texts {
-            if secret.len() <= 16 {
-                assert!(!text.contains(secret.as_str()), "{secret:?} was traced");
-            }
-            for w in secret.as_bytes().windows(16) {
-                assert!(
-                    !w16.contains(w),
-                    "{:?} (from {:.40}...) was traced",
-                    String::from_utf8_lossy(w),
-                    secret
-                );
-            }
-        }
-        let b64 = |w: &[u8]| {
-            [
-                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(w),
-                base64::engine::general_purpose::STANDARD_NO_PAD.encode(w),
-            ]
-        };
-        for bytes in &self.bytes {
-            for w in bytes.windows(16) {
-                let hex: String = w.iter().map(|b| format!("{b:02x}")).collect();
-                assert!(
-                    !w32.contains(hex.as_bytes()),
-                    "bytes {hex} were traced in hex"
-                );
-                let upper = hex.to_uppercase();
-                assert!(
-                    !w32.contains(upper.as_bytes()),
-                    "bytes {hex} were traced in hex"
-                );
-                for encoded in b64(w) {
-                    assert!(
-                        !w22.contains(&encoded.as_bytes()[..22]),
-                        "bytes {hex} were traced in base64 ({encoded})"
-                    );
-                }
-            }
-        }
     }
 }
 

@@ -137,8 +137,9 @@
 //!
 //! Never traced: a session value, a session id or record key, a cookie
 //! value, a signing or encryption key. Session key names and cookie names
-//! are. A test captures every span and event at TRACE level over every
-//! layout and over a run of the demo, and fails if one of those appears.
+//! are. Tests capture every span and event at TRACE level over every
+//! layout, and every demo run of the test suite at TRACE level, and fail
+//! if one of those appears.
 //! Without the feature, nothing is traced and no dependency is pulled in.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

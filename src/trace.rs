@@ -20,23 +20,27 @@ pub(crate) struct Span {
 }
 
 impl Span {
-    /// Runs `f` inside the span.
+    /// Runs `f` inside the span. A span no subscriber wants is not
+    /// entered: entering it would cost more than the rest of the tracing
+    /// (with tracing's `log` feature, which actix-web turns on, each enter
+    /// and exit is offered to the `log` crate).
     pub(crate) fn in_scope<R>(&self, f: impl FnOnce() -> R) -> R {
         #[cfg(feature = "tracing")]
-        return self.inner.in_scope(f);
-        #[cfg(not(feature = "tracing"))]
+        if !self.inner.is_disabled() {
+            return self.inner.in_scope(f);
+        }
         f()
     }
 
-    /// Awaits `future` inside the span: each poll enters it.
+    /// Awaits `future` inside the span: each poll enters it (unless no
+    /// subscriber wants it, as for [`in_scope`](Span::in_scope)).
     #[cfg_attr(not(feature = "store"), allow(dead_code))]
     pub(crate) async fn run<F: std::future::Future>(&self, future: F) -> F::Output {
         #[cfg(feature = "tracing")]
-        {
+        if !self.inner.is_disabled() {
             use tracing::Instrument;
-            future.instrument(self.inner.clone()).await
+            return future.instrument(self.inner.clone()).await;
         }
-        #[cfg(not(feature = "tracing"))]
         future.await
     }
 }

@@ -128,7 +128,9 @@ mod events {
         result: &Result<Saved, SaveError>,
     ) {
         let s = &span.inner;
-        s.record("elapsed_us", started.micros());
+        if !s.is_disabled() {
+            s.record("elapsed_us", started.micros());
+        }
         let report = match result {
             Ok(saved) => &saved.report,
             Err(e) => {

@@ -21,13 +21,14 @@ import sys
 # Bottom to top. Earlier prefixes win, so list a folder's exceptions first.
 LAYERS = [
     ("error", ["error", "store/error"]),
+    ("trace", ["trace"]),
     ("data", ["data"]),
     ("browser and codec", ["browser", "codec"]),
     ("fit", ["fit"]),
     ("store", ["store"]),
     ("session state", ["session"]),
     ("engine", ["engine"]),
-    ("handle", ["handle", "typed", "flash"]),
+    ("handle", ["handle", "outcome", "typed", "flash"]),
     ("integrations", ["integrations"]),
     ("test-util", ["testing"]),
     ("cli", ["cli"]),

@@ -16,6 +16,7 @@ use serde_json::Value;
 use crate::engine::flavour::Flavour;
 use crate::engine::report::SaveReport;
 use crate::engine::Core;
+use crate::outcome::{SaveOutcome, Slot, WhenSaved};
 use crate::{EmptyReason, Engine, SaveError, Session, SessionData, ValueError};
 
 /// A shareable session: what a handler receives from the tower, axum or
@@ -47,6 +48,8 @@ struct Inner {
     /// previews.
     core: Arc<Core>,
     session: Mutex<Session>,
+    /// The layer's save outcome, or the callbacks waiting for it.
+    saved: Slot,
 }
 
 impl std::fmt::Debug for SessionHandle {
@@ -76,6 +79,7 @@ impl SessionHandle {
             inner: Arc::new(Inner {
                 core: engine.core().clone(),
                 session: Mutex::new(session),
+                saved: Slot::default(),
             }),
         }
     }
@@ -225,6 +229,153 @@ impl SessionHandle {
         let session = self.lock().clone();
         let (report, data) = self.inner.core.preview(session)?;
         Ok(SavePreview { report, data })
+    }
+
+    /// Whether saving the session as it stands keeps everything the
+    /// handler put in it: no key dropped and no shrink callback trimming
+    /// anything (see [`SaveReport::is_lossy`]). A handler asks before it
+    /// answers "saved", and tells its user the truth otherwise;
+    /// [`preview`](SessionHandle::preview) says what would go.
+    ///
+    /// It runs the save's fit (a full encode of the session) without
+    /// writing anything: call it after a change that may not fit, not on
+    /// every request. A key that an overflow store would take whole counts
+    /// as kept. `false` too when the configuration leaves no room for any
+    /// session ([`SaveError::DoesNotFit`]).
+    ///
+    /// # Example
+    /// ```
+    /// use cookietin::{Engine, Key, SessionHandle};
+    ///
+    /// let engine = Engine::builder(Key::try_from_bytes(&[1; 32])?).build()?;
+    /// let session = SessionHandle::new(&engine, engine.load(Vec::<&str>::new(), None));
+    /// session.insert("user", &"ada")?;
+    /// assert!(session.will_keep_whole());
+    ///
+    /// // 10 KB that don't compress (xorshift letters): more than the
+    /// // default budget of about 7 KB of cookies.
+    /// let mut x = 1u32;
+    /// let notes: String = (0..10_240)
+    ///     .map(|_| { x ^= x << 13; x ^= x >> 17; x ^= x << 5; char::from(b'a' + (x % 26) as u8) })
+    ///     .collect();
+    /// session.insert("notes", &notes)?;
+    /// assert!(!session.will_keep_whole());
+    /// let preview = session.preview()?;
+    /// assert_eq!(preview.report.lost_keys().map(|(key, _)| key).collect::<Vec<_>>(), ["notes"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn will_keep_whole(&self) -> bool {
+        self.preview().is_ok_and(|p| !p.report.is_lossy())
+    }
+
+    /// Calls `callback` with what the layer did with the session once it
+    /// saved it, after the handler answered: the [`SaveReport`] (what was
+    /// written, and every key dropped), the save's error, or that a server
+    /// error skipped it. The tower, axum and actix-web layers call it before
+    /// the response goes out. For middleware inside the layer, which
+    /// answers before the save and so finds no outcome in the response;
+    /// middleware outside the layer finds it in the response's extensions.
+    ///
+    /// Register it before the handler's response is done: a callback
+    /// registered after the save (see [`is_saved`](SessionHandle::is_saved)),
+    /// or when no layer saves the session (no layer, or the inner service
+    /// failed with an error), is dropped uncalled. It must not hold a clone
+    /// of this handle, or the two keep each other alive. The outcome is
+    /// copied only for the callbacks there are: a request without any pays
+    /// nothing for it.
+    ///
+    /// # Example
+    /// (with the feature `tower`)
+    #[cfg_attr(feature = "tower", doc = "```")]
+    #[cfg_attr(not(feature = "tower"), doc = "```ignore")]
+    /// use std::sync::{Arc, Mutex};
+    /// use cookietin::integrations::tower::SessionLayer;
+    /// use cookietin::{Engine, Key, SaveOutcome, SessionHandle};
+    /// use http::{Request, Response};
+    /// use tower::{service_fn, Layer, Service, ServiceExt};
+    ///
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let engine = Engine::builder(Key::try_from_bytes(&[1; 32])?).build()?;
+    /// let chunks = Arc::new(Mutex::new(None));
+    /// let seen = chunks.clone();
+    /// // A handler (or a middleware inside the layer) that wants the outcome.
+    /// let handler = service_fn(move |request: Request<()>| {
+    ///     let seen = seen.clone();
+    ///     async move {
+    ///         let session = request.extensions().get::<SessionHandle>().expect("the layer");
+    ///         session.insert("user", &"ada")?;
+    ///         session.on_saved(move |outcome| {
+    ///             if let SaveOutcome::Saved(report) = outcome {
+    ///                 *seen.lock().unwrap() = Some(report.chunks);
+    ///             }
+    ///         });
+    ///         Ok::<_, cookietin::ValueError>(Response::new(()))
+    ///     }
+    /// });
+    /// SessionLayer::new(engine).layer(handler).oneshot(Request::new(())).await?;
+    /// assert_eq!(*chunks.lock().unwrap(), Some(1));
+    /// # Ok(()) }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+    /// ```
+    pub fn on_saved(&self, callback: impl FnOnce(&SaveOutcome) + Send + 'static) {
+        self.inner.saved.on_saved(Box::new(callback));
+    }
+
+    /// A future of what the layer did with the session: see
+    /// [`on_saved`](SessionHandle::on_saved). It resolves once the layer
+    /// saved (`Some`), or with `None` when the session goes without a save
+    /// or the future was made after it.
+    /// The layer saves only after the inner service answered, so a
+    /// middleware inside the layer must not await it before it answers:
+    /// spawn a task that awaits it, for logging or metrics.
+    ///
+    /// # Example
+    /// (with the feature `axum`)
+    #[cfg_attr(feature = "axum", doc = "```")]
+    #[cfg_attr(not(feature = "axum"), doc = "```ignore")]
+    /// use axum::{extract::Request, middleware::{self, Next}, response::Response, routing::get, Router};
+    /// use cookietin::integrations::tower::SessionLayer;
+    /// use cookietin::{Engine, Key, SaveOutcome, SessionHandle};
+    ///
+    /// // Inside the session layer: the outcome comes after the response.
+    /// async fn log_losses(request: Request, next: Next) -> Response {
+    ///     let saved = request.extensions().get::<SessionHandle>().map(SessionHandle::saved);
+    ///     let response = next.run(request).await;
+    ///     if let Some(saved) = saved {
+    ///         tokio::spawn(async move {
+    ///             if let Some(SaveOutcome::Saved(report)) = saved.await {
+    ///                 for (key, bytes) in report.lost_keys() {
+    ///                     eprintln!("session key {key} ({bytes} bytes) dropped");
+    ///                 }
+    ///             }
+    ///         });
+    ///     }
+    ///     response
+    /// }
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let engine = Engine::builder(Key::try_from_bytes(&[1; 32])?).build()?;
+    /// let app: Router = Router::new()
+    ///     .route("/", get(|| async { "hello" }))
+    ///     .layer(middleware::from_fn(log_losses))
+    ///     .layer(SessionLayer::new(engine));
+    /// # Ok(()) }
+    /// ```
+    pub fn saved(&self) -> WhenSaved {
+        WhenSaved::new(&self.inner.saved)
+    }
+
+    /// Whether a layer saved the session (or skipped it after a server
+    /// error): from then on, [`on_saved`](SessionHandle::on_saved) is too
+    /// late.
+    pub fn is_saved(&self) -> bool {
+        self.inner.saved.is_done()
+    }
+
+    /// The layers' save is done: hand its outcome to whoever waits.
+    #[cfg_attr(not(any(feature = "tower", feature = "actix")), allow(dead_code))]
+    pub(crate) fn resolve_saved(&self, outcome: &SaveOutcome) {
+        self.inner.saved.resolve(outcome);
     }
 
     /// The session itself, locked: for the layers' save.

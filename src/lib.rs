@@ -88,6 +88,9 @@
 //!   `getrandom`);
 //! - `cli` (implies `encrypt`): the `cookietin` command, which inspects,
 //!   signs and budgets sessions (pulls in `clap`);
+//! - `tracing`: spans and events through the `tracing` crate (see
+//!   [Tracing](#tracing-feature-tracing) below; pulls in `tracing`, without
+//!   its default features);
 //! - `test-util`: `testing::TestJar`, a cookie jar that behaves like a
 //!   named browser of the limits database, for handler tests; with `tower`
 //!   it drives any tower service (`TestJar::send`), with `actix` an
@@ -96,6 +99,48 @@
 //! Typed sessions ([`TypedSession`], [`SessionValue`]) and flash messages
 //! ([`Flash`]) need no feature: they work on any [`SessionHandle`], and
 //! the `axum` and `actix` features make them extractors.
+//!
+//! # Seeing what a session lost
+//!
+//! A session that does not fit its budget is shrunk, and a key may be
+//! dropped. Every save's [`SaveReport`] lists what went
+//! ([`SaveReport::is_lossy`], [`SaveReport::lost_keys`]), and it reaches
+//! you wherever you look:
+//!
+//! - a handler, before it answers: [`SessionHandle::will_keep_whole`], or
+//!   [`SessionHandle::preview`] for the details;
+//! - the app, on every save that lost something: [`EngineBuilder::on_loss`];
+//! - middleware inside the session layer: [`SessionHandle::on_saved`] and
+//!   [`SessionHandle::saved`]; outside it, the [`SaveOutcome`] in the
+//!   response's extensions;
+//! - the logs, with the feature `tracing`: a WARN for each key dropped or
+//!   moved to fit.
+//!
+//! # Tracing (feature `tracing`)
+//!
+//! Targets start with `cookietin`, so `RUST_LOG=cookietin=debug` (with
+//! `tracing-subscriber`'s `EnvFilter`) shows them all.
+//!
+//! | level | span or event | fields |
+//! |---|---|---|
+//! | DEBUG | span `load`, event `loaded` | `layout`, `cookie`; `chunks`, `bytes`, `keys`, `empty_reason`, `store_reason`, `browser` |
+//! | DEBUG | span `save`, event `saved` | `layout`, `cookie`; `action`, `reason`, `chunks`, `value_bytes`, `header_bytes`, `set_cookie_bytes`, `json_bytes`, `deflated`, `binding`, `capacity`, `shrink_steps`, `dropped`, `moved`, `full_encodes`, `expired`, `elapsed_us`; or `error_kind`, `error` |
+//! | DEBUG | event `store call` | `op` (`load`, `create`, `update`, ...), `elapsed_us` |
+//! | DEBUG | event `shrink callback ran` | `cookie`, `keys` (the names it was registered for), `last`, `json_before`, `json_after` |
+//! | WARN | event `session key dropped to fit` | `cookie`, `key`, `json_bytes` |
+//! | WARN | event `session key moved to the overflow store to fit` | `cookie`, `key`, `json_bytes` |
+//! | WARN | event `no room for the session` | `cookie`, `dropped` |
+//! | WARN | event `overflow store unavailable while shrinking` | `cookie` |
+//! | WARN | event `store call failed` | `op`, `elapsed_us`, `error_kind`, `error` |
+//! | WARN | event `session not saved` | `error_kind`, `error` |
+//! | TRACE | event `group saved` (groups only) | `cookie`, `action`, `chunks`, `value_bytes`, `binding`, `dropped`, `moved` |
+//!
+//! Never traced: a session value, a session id or record key, a cookie
+//! value, a signing or encryption key. Session key names and cookie names
+//! are. Tests capture every span and event at TRACE level over every
+//! layout, and every demo run of the test suite at TRACE level, and fail
+//! if one of those appears.
+//! Without the feature, nothing is traced and no dependency is pulled in.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 // docs.rs builds with every feature and `--cfg docsrs`: each item then
@@ -111,11 +156,13 @@ mod fit;
 mod flash;
 mod handle;
 pub mod integrations;
+mod outcome;
 mod session;
 #[cfg(feature = "store")]
 pub mod store;
 #[cfg(feature = "test-util")]
 pub mod testing;
+mod trace;
 mod typed;
 
 pub use browser::agent::{identify, Identity};
@@ -137,6 +184,7 @@ pub use fit::budget::{Binding, Budget, DEFAULT_HEADER_BUDGET, DEFAULT_HEADER_LIM
 pub use fit::shrink::{ShrinkFn, ShrinkReport, ShrinkStep};
 pub use flash::{Flash, FlashLevel, FlashMessage};
 pub use handle::{SavePreview, SessionHandle};
+pub use outcome::{SaveOutcome, WhenSaved};
 pub use session::Session;
 pub use typed::{Loaded, SessionValue, TypedSession};
 

@@ -109,56 +109,6 @@ fn run_checks(label: &str, checks: Vec<(&str, Result<()>)>) {
     assert!(failed.is_empty(), "\n{}", failed.join("\n"));
 }
 
-/// Builds the demo example, once per run: `cargo test --test browsers`
-/// builds only this test, not the examples, and a stale demo would test old
-/// code. Cargo does not hold its build lock while tests run.
-fn build_demo() {
-    static BUILT: std::sync::Once = std::sync::Once::new();
-    BUILT.call_once(|| {
-        let Some(cargo) = std::env::var_os("CARGO") else {
-            println!("CARGO is not set (not run by cargo): using the demo binary as it is");
-            return;
-        };
-        let mut cmd = Command::new(cargo);
-        cmd.args(["build", "--example", "demo"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"));
-        // The features this test was built with, so that the demo binary
-        // the other suites share is the same (check f needs `encrypt`,
-        // check g `store`, tests/demo_sql.rs `postgres` and `sqlite`).
-        let features: Vec<&str> = [
-            ("encrypt", cfg!(feature = "encrypt")),
-            ("store", cfg!(feature = "store")),
-            ("redb", cfg!(feature = "redb")),
-            ("redis", cfg!(feature = "redis")),
-            ("postgres", cfg!(feature = "postgres")),
-            ("sqlite", cfg!(feature = "sqlite")),
-            ("tower", cfg!(feature = "tower")),
-            ("axum", cfg!(feature = "axum")),
-            ("actix", cfg!(feature = "actix")),
-            ("cli", cfg!(feature = "cli")),
-        ]
-        .into_iter()
-        .filter_map(|(name, on)| on.then_some(name))
-        .collect();
-        if !features.is_empty() {
-            cmd.args(["--features", &features.join(",")]);
-        }
-        if demo::demo_binary()
-            .parent()
-            .and_then(Path::parent)
-            .is_some_and(|profile| profile.ends_with("release"))
-        {
-            cmd.arg("--release");
-        }
-        let out = cmd.output().expect("run cargo build --example demo");
-        assert!(
-            out.status.success(),
-            "cargo build --example demo: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    });
-}
-
 async fn timed_out<T>(what: &str, limit: Duration, fut: impl Future<Output = T>) -> T {
     tokio::time::timeout(limit, fut)
         .await
@@ -409,7 +359,7 @@ async fn run_browser(browser: Browser) {
     let started = Instant::now();
     timed_out(&browser.to_string(), BROWSER_TIMEOUT, async {
         let srv = TestServer::start().await.expect("test server");
-        build_demo();
+        demo::build_demo();
         let demo = demo::start(&[]);
         let demo_off = demo::start(&["--header-budget", "off"]);
         let demo_encrypted = cfg!(feature = "encrypt")
@@ -1121,7 +1071,7 @@ async fn demo_page_renders_the_numbers() {
         return;
     }
     timed_out("demo page", Duration::from_secs(5 * 60), async {
-        build_demo();
+        demo::build_demo();
         let demo = demo::start(&[]);
         let s = browser
             .launch()
@@ -1394,7 +1344,7 @@ async fn nginx_checks(bin: &Path) {
 
     // 1. The largest session under the default budget, with the site's
     //    other cookies: nginx lets the request through.
-    build_demo();
+    demo::build_demo();
     let demo = demo::start(&[]);
     let nginx = Nginx::start(bin, &demo.addr, "")
         .await

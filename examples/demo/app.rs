@@ -25,6 +25,10 @@
 //!   who holds it, without the key);
 //! - no cookie input ever gives a 5xx.
 //!
+//! With `RUST_LOG=cookietin=debug` and the `tracing` feature, every load
+//! and save is traced on stderr, with a WARN for each key dropped or moved
+//! to fit (`RUST_LOG=cookietin=warn` for those alone).
+//!
 //! With `--server-side` (features `redb`, `redis`, `postgres` and `sqlite`
 //! for their stores) the whole session lives in a store and the cookie
 //! `session` holds only a signed id: `--store redb:PATH` (the default, a
@@ -402,9 +406,32 @@ pub fn groups_meta(engine: &Engine<Stored>, session: &Session) -> (Value, Value)
     (Value::Array(groups), placement)
 }
 
+/// With `RUST_LOG` set (`RUST_LOG=cookietin=debug`, say), cookietin's
+/// traces go to stderr: its `tracing` feature's load and save spans, a
+/// WARN for every key dropped or moved to fit, and every store call.
+/// Without the feature there is nothing to print, and the demo says so.
+fn traces_to_stderr() {
+    let Ok(filter) = std::env::var("RUST_LOG") else {
+        return;
+    };
+    if !cfg!(feature = "tracing") {
+        eprintln!("RUST_LOG is set, but cookietin was built without its tracing feature: cargo run --features tracing --example demo");
+        return;
+    }
+    let filter = tracing_subscriber::EnvFilter::try_new(&filter).unwrap_or_else(|e| {
+        eprintln!("RUST_LOG={filter}: {e}");
+        std::process::exit(2);
+    });
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
 /// The options and the engine from the command line and the environment;
 /// exits with a message on bad input.
 pub fn setup() -> (Options, Engine<Stored>) {
+    traces_to_stderr();
     let options = parse_args().unwrap_or_else(|message| {
         eprintln!("{message}");
         std::process::exit(2);

@@ -3,7 +3,14 @@
 //! ```text
 //! cargo run --example demo -- [--listen 127.0.0.1:8080] [--header-budget BYTES|off]
 //!                              [--set-cookie-budget BYTES|off] [--encrypt]
+//! RUST_LOG=cookietin=debug cargo run --features tracing --example demo
 //! ```
+//!
+//! With `RUST_LOG` set and the `tracing` feature on, cookietin's traces go
+//! to stderr: a `load` and a `save` span per request (layout, chunks,
+//! bytes, the binding limit, shrink steps, why a session is empty), a WARN
+//! for each key dropped or moved to fit (its name and size, never its
+//! value), and every store call with its latency.
 //!
 //! The key comes from `COOKIETIN_SECRET` (its UTF-8 bytes, at least 32);
 //! without it the demo makes a random one and says so on stderr. The HTTP

@@ -20,6 +20,7 @@ pub(crate) mod groups;
 pub(crate) mod jar;
 pub(crate) mod layout;
 mod load;
+pub(crate) mod observe;
 pub(crate) mod report;
 mod save;
 #[cfg(feature = "store")]
@@ -43,6 +44,8 @@ pub(crate) struct Core {
     pub browsers: Arc<Browsers>,
     /// Seconds since the Unix epoch.
     pub clock: fn() -> u64,
+    /// Called with the report of every save that lost something.
+    pub on_loss: observe::LossHooks,
 }
 
 /// Loads and saves sessions: one per app, cheap to clone (every clone
@@ -189,7 +192,10 @@ impl Engine<Client> {
         I::Item: AsRef<[u8]>,
     {
         let headers: Vec<I::Item> = cookie_headers.into_iter().collect();
-        self.core.read(&headers, user_agent)
+        let span = self.core.load_span();
+        let session = span.in_scope(|| self.core.read(&headers, user_agent));
+        self.core.loaded(&span, &session);
+        session
     }
 
     /// Gives the `Set-Cookie` values that store `session`, fitting it into
@@ -250,6 +256,7 @@ impl Engine<Client> {
 pub struct Loading {
     session: Session,
     core: Arc<Core>,
+    span: crate::trace::Span,
 }
 
 impl std::fmt::Debug for Loading {
@@ -275,9 +282,14 @@ impl std::future::IntoFuture for Loading {
     type IntoFuture = Pin<Box<dyn Future<Output = Session> + Send>>;
 
     fn into_future(self) -> Self::IntoFuture {
-        let Loading { mut session, core } = self;
+        let Loading {
+            mut session,
+            core,
+            span,
+        } = self;
         Box::pin(async move {
-            core.fetch(&mut session).await;
+            span.run(core.fetch(&mut session)).await;
+            core.loaded(&span, &session);
             session
         })
     }
@@ -304,9 +316,11 @@ impl Engine<Stored> {
         I::Item: AsRef<[u8]>,
     {
         let headers: Vec<I::Item> = cookie_headers.into_iter().collect();
+        let span = self.core.load_span();
         Loading {
-            session: self.core.read(&headers, user_agent),
+            session: span.in_scope(|| self.core.read(&headers, user_agent)),
             core: self.core.clone(),
+            span,
         }
     }
 

@@ -108,6 +108,49 @@ pub struct Saved {
 }
 
 impl SaveReport {
+    /// Whether this save lost anything the handler had put in the session:
+    /// a key dropped to fit (which includes every key of a
+    /// [`SaveAction::NoRoom`] save), or a shrink callback that made the
+    /// data smaller. A key moved whole into the overflow store is not a
+    /// loss. The engine's [`on_loss`](crate::EngineBuilder::on_loss) hooks
+    /// see every save for which this is true.
+    ///
+    /// # Example
+    /// ```
+    /// use cookietin::{Engine, Key};
+    ///
+    /// let engine = Engine::builder(Key::try_from_bytes(&[1; 32])?)
+    ///     .max_cookie_bytes(200)
+    ///     .max_chunks(1)
+    ///     .build()?;
+    /// let mut session = engine.load(Vec::<&str>::new(), None);
+    /// session.insert("user", &7)?;
+    /// assert!(!engine.save(&mut session)?.report.is_lossy());
+    /// // 1000 letters from a xorshift generator: they don't compress below 200.
+    /// let mut x = 1u32;
+    /// let notes: String = (0..1000)
+    ///     .map(|_| { x ^= x << 13; x ^= x >> 17; x ^= x << 5; char::from(b'a' + (x % 26) as u8) })
+    ///     .collect();
+    /// session.insert("notes", &notes)?;
+    /// let report = engine.save(&mut session)?.report;
+    /// assert!(report.is_lossy());
+    /// // `"notes":`, the quoted 1000 letters, and a separator.
+    /// assert_eq!(report.lost_keys().collect::<Vec<_>>(), [("notes", 1011)]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn is_lossy(&self) -> bool {
+        self.action == SaveAction::NoRoom || self.shrink.is_lossy()
+    }
+
+    /// The keys this save dropped, each with the JSON bytes its entry took
+    /// (`"key":value` and a separator), in the order they were dropped.
+    pub fn lost_keys(&self) -> impl Iterator<Item = (&str, usize)> {
+        self.shrink.steps.iter().filter_map(|step| match step {
+            crate::ShrinkStep::Dropped { key, json_bytes } => Some((key.as_str(), *json_bytes)),
+            _ => None,
+        })
+    }
+
     /// The report of a save that wrote no session cookie.
     pub(crate) fn without_cookies(
         action: SaveAction,

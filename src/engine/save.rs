@@ -20,12 +20,29 @@ use crate::engine::layout::{Groups, Layout};
 use crate::engine::load::client_store;
 use crate::engine::report::{SaveReport, Saved};
 use crate::engine::Core;
+use crate::trace::Started;
 use crate::{SaveError, Session, SessionData};
 
 impl Core {
+    /// The save of a client engine, in its span, with its losses reported.
+    pub(crate) fn save_cookies(&self, session: &mut Session) -> Result<Saved, SaveError> {
+        let (span, started) = (self.save_span(), Started::now());
+        let result = span.in_scope(|| self.save_cookies_quietly(session));
+        self.saved(&span, started, &result);
+        result
+    }
+
+    /// The save of a stored engine, in its span, with its losses reported.
+    pub(crate) async fn save(&self, session: &mut Session) -> Result<Saved, SaveError> {
+        let (span, started) = (self.save_span(), Started::now());
+        let result = span.run(self.save_quietly(session)).await;
+        self.saved(&span, started, &result);
+        result
+    }
+
     /// The save of a client engine: every member's cookies, which is all
     /// there is to it (a client engine's layout has no store steps).
-    pub(crate) fn save_cookies(&self, session: &mut Session) -> Result<Saved, SaveError> {
+    fn save_cookies_quietly(&self, session: &mut Session) -> Result<Saved, SaveError> {
         let now = (self.clock)();
         match &self.layout {
             Layout::Groups(groups) => {
@@ -50,7 +67,7 @@ impl Core {
     }
 
     /// The save of a stored engine: every member's store steps and cookies.
-    pub(crate) async fn save(&self, session: &mut Session) -> Result<Saved, SaveError> {
+    async fn save_quietly(&self, session: &mut Session) -> Result<Saved, SaveError> {
         let now = (self.clock)();
         match &self.layout {
             Layout::Groups(groups) => {

@@ -119,6 +119,21 @@ impl ShrinkReport {
         self.steps.is_empty()
     }
 
+    /// Whether a key was dropped or a callback made the data smaller: what
+    /// the handler put in the session is not all kept. A key moved whole
+    /// into the overflow store is kept.
+    pub fn is_lossy(&self) -> bool {
+        self.steps.iter().any(|step| match step {
+            ShrinkStep::Dropped { .. } => true,
+            ShrinkStep::Callback {
+                json_before,
+                json_after,
+                ..
+            } => json_after < json_before,
+            ShrinkStep::Moved { .. } | ShrinkStep::StoreUnavailable => false,
+        })
+    }
+
     /// The keys dropped, in order.
     pub fn dropped_keys(&self) -> impl Iterator<Item = &str> {
         self.steps.iter().filter_map(|s| match s {

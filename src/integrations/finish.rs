@@ -1,6 +1,8 @@
 //! What a layer adds to a response once the handler has answered: the
 //! save's `Set-Cookie` values, whether the response varies on `Cookie`,
-//! and the [`SaveOutcome`], for either flavour of engine.
+//! and the [`SaveOutcome`], for either flavour of engine. The outcome also
+//! goes to the handle's `on_saved` callbacks, for middleware inside the
+//! layer.
 
 use crate::integrations::response::{failed_status, SaveOutcome};
 use crate::{Client, Engine, SaveError, Saved, SessionHandle};
@@ -42,10 +44,14 @@ pub(crate) fn finish_client(
     server_error: bool,
 ) -> Finish {
     let personal = personal(session);
-    if server_error {
-        return skipped(personal);
-    }
-    finished(personal, engine.save(&mut session.session()))
+    let done = if server_error {
+        skipped(personal)
+    } else {
+        let saved = engine.save(&mut session.session());
+        finished(personal, saved)
+    };
+    session.resolve_saved(&done.outcome);
+    done
 }
 
 /// Saves a stored engine's session, unless the handler answered with a
@@ -57,15 +63,18 @@ pub(crate) async fn finish_stored(
     server_error: bool,
 ) -> Finish {
     let personal = personal(session);
-    if server_error {
-        return skipped(personal);
-    }
-    // The session leaves the lock while the store is awaited, so that no
-    // guard is held across an `.await`.
-    let mut taken = std::mem::take(&mut *session.session());
-    let saved = engine.save(&mut taken).await;
-    *session.session() = taken;
-    finished(personal, saved)
+    let done = if server_error {
+        skipped(personal)
+    } else {
+        // The session leaves the lock while the store is awaited, so that
+        // no guard is held across an `.await`.
+        let mut taken = std::mem::take(&mut *session.session());
+        let saved = engine.save(&mut taken).await;
+        *session.session() = taken;
+        finished(personal, saved)
+    };
+    session.resolve_saved(&done.outcome);
+    done
 }
 
 /// What to add to the response after a save; `personal` when the request

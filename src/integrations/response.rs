@@ -10,27 +10,12 @@
 //!   cache: it gets `Cache-Control: private` unless it already says
 //!   `private` or `no-store`.
 
-use crate::{SaveError, SaveReport};
+#[cfg(any(feature = "tower", feature = "actix"))]
+use crate::SaveError;
 
-/// What a layer did with the session as the response went out. The tower
-/// and actix-web layers leave it in the response's extensions, so that
-/// outer middleware can log it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum SaveOutcome {
-    /// The session was saved; the report says whether anything was written.
-    Saved(Box<SaveReport>),
-    /// The save failed (see [`SaveError`]): the response went out without
-    /// session cookies, and the request's cookies are as they were. When
-    /// the handler's changes were lost, the layer answered instead of the
-    /// handler, with an empty body: 503 (`Retry-After: 1`) when the store
-    /// was unreachable, 409 when another request had destroyed or
-    /// regenerated the session.
-    Failed(SaveError),
-    /// The handler answered with a server error (5xx), so its changes were
-    /// not saved: a half-done change is not persisted.
-    SkippedServerError,
-}
+// Defined beside the handle's `on_saved`, which hands it out too; this
+// path still names it.
+pub use crate::outcome::SaveOutcome;
 
 /// The status a layer answers when a save fails and the handler's changes
 /// to store data were lost: 503 when the store could not be reached or was

@@ -102,15 +102,20 @@ impl<S> Deadline<S> {
     }
 }
 
-/// Runs `call` for at most `limit`.
+/// Runs `call` for at most `limit`; with the feature `tracing`, an event
+/// names the operation `op` (never its key) with its latency and outcome.
 fn bounded<'a, T: Send + 'a>(
     limit: Duration,
+    op: &'static str,
     call: impl Future<Output = Result<T, StoreError>> + Send + 'a,
 ) -> StoreFuture<'a, T> {
     Box::pin(async move {
-        tokio::time::timeout(limit, call)
+        let started = crate::trace::Started::now();
+        let result = tokio::time::timeout(limit, call)
             .await
-            .unwrap_or(Err(StoreError::Timeout))
+            .unwrap_or(Err(StoreError::Timeout));
+        crate::trace::store_call(op, started, result.as_ref().err());
+        result
     })
 }
 
@@ -121,11 +126,15 @@ impl<S: Store> Store for Deadline<S> {
         entries: &'a Entries,
         expires_at: u64,
     ) -> StoreFuture<'a, Created> {
-        bounded(self.limit, self.inner.create(key, entries, expires_at))
+        bounded(
+            self.limit,
+            "create",
+            self.inner.create(key, entries, expires_at),
+        )
     }
 
     fn load(&self, key: RecordKey, touch: Option<u64>) -> StoreFuture<'_, Option<Record>> {
-        bounded(self.limit, self.inner.load(key, touch))
+        bounded(self.limit, "load", self.inner.load(key, touch))
     }
 
     fn update<'a>(
@@ -134,15 +143,19 @@ impl<S: Store> Store for Deadline<S> {
         changes: &'a Changes,
         expires_at: u64,
     ) -> StoreFuture<'a, Updated> {
-        bounded(self.limit, self.inner.update(key, changes, expires_at))
+        bounded(
+            self.limit,
+            "update",
+            self.inner.update(key, changes, expires_at),
+        )
     }
 
     fn delete(&self, key: RecordKey) -> StoreFuture<'_, bool> {
-        bounded(self.limit, self.inner.delete(key))
+        bounded(self.limit, "delete", self.inner.delete(key))
     }
 
     fn touch(&self, key: RecordKey, expires_at: u64) -> StoreFuture<'_, bool> {
-        bounded(self.limit, self.inner.touch(key, expires_at))
+        bounded(self.limit, "touch", self.inner.touch(key, expires_at))
     }
 
     fn regenerate(
@@ -151,11 +164,15 @@ impl<S: Store> Store for Deadline<S> {
         new: RecordKey,
         expires_at: u64,
     ) -> StoreFuture<'_, Regenerated> {
-        bounded(self.limit, self.inner.regenerate(old, new, expires_at))
+        bounded(
+            self.limit,
+            "regenerate",
+            self.inner.regenerate(old, new, expires_at),
+        )
     }
 
     fn sweep(&self, now: u64) -> StoreFuture<'_, usize> {
-        bounded(self.limit, self.inner.sweep(now))
+        bounded(self.limit, "sweep", self.inner.sweep(now))
     }
 }
 

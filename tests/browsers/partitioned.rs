@@ -259,7 +259,7 @@ async fn run_partitioned(browser: Browser) {
         return;
     }
     timed_out("partitioned iframe", Duration::from_secs(5 * 60), async {
-        build_demo();
+        demo::build_demo();
         let demo = demo::start(&[
             "--partitioned",
             "--max-age",

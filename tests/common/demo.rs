@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use super::leaks::Secrets;
 use super::Jar;
 
 /// The key every demo started here signs with.
@@ -23,6 +24,11 @@ pub struct Demo {
     child: Child,
     /// `127.0.0.1:PORT`.
     pub addr: String,
+    /// Where its stderr goes.
+    log: tempfile::NamedTempFile,
+    /// Whether it runs with `RUST_LOG=trace` (feature `tracing`): its
+    /// stderr is then checked for secrets when it stops.
+    traced: bool,
 }
 
 impl Demo {
@@ -33,6 +39,11 @@ impl Demo {
 
     pub fn port(&self) -> u16 {
         self.addr.rsplit(':').next().unwrap().parse().unwrap()
+    }
+
+    /// What it wrote to stderr so far.
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(self.log.path()).unwrap_or_default()
     }
 
     /// Kills the server with SIGKILL (`kill -9`) and waits for it.
@@ -46,12 +57,101 @@ impl Drop for Demo {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if self.traced && !std::thread::panicking() {
+            // Every value and cookie its requests carried or got back,
+            // and the key: none may be in its TRACE-level output.
+            let mut secrets = noted(&self.addr);
+            secrets.text(SECRET);
+            secrets.bytes.push(SECRET.as_bytes().to_vec());
+            secrets.assert_absent_from(&self.stderr());
+        }
+    }
+}
+
+/// What the requests to each server carried and got back, for the check
+/// of its traces.
+static NOTED: std::sync::Mutex<Vec<(String, Secrets)>> = std::sync::Mutex::new(Vec::new());
+
+/// Notes a request to `addr` with `body`, and its reply.
+fn note(addr: &str, body: &str, reply: &Reply) {
+    let mut noted = NOTED.lock().unwrap_or_else(|p| p.into_inner());
+    let at = match noted.iter().position(|(a, _)| a == addr) {
+        Some(at) => at,
+        None => {
+            noted.push((addr.to_owned(), Secrets::default()));
+            noted.len() - 1
+        }
+    };
+    let secrets = &mut noted[at].1;
+    secrets.json_strings(body);
+    secrets.replies(&[reply]);
+}
+
+/// What was noted for `addr`, taken.
+fn noted(addr: &str) -> Secrets {
+    let mut noted = NOTED.lock().unwrap_or_else(|p| p.into_inner());
+    match noted.iter().position(|(a, _)| a == addr) {
+        Some(at) => noted.swap_remove(at).1,
+        None => Secrets::default(),
     }
 }
 
 /// The demo example's binary, built by `cargo test` next to the tests.
 pub fn demo_binary() -> PathBuf {
     example_binary("demo")
+}
+
+/// Builds the demo example, once per run, with the features this test was
+/// built with: `cargo test --test NAME` builds only that test, not the
+/// examples, and a stale demo (or one another suite built with other
+/// features) would test old code. Cargo does not hold its build lock while
+/// tests run.
+pub fn build_demo() {
+    static BUILT: std::sync::Once = std::sync::Once::new();
+    BUILT.call_once(|| {
+        let Some(cargo) = std::env::var_os("CARGO") else {
+            println!("CARGO is not set (not run by cargo): using the demo binary as it is");
+            return;
+        };
+        let mut cmd = Command::new(cargo);
+        cmd.args(["build", "--example", "demo"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"));
+        // Every feature, so that the binary every suite shares is built
+        // the way `cargo test` with these features builds it.
+        let features: Vec<&str> = [
+            ("encrypt", cfg!(feature = "encrypt")),
+            ("store", cfg!(feature = "store")),
+            ("redb", cfg!(feature = "redb")),
+            ("redis", cfg!(feature = "redis")),
+            ("postgres", cfg!(feature = "postgres")),
+            ("sqlite", cfg!(feature = "sqlite")),
+            ("tower", cfg!(feature = "tower")),
+            ("axum", cfg!(feature = "axum")),
+            ("actix", cfg!(feature = "actix")),
+            ("tracing", cfg!(feature = "tracing")),
+            ("test-util", cfg!(feature = "test-util")),
+            ("cli", cfg!(feature = "cli")),
+        ]
+        .into_iter()
+        .filter_map(|(name, on)| on.then_some(name))
+        .collect();
+        if !features.is_empty() {
+            cmd.args(["--features", &features.join(",")]);
+        }
+        if demo_binary()
+            .parent()
+            .and_then(std::path::Path::parent)
+            .is_some_and(|profile| profile.ends_with("release"))
+        {
+            cmd.arg("--release");
+        }
+        let out = cmd.output().expect("run cargo build --example demo");
+        assert!(
+            out.status.success(),
+            "cargo build --example demo: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    });
 }
 
 /// An example's binary, built by `cargo test` next to the tests (the axum
@@ -105,11 +205,16 @@ pub fn start_example_with_env(name: &str, args: &[&str], env: &[(&str, &str)]) -
     let addr = format!("127.0.0.1:{}", free_port());
     // Its stderr goes to a file, to show why it did not start.
     let log = tempfile::NamedTempFile::new().unwrap();
+    // With the feature `tracing`, every run is traced at TRACE level, and
+    // checked for secrets when it stops.
+    let traced = cfg!(feature = "tracing") && !env.iter().any(|(k, _)| *k == "RUST_LOG");
+    let trace_env = traced.then_some(("RUST_LOG", "trace"));
     let mut child = Command::new(example_binary(name))
         .args(["--listen", &addr])
         .args(args)
         .env("COOKIETIN_SECRET", SECRET)
         .envs(env.iter().copied())
+        .envs(trace_env)
         .stdout(Stdio::piped())
         .stderr(log.reopen().unwrap())
         .spawn()
@@ -123,7 +228,12 @@ pub fn start_example_with_env(name: &str, args: &[&str], env: &[(&str, &str)]) -
         let stderr = std::fs::read_to_string(log.path()).unwrap_or_default();
         panic!("{name} {args:?} did not start ({line:?}):\n{stderr}");
     }
-    Demo { child, addr }
+    Demo {
+        child,
+        addr,
+        log,
+        traced,
+    }
 }
 
 /// A response.
@@ -206,6 +316,7 @@ pub fn exchange(
     path: &str,
     body: &str,
 ) -> Reply {
+    let sent = body;
     let mut stream = TcpStream::connect(addr).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
@@ -238,9 +349,11 @@ pub fn exchange(
             (n.to_owned(), v.trim_start().to_owned())
         })
         .collect();
-    Reply {
+    let reply = Reply {
         status,
         headers,
         body: body.to_owned(),
-    }
+    };
+    note(addr, sent, &reply);
+    reply
 }

@@ -5,12 +5,14 @@
 //! [`postgres_server`]) a real PostgreSQL server for the SQL stores, (in
 //! [`probe_store`]) a memory store that counts its calls, (in
 //! [`store_calls`]) store calls the fault tests share, (in [`test_jar`],
-//! feature `test-util`) real HTTP requests through a `TestJar`, and a
-//! current-thread runtime for the async API.
+//! feature `test-util`) real HTTP requests through a `TestJar`, (in
+//! [`leaks`]) the check that traces hold no secret, and a current-thread
+//! runtime for the async API.
 #![allow(dead_code)]
 
 pub mod browser_model;
 pub mod demo;
+pub mod leaks;
 pub mod postgres_server;
 #[cfg(feature = "store")]
 pub mod probe_store;

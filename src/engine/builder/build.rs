@@ -24,6 +24,7 @@ impl<F: Flavour> EngineBuilder<F> {
         let mut settings = self.settings;
         let browsers = settings.browsers.clone().unwrap_or_else(Browsers::bundled);
         let clock = settings.clock;
+        let on_loss = std::mem::take(&mut settings.on_loss);
         let members = std::mem::take(&mut settings.groups);
         let layout = if members.is_empty() {
             if settings.main_claims.is_some() {
@@ -37,6 +38,7 @@ impl<F: Flavour> EngineBuilder<F> {
             layout,
             browsers,
             clock,
+            on_loss,
         }))
     }
 }

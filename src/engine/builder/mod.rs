@@ -4,13 +4,15 @@
 //! One file per concern: this one (the cookie, expiry, size and budget
 //! settings every layout has), `stores` (feature `store`: where the data
 //! lives, which makes the builder [`Stored`](crate::Stored)), [`group`]
-//! (cookie groups), `encrypt` (feature `encrypt`), and [`build`] (the
+//! (cookie groups), `encrypt` (feature `encrypt`), `losses` (the hooks a
+//! lossy save calls), and [`build`] (the
 //! checks, and the [`Layout`](crate::engine::layout::Layout) they build).
 
 mod build;
 #[cfg(feature = "encrypt")]
 mod encrypt;
 pub(crate) mod group;
+mod losses;
 #[cfg(feature = "store")]
 mod stores;
 
@@ -78,6 +80,9 @@ pub(crate) struct Settings {
     pub max_chunks: Option<usize>,
     pub reserved_cookies: usize,
     pub shrinker: Shrinker,
+    /// Called with every lossy save's report (the engine's own; a group's
+    /// are not used).
+    pub on_loss: crate::engine::observe::LossHooks,
     pub browsers: Option<Arc<Browsers>>,
     pub clock: fn() -> u64,
     /// Where the data lives, when not (only) in the cookies.
@@ -117,6 +122,7 @@ impl Engine {
                 max_chunks: None,
                 reserved_cookies: 0,
                 shrinker: Shrinker::default(),
+                on_loss: Vec::new(),
                 browsers: None,
                 clock: system_clock,
                 #[cfg(feature = "store")]

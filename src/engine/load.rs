@@ -6,6 +6,7 @@
 //!        verify or decrypt, inflate, parse) -> the store steps' begin
 //! fetch  per member: its store steps, one call per store   [stored only]
 //! merge  the groups' shares into one session               [groups only]
+//! index  what the per-user index notes: user and ids        [index only]
 //! ```
 //!
 //! A client engine runs `read` alone; a stored one `read`, then `fetch`.
@@ -14,6 +15,8 @@ use crate::engine::groups;
 use crate::engine::layout::Layout;
 #[cfg(feature = "store")]
 use crate::engine::steps::{client_store::ClientStore, records::Records};
+#[cfg(feature = "store")]
+use crate::session::login::LoginState;
 use crate::engine::Core;
 use crate::Session;
 
@@ -54,6 +57,13 @@ impl Core {
                 groups::merge(groups, session);
             }
             single => fetch(single, session, now).await,
+        }
+        if let Some(index) = &self.index {
+            // No store call: the user and ids as loaded, for the save.
+            session.login = Some(LoginState {
+                user: index.user_of(session.data_for_merge()),
+                ids: self.layout.member_ids(session),
+            });
         }
     }
 

@@ -2,7 +2,8 @@
 //! save's `Set-Cookie` values, whether the response varies on `Cookie`,
 //! and the [`SaveOutcome`], for either flavour of engine.
 
-use crate::integrations::response::{failed_status, SaveOutcome};
+use crate::engine::flavour::Flavour;
+use crate::integrations::response::{failed_status, HeaderOut, SaveOutcome};
 use crate::{Client, Engine, SaveError, Saved, SessionHandle};
 
 /// What a save adds to a response. Public, like
@@ -16,6 +17,8 @@ pub struct Finish {
     /// changes could not be saved.
     pub(crate) status: Option<u16>,
     pub(crate) outcome: SaveOutcome,
+    /// The session header, when the engine has one.
+    pub(crate) header: Option<HeaderOut>,
 }
 
 /// Whether the request read or wrote the session.
@@ -25,12 +28,13 @@ fn personal(session: &SessionHandle) -> bool {
 
 /// The finish of a request that answered with a server error (5xx): its
 /// changes are not saved, since a half-done change must not persist.
-fn skipped(personal: bool) -> Finish {
+fn skipped<F: Flavour>(engine: &Engine<F>, personal: bool) -> Finish {
     Finish {
         set_cookies: Vec::new(),
         vary: personal,
         status: None,
         outcome: SaveOutcome::SkippedServerError,
+        header: HeaderOut::of(engine, None),
     }
 }
 
@@ -43,9 +47,9 @@ pub(crate) fn finish_client(
 ) -> Finish {
     let personal = personal(session);
     if server_error {
-        return skipped(personal);
+        return skipped(engine, personal);
     }
-    finished(personal, engine.save(&mut session.session()))
+    finished(engine, personal, engine.save(&mut session.session()))
 }
 
 /// Saves a stored engine's session, unless the handler answered with a
@@ -58,21 +62,26 @@ pub(crate) async fn finish_stored(
 ) -> Finish {
     let personal = personal(session);
     if server_error {
-        return skipped(personal);
+        return skipped(engine, personal);
     }
     // The session leaves the lock while the store is awaited, so that no
     // guard is held across an `.await`.
     let mut taken = std::mem::take(&mut *session.session());
     let saved = engine.save(&mut taken).await;
     *session.session() = taken;
-    finished(personal, saved)
+    finished(engine, personal, saved)
 }
 
 /// What to add to the response after a save; `personal` when the request
 /// read or wrote the session.
-fn finished(personal: bool, saved: Result<Saved, SaveError>) -> Finish {
+fn finished<F: Flavour>(
+    engine: &Engine<F>,
+    personal: bool,
+    saved: Result<Saved, SaveError>,
+) -> Finish {
     match saved {
         Ok(saved) => Finish {
+            header: HeaderOut::of(engine, Some(&saved)),
             vary: personal || !saved.set_cookies.is_empty(),
             set_cookies: saved.set_cookies,
             status: None,
@@ -83,6 +92,7 @@ fn finished(personal: bool, saved: Result<Saved, SaveError>) -> Finish {
             vary: personal,
             status: failed_status(&e),
             outcome: SaveOutcome::Failed(e),
+            header: HeaderOut::of(engine, None),
         },
     }
 }

@@ -339,10 +339,8 @@ fn jars_by_name_by_user_agent_and_errors() {
     let ios = jar("safari-ios");
     let again = TestJar::from_user_agent(ios.user_agent().unwrap());
     assert_eq!(again.limits().id, "safari-ios");
-    assert_eq!(
-        TestJar::from_user_agent("curl/8.5.0").limits().id,
-        "default"
-    );
+    assert_eq!(TestJar::from_user_agent("curl/8.5.0").limits().id, "curl");
+    assert_eq!(TestJar::from_user_agent("Wget/1.21").limits().id, "default");
     let mut jar = jar("firefox");
     for bad in ["", "example.com/x", "ftp://example.com/", "mailto:a@b"] {
         assert_eq!(

@@ -42,7 +42,7 @@ use crate::browser::limits::validation::{validate, LimitsError};
 ///     "source": "our own policy"
 /// }]}"#)?);
 /// assert_eq!(db.lookup(&identify("Wget/1.21.4")).max_cookie_bytes, 4000);
-/// # Ok::<(), cookietin::browser::limits::LimitsError>(())
+/// # Ok::<(), cookietin::LimitsError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LimitsDb {

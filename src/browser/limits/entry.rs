@@ -79,7 +79,7 @@ pub struct BrowserLimits {
 ///
 /// # Example
 /// ```
-/// use cookietin::browser::limits::PartitionLimits;
+/// use cookietin::PartitionLimits;
 /// use cookietin::{Counted, LimitsDb};
 ///
 /// let chromium = LimitsDb::bundled().get("chromium").unwrap();

@@ -63,9 +63,15 @@ fn a_login_lists_the_device_with_a_new_id_and_anonymous_sessions_never_enter() {
             assert_eq!(devices.len(), 1, "{layout:?}");
             let device = &devices[0];
             assert!(device.current, "{layout:?}");
-            assert_eq!((device.browser.as_str(), device.os.as_str()), ("Chrome", "Linux"));
+            assert_eq!(
+                (device.browser.as_str(), device.os.as_str()),
+                ("Chrome", "Linux")
+            );
             assert_eq!((device.created, device.last_seen), (now(), now()));
-            assert_eq!(engine.device_handle(&session).as_ref(), Some(&device.handle));
+            assert_eq!(
+                engine.device_handle(&session).as_ref(),
+                Some(&device.handle)
+            );
             // The handle is no cookie value.
             assert!(!jar.header().contains(&device.handle), "{layout:?}");
 
@@ -116,8 +122,12 @@ fn one_device_or_all_others_end_and_load_revoked() {
     block_on(async {
         for layout in LAYOUTS {
             let engine = layout.engine(memory());
-            let (mut laptop, mut phone, mut tablet, mut bob) =
-                (Jar::default(), Jar::default(), Jar::default(), Jar::default());
+            let (mut laptop, mut phone, mut tablet, mut bob) = (
+                Jar::default(),
+                Jar::default(),
+                Jar::default(),
+                Jar::default(),
+            );
             let me = login(&engine, &mut laptop, "ada").await;
             let on_phone = login(&engine, &mut phone, "ada").await;
             login(&engine, &mut tablet, "ada").await;
@@ -128,11 +138,19 @@ fn one_device_or_all_others_end_and_load_revoked() {
             assert!(engine.revoke_device(&"ada", &phone_handle).await.unwrap());
             let revoked = next(&engine, &phone).await;
             assert!(revoked.is_empty(), "{layout:?}");
-            assert_eq!(revoked.empty_reason(), Some(&EmptyReason::Revoked), "{layout:?}");
+            assert_eq!(
+                revoked.empty_reason(),
+                Some(&EmptyReason::Revoked),
+                "{layout:?}"
+            );
 
             assert_eq!(engine.revoke_other_devices(&me).await.unwrap(), 1);
             let revoked = next(&engine, &tablet).await;
-            assert_eq!(revoked.empty_reason(), Some(&EmptyReason::Revoked), "{layout:?}");
+            assert_eq!(
+                revoked.empty_reason(),
+                Some(&EmptyReason::Revoked),
+                "{layout:?}"
+            );
             let mine = next(&engine, &laptop).await;
             assert_eq!(mine.get::<String>("user").unwrap().as_deref(), Some("ada"));
             let devices = engine.devices(&"ada", Some(&mine)).await.unwrap();
@@ -222,7 +240,11 @@ fn a_read_only_request_in_flight_during_a_revocation_leaves_it_revoked() {
             let saved = engine.save(&mut in_flight).await.unwrap();
             phone.apply(&saved.set_cookies);
             let after = next(&engine, &phone).await;
-            assert_eq!(after.empty_reason(), Some(&EmptyReason::Revoked), "{layout:?}");
+            assert_eq!(
+                after.empty_reason(),
+                Some(&EmptyReason::Revoked),
+                "{layout:?}"
+            );
             assert!(engine.devices(&"ada", None).await.unwrap().is_empty());
         }
     });
@@ -273,7 +295,10 @@ fn an_out_of_band_change_is_seen_next_and_never_lost_to_a_request_in_flight() {
             }
             assert_eq!(changed, 2, "{layout:?}: both devices");
             let data = data.unwrap();
-            assert_eq!(data.get::<Vec<String>>("roles").unwrap().unwrap(), ["editor"]);
+            assert_eq!(
+                data.get::<Vec<String>>("roles").unwrap().unwrap(),
+                ["editor"]
+            );
 
             let saved = engine.save(&mut in_flight).await.unwrap();
             phone.apply(&saved.set_cookies);
@@ -331,7 +356,11 @@ fn a_request_seen_again_is_one_round_trip_and_writes_last_seen_once_per_interval
             set_now(login_at + 300);
             let before = calls();
             visit_saved(&engine, &mut jar, |_| {}).await;
-            assert_eq!(calls() - before, 3, "{layout:?}: the load, last_seen, the expiry");
+            assert_eq!(
+                calls() - before,
+                3,
+                "{layout:?}: the load, last_seen, the expiry"
+            );
             let before = calls();
             visit_saved(&engine, &mut jar, |_| {}).await;
             assert_eq!(calls() - before, 1, "{layout:?}");
@@ -354,7 +383,10 @@ fn opting_out_of_regenerate_on_login_keeps_the_old_ids_valid() {
             visit_saved(&engine, &mut jar, |s| s.insert("cart", &["fig"]).unwrap()).await;
             let before = jar.clone();
             let session = login(&engine, &mut jar, "ada").await;
-            assert_eq!(engine.devices(&"ada", Some(&session)).await.unwrap().len(), 1);
+            assert_eq!(
+                engine.devices(&"ada", Some(&session)).await.unwrap().len(),
+                1
+            );
             let old = next(&engine, &before).await;
             match layout {
                 // The same id: the old cookie is the session.
@@ -417,8 +449,12 @@ fn a_login_whose_index_write_fails_sends_no_cookie() {
         // fails, and no cookie names a session no list would show.
         store.down.store(true, Ordering::SeqCst);
         let mut jar = Jar::default();
-        let (_, saved) = visit_async(&engine, &mut jar, |s| s.insert("user", &"ada").unwrap()).await;
-        assert!(matches!(saved, Err(SaveError::Store(StoreError::Unavailable(_)))));
+        let (_, saved) =
+            visit_async(&engine, &mut jar, |s| s.insert("user", &"ada").unwrap()).await;
+        assert!(matches!(
+            saved,
+            Err(SaveError::Store(StoreError::Unavailable(_)))
+        ));
         assert!(jar.cookies.is_empty());
         store.down.store(false, Ordering::SeqCst);
         assert!(engine.devices(&"ada", None).await.unwrap().is_empty());

@@ -59,7 +59,10 @@ fn ten_thousand_sessions_of_one_user_keep_a_request_at_one_round_trip() {
                 let _ = s.get::<String>("user");
             })
             .await;
-            assert_eq!(session.get::<String>("user").unwrap().as_deref(), Some("ada"));
+            assert_eq!(
+                session.get::<String>("user").unwrap().as_deref(),
+                Some("ada")
+            );
             assert_eq!(calls() - before, 1, "{layout:?}: one round trip");
 
             // The 10,001st login ends the least recently seen session.
@@ -69,7 +72,11 @@ fn ten_thousand_sessions_of_one_user_keep_a_request_at_one_round_trip() {
             let devices = engine.devices(&"ada", None).await.unwrap();
             assert_eq!(devices.len(), SESSIONS, "{layout:?}");
             let ended = engine.load([oldest.header()], Some(CHROME)).await;
-            assert_eq!(ended.empty_reason(), Some(&EmptyReason::Revoked), "{layout:?}");
+            assert_eq!(
+                ended.empty_reason(),
+                Some(&EmptyReason::Revoked),
+                "{layout:?}"
+            );
             let kept = engine.load([second.header()], Some(CHROME)).await;
             assert_eq!(kept.empty_reason(), None, "{layout:?}");
             eprintln!(

@@ -86,7 +86,12 @@ mod tests {
 
     fn header(bearer: bool) -> SessionHeader {
         SessionHeader {
-            name: if bearer { "authorization" } else { "x-session-id" }.to_owned(),
+            name: if bearer {
+                "authorization"
+            } else {
+                "x-session-id"
+            }
+            .to_owned(),
             bearer,
             cookie: "sid".to_owned(),
         }

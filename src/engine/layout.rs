@@ -125,7 +125,12 @@ impl Layout {
                     ..
                 } => {
                     let user_field = revocation.user_key.is_some();
-                    controller(member, jar, Kind::Tombstone { user_field }, &revocation.store)
+                    controller(
+                        member,
+                        jar,
+                        Kind::Tombstone { user_field },
+                        &revocation.store,
+                    )
                 }
                 _ => None,
             })

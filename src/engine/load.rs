@@ -15,9 +15,9 @@ use crate::engine::groups;
 use crate::engine::layout::Layout;
 #[cfg(feature = "store")]
 use crate::engine::steps::{client_store::ClientStore, records::Records};
+use crate::engine::Core;
 #[cfg(feature = "store")]
 use crate::session::login::LoginState;
-use crate::engine::Core;
 use crate::Session;
 
 impl Core {

@@ -441,9 +441,7 @@ impl Engine<Stored> {
             }
         }
         if let Some(index) = &self.core.index {
-            index
-                .end_where(&user, |l| l.created < before, now)
-                .await?;
+            index.end_where(&user, |l| l.created < before, now).await?;
             revoked = true;
         }
         if revoked {

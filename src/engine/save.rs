@@ -23,10 +23,10 @@ use crate::engine::groups::{self, Room};
 use crate::engine::layout::{Groups, Layout};
 #[cfg(feature = "store")]
 use crate::engine::load::client_store;
-#[cfg(feature = "store")]
-use crate::session::login::LoginState;
 use crate::engine::report::{SaveReport, Saved};
 use crate::engine::Core;
+#[cfg(feature = "store")]
+use crate::session::login::LoginState;
 use crate::{SaveError, Session, SessionData};
 
 impl Core {

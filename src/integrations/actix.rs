@@ -53,7 +53,9 @@ use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, HttpResponse, Resp
 use crate::engine::flavour::Flavour;
 use crate::integrations::finish::Finish;
 use crate::integrations::future::SessionResponse;
-use crate::integrations::response::{private_cache_control, varies_on, varies_on_cookie, HeaderOut};
+use crate::integrations::response::{
+    private_cache_control, varies_on, varies_on_cookie, HeaderOut,
+};
 use crate::integrations::{ResponseFuture, SaveOutcome};
 use crate::{Client, Engine, Flash, SaveError, Session, SessionHandle, TypedSession, ValueError};
 
@@ -158,8 +160,9 @@ where
             .and_then(|name| request.headers().get(name))
             .and_then(|value| engine.session_header_cookie(value.as_bytes()));
         let input = piece.into_iter().map(std::borrow::Cow::Owned);
-        let input: Vec<std::borrow::Cow<'_, [u8]>> =
-            input.chain(cookies.map(std::borrow::Cow::Borrowed)).collect();
+        let input: Vec<std::borrow::Cow<'_, [u8]>> = input
+            .chain(cookies.map(std::borrow::Cow::Borrowed))
+            .collect();
         let loading = engine.load(input, user_agent);
         Box::pin(async move {
             let session = SessionHandle::new(&engine, loading.await);
@@ -242,7 +245,12 @@ fn apply_header(headers: &mut HeaderMap, header: Option<&HeaderOut>, vary: bool)
     if let Some(Ok(value)) = header.value.as_deref().map(HeaderValue::try_from) {
         headers.insert(name, value);
     }
-    if vary && !varies_on(headers.get_all(VARY).map(HeaderValue::as_bytes), &header.name) {
+    if vary
+        && !varies_on(
+            headers.get_all(VARY).map(HeaderValue::as_bytes),
+            &header.name,
+        )
+    {
         let value = HeaderValue::try_from(header.name.as_str()).expect("a header name");
         headers.append(VARY, value);
     }

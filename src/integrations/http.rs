@@ -29,7 +29,9 @@ use http::header::{GetAll, CACHE_CONTROL, COOKIE, SET_COOKIE, USER_AGENT, VARY};
 use http::{HeaderMap, HeaderValue};
 
 use crate::engine::flavour::Flavour;
-use crate::integrations::response::{private_cache_control, varies_on, varies_on_cookie, HeaderOut};
+use crate::integrations::response::{
+    private_cache_control, varies_on, varies_on_cookie, HeaderOut,
+};
 use crate::{Engine, SaveReport, Saved, Session};
 
 /// Every `Cookie` header of a request (HTTP/2 may send several), as the
@@ -54,7 +56,12 @@ pub fn session_cookies<'h, F: Flavour>(
         .and_then(|name| headers.get(name))
         .and_then(|value| engine.session_header_cookie(value.as_bytes()));
     input.extend(piece.map(Cow::Owned));
-    input.extend(headers.get_all(COOKIE).iter().map(|v| Cow::Borrowed(v.as_bytes())));
+    input.extend(
+        headers
+            .get_all(COOKIE)
+            .iter()
+            .map(|v| Cow::Borrowed(v.as_bytes())),
+    );
     input
 }
 

@@ -93,10 +93,7 @@ mod tests {
         assert_eq!(created_at(&later, 1_800_000_000, 60), None);
         assert_eq!(login_time(&later, 1_800_000_000, 60), 1_800_000_000);
         // Within the skew: a server whose clock runs ahead.
-        assert_eq!(
-            created_at(&later, 1_800_000_950, 60),
-            Some(1_800_001_000)
-        );
+        assert_eq!(created_at(&later, 1_800_000_950, 60), Some(1_800_001_000));
         // Before ids carried a time: 16 random bytes.
         let old = [0x10; ID_LEN];
         assert_eq!(created_at(&old, 1_800_000_000, 60), None);

@@ -200,7 +200,10 @@ impl Records {
             } else {
                 login_time(&old_id, issued, jar.clock_skew)
             };
-            id = Some(self.regenerate_record(jar, old, expires_at, created).await?);
+            id = Some(
+                self.regenerate_record(jar, old, expires_at, created)
+                    .await?,
+            );
         }
         if must_create {
             let entries = entries_of(session.data_for_merge());

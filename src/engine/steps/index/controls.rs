@@ -83,13 +83,7 @@ impl Controller {
                 if user_field {
                     let mut changes = Changes::new();
                     changes.set(tombstone_field(&key), "true");
-                    upsert(
-                        store,
-                        user_key(&self.name, user_json),
-                        &changes,
-                        expires_at,
-                    )
-                    .await?;
+                    upsert(store, user_key(&self.name, user_json), &changes, expires_at).await?;
                 }
             }
         }

@@ -195,7 +195,9 @@ mod tests {
         // 10,000 of them fit in a default 1 MiB record.
         assert!(10_000 * (field.len() + json.len()) < 1 << 20);
 
-        entry.others.insert("csrf".into(), RecordKey::from_bytes([9; 32]));
+        entry
+            .others
+            .insert("csrf".into(), RecordKey::from_bytes([9; 32]));
         assert_eq!(Entry::parse(&entry.to_json()), Some(entry));
         assert_eq!(Entry::parse("[1,2]"), None);
         assert_eq!(key_of("short"), None);

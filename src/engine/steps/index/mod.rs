@@ -92,7 +92,8 @@ impl Index {
 
     /// When the index records expire if nothing writes them again.
     fn expires(&self, now: u64) -> u64 {
-        now.saturating_add(self.ttl).saturating_add(self.touch_every)
+        now.saturating_add(self.ttl)
+            .saturating_add(self.touch_every)
     }
 
     /// Whether a session last seen at `last_seen` must have ended by `now`.
@@ -153,8 +154,7 @@ impl Index {
                     self.touch(u1, &k1, now).await;
                     Ok(())
                 } else {
-                    self.enter(u1, k1, Some(k0), &after.ids, browser, now)
-                        .await
+                    self.enter(u1, k1, Some(k0), &after.ids, browser, now).await
                 }
             }
             (old, new) => {
@@ -244,7 +244,9 @@ impl Index {
             others: self.others(ids),
         };
         // Past the cap, the least recently seen sessions end.
-        let mut end = kept.len().saturating_sub(self.max_sessions.saturating_sub(1));
+        let mut end = kept
+            .len()
+            .saturating_sub(self.max_sessions.saturating_sub(1));
         let expires = self.expires(now);
         loop {
             if end > 0 {

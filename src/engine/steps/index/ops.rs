@@ -44,7 +44,12 @@ impl Index {
     }
 
     /// Ends one listed session: every member it has a key for.
-    pub(crate) async fn end(&self, user: &str, listed: &Listed, now: u64) -> Result<(), StoreError> {
+    pub(crate) async fn end(
+        &self,
+        user: &str,
+        listed: &Listed,
+        now: u64,
+    ) -> Result<(), StoreError> {
         // A group no longer in the layout has nothing left to end.
         for (controller, key) in self.members_of(listed) {
             controller.revoke(user, key, now).await?;
@@ -72,7 +77,9 @@ impl Index {
         if ended > 0 {
             let expires = self.expires(now);
             let store = self.store();
-            let _ = store.update(self.index_key(user), &changes, expires).await?;
+            let _ = store
+                .update(self.index_key(user), &changes, expires)
+                .await?;
             let _ = store.update(self.seen_key(user), &changes, expires).await?;
         }
         Ok(ended)
@@ -97,7 +104,10 @@ impl Index {
                     continue;
                 }
                 let mut share = Changes::new();
-                for (k, json) in changes.sets().filter(|(k, _)| route(k) == controller.member) {
+                for (k, json) in changes
+                    .sets()
+                    .filter(|(k, _)| route(k) == controller.member)
+                {
                     share.set(k, json);
                 }
                 for k in changes.removals().filter(|k| route(k) == controller.member) {

@@ -102,7 +102,8 @@ pub(crate) fn handle_of(key: &RecordKey) -> String {
 pub(crate) struct Listing {
     /// In no particular order.
     pub sessions: Vec<Listed>,
-    /// Fields of the seen record whose session the index does not list.
+    /// Fields of either record that name no listed session: the next
+    /// login drops them.
     pub orphans: Vec<String>,
 }
 
@@ -141,29 +142,33 @@ fn created_of(json: &str) -> Option<u64> {
 }
 
 impl Listing {
-    /// The sessions of the index and seen records' entries; entries whose
-    /// time does not parse are left out.
+    /// The sessions of the index and seen records' entries; fields that
+    /// name no session are orphans.
     pub(crate) fn of(index: Entries, mut seen: Entries) -> Listing {
-        let sessions = index
-            .into_iter()
-            .filter_map(|(field, json)| {
-                let created = created_of(&json)?;
-                let last_seen = seen
-                    .remove(&field)
-                    .and_then(|at| at.parse::<u64>().ok())
-                    .map_or(created, |at| at.max(created));
-                Some(Listed {
-                    field,
-                    json,
-                    created,
-                    last_seen,
-                })
-            })
-            .collect();
-        Listing {
-            sessions,
-            orphans: seen.into_keys().collect(),
+        let mut orphans = Vec::new();
+        let mut sessions = Vec::with_capacity(index.len());
+        for (field, json) in index {
+            // A field that names no key, or an entry with no time, is not
+            // a session: the next login drops it.
+            let created = created_of(&json).filter(|_| key_of(&field).is_some());
+            let Some(created) = created else {
+                seen.remove(&field);
+                orphans.push(field);
+                continue;
+            };
+            let last_seen = seen
+                .remove(&field)
+                .and_then(|at| at.parse::<u64>().ok())
+                .map_or(created, |at| at.max(created));
+            sessions.push(Listed {
+                field,
+                json,
+                created,
+                last_seen,
+            });
         }
+        orphans.extend(seen.into_keys());
+        Listing { sessions, orphans }
     }
 
     /// Sorts the sessions least recently seen first.
@@ -230,7 +235,10 @@ mod tests {
             .map(|s| (s.key().unwrap(), s.last_seen))
             .collect();
         assert_eq!(order, [(b, 50), (a, 300)]);
-        assert_eq!(listing.orphans, [field_of(&RecordKey::from_bytes([3; 32]))]);
+        assert_eq!(
+            listing.orphans,
+            ["not a key".to_owned(), field_of(&RecordKey::from_bytes([3; 32]))]
+        );
         assert_eq!(listing.sessions[1].entry(), Some(entry(100)));
         assert_ne!(handle_of(&a), handle_of(&b));
         assert_eq!(listing.sessions[1].handle(), handle_of(&a));

@@ -5,13 +5,16 @@
 //! [`postgres_server`]) a real PostgreSQL server for the SQL stores, (in
 //! [`probe_store`]) a memory store that counts its calls, (in
 //! [`store_calls`]) store calls the fault tests share, (in
-//! [`index_layouts`]) the layouts the per-user index tests run on, (in [`test_jar`],
+//! [`index_layouts`] and [`index_flows`]) the layouts and flows of the
+//! per-user index tests, (in [`test_jar`],
 //! feature `test-util`) real HTTP requests through a `TestJar`, and a
 //! current-thread runtime for the async API.
 #![allow(dead_code)]
 
 pub mod browser_model;
 pub mod demo;
+#[cfg(feature = "store")]
+pub mod index_flows;
 #[cfg(feature = "store")]
 pub mod index_layouts;
 pub mod postgres_server;

@@ -237,7 +237,10 @@ mod tests {
         assert_eq!(order, [(b, 50), (a, 300)]);
         assert_eq!(
             listing.orphans,
-            ["not a key".to_owned(), field_of(&RecordKey::from_bytes([3; 32]))]
+            [
+                "not a key".to_owned(),
+                field_of(&RecordKey::from_bytes([3; 32]))
+            ]
         );
         assert_eq!(listing.sessions[1].entry(), Some(entry(100)));
         assert_ne!(handle_of(&a), handle_of(&b));

@@ -18,7 +18,7 @@ use cookietin::store::Store;
 /// Every flow, each engine over a namespace of its own on `store`.
 async fn run_on(store: Arc<dyn Store>) {
     let started = std::time::Instant::now();
-    flows::all(&move || Salted::new(store.clone())).await;
+    flows::all(&move || Salted::over(store.clone())).await;
     eprintln!("every index flow in {:?}", started.elapsed());
 }
 

@@ -28,7 +28,7 @@ pub struct Salted {
 }
 
 impl Salted {
-    pub fn new(inner: Arc<dyn Store>) -> Arc<dyn Store> {
+    pub fn over(inner: Arc<dyn Store>) -> Arc<dyn Store> {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let mut salt = [0u8; 16];
         salt[..8].copy_from_slice(&NEXT.fetch_add(1, Ordering::Relaxed).to_le_bytes());

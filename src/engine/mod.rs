@@ -390,7 +390,8 @@ impl Engine<Stored> {
     /// [`EngineBuilder::revoke_by_user`](crate::EngineBuilder::revoke_by_user)),
     /// and, with a per-user index
     /// ([`EngineBuilder::user_key`](crate::EngineBuilder::user_key)), every
-    /// session it lists, store-backed ones included.
+    /// session it lists, store-backed ones included (with `None`, every
+    /// one it lists, even one that logged in this very second).
     ///
     /// The time compared is the login's, which the session id carries and
     /// no save moves: a request that loaded the session before this call
@@ -432,6 +433,7 @@ impl Engine<Stored> {
         let user = serde_json::to_string(user)
             .map_err(|e| StoreError::Backend(format!("the user does not serialize: {e}")))?;
         let now = (self.core.clock)();
+        let requested = before;
         let before = before.unwrap_or(now);
         let mut revoked = false;
         for (jar, revocation) in self.core.layout.revocations() {
@@ -441,7 +443,12 @@ impl Engine<Stored> {
             }
         }
         if let Some(index) = &self.core.index {
-            index.end_where(&user, |l| l.created < before, now).await?;
+            // Without a time, every session the index lists now ends, those
+            // that logged in this very second included.
+            let all = requested.is_none();
+            index
+                .end_where(&user, |l| all || l.created < before, now)
+                .await?;
             revoked = true;
         }
         if revoked {

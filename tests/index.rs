@@ -208,3 +208,23 @@ fn the_index_needs_a_store_where_the_user_lives() {
         assert!(engine.devices(&"ada", None).await.is_err());
     });
 }
+
+/// Every future of the index's API is `Send`, so that a multi-threaded
+/// server (axum, `tokio::spawn`) can await it.
+#[test]
+fn the_index_api_futures_are_send() {
+    fn send<T: Send>(_: T) {}
+    let engine = Layout::Stored.engine(memory());
+    let session = cookietin::SessionHandle::new(&engine, cookietin::Session::default());
+    let plain = cookietin::Session::default();
+    let changes = Changes::new();
+    send(engine.devices(&"ada", Some(&plain)));
+    send(engine.revoke_device(&"ada", "0011"));
+    send(engine.revoke_other_devices(&plain));
+    send(engine.device_data(&"ada", "0011"));
+    send(engine.update_user_sessions(&"ada", &changes));
+    send(engine.revoke_user(&"ada", None));
+    send(session.devices());
+    send(session.revoke_device("0011"));
+    send(session.revoke_other_devices());
+}

@@ -3,6 +3,8 @@
 //! [`Engine<Stored>`](Engine) and, for the request's own user, on
 //! [`SessionHandle`](crate::SessionHandle).
 
+use std::future::Future;
+
 use serde::Serialize;
 
 use crate::engine::flavour::Stored;
@@ -85,13 +87,15 @@ impl Engine<Stored> {
     ///
     /// # Errors
     /// The store's error; `StoreError::Backend` without an index.
-    pub async fn devices<U: Serialize + ?Sized>(
+    pub fn devices<U: Serialize + ?Sized>(
         &self,
         user: &U,
         current: Option<&Session>,
-    ) -> Result<Vec<Device>, StoreError> {
+    ) -> impl Future<Output = Result<Vec<Device>, StoreError>> + Send + '_ {
+        // The session and the user are read now: the future holds neither.
         let current = current.and_then(|s| self.core().index_key_of(s));
-        self.core().devices(&user_json(user)?, current).await
+        let user = user_json(user);
+        async move { self.core().devices(&user?, current).await }
     }
 
     /// The public handle of `session` (as [`Device::handle`]), if it is a
@@ -111,12 +115,13 @@ impl Engine<Stored> {
     /// # Errors
     /// The store's error; the session may then be ended or not, and the
     /// call can be made again.
-    pub async fn revoke_device<U: Serialize + ?Sized>(
-        &self,
+    pub fn revoke_device<'a, U: Serialize + ?Sized>(
+        &'a self,
         user: &U,
-        handle: &str,
-    ) -> Result<bool, StoreError> {
-        self.core().revoke_device(&user_json(user)?, handle).await
+        handle: &'a str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send + 'a {
+        let user = user_json(user);
+        async move { self.core().revoke_device(&user?, handle).await }
     }
 
     /// "Sign out other devices": ends every session of `current`'s user but
@@ -125,11 +130,16 @@ impl Engine<Stored> {
     ///
     /// # Errors
     /// As [`revoke_device`](Engine::revoke_device).
-    pub async fn revoke_other_devices(&self, current: &Session) -> Result<usize, StoreError> {
+    pub fn revoke_other_devices(
+        &self,
+        current: &Session,
+    ) -> impl Future<Output = Result<usize, StoreError>> + Send + '_ {
         let (user, key) = self.core().whose(current);
-        match user {
-            Some(user) => self.core().revoke_others(&user, key).await,
-            None => Ok(0),
+        async move {
+            match user {
+                Some(user) => self.core().revoke_others(&user, key).await,
+                None => Ok(0),
+            }
         }
     }
 
@@ -141,12 +151,13 @@ impl Engine<Stored> {
     ///
     /// # Errors
     /// The store's error.
-    pub async fn device_data<U: Serialize + ?Sized>(
-        &self,
+    pub fn device_data<'a, U: Serialize + ?Sized>(
+        &'a self,
         user: &U,
-        handle: &str,
-    ) -> Result<Option<SessionData>, StoreError> {
-        self.core().index()?.data(&user_json(user)?, handle).await
+        handle: &'a str,
+    ) -> impl Future<Output = Result<Option<SessionData>, StoreError>> + Send + 'a {
+        let user = user_json(user);
+        async move { self.core().index()?.data(&user?, handle).await }
     }
 
     /// Changes the data of every session of `user` that lives in a store,
@@ -188,15 +199,16 @@ impl Engine<Stored> {
     ///
     /// # Errors
     /// The store's error; the sessions before it are changed.
-    pub async fn update_user_sessions<U: Serialize + ?Sized>(
-        &self,
+    pub fn update_user_sessions<'a, U: Serialize + ?Sized>(
+        &'a self,
         user: &U,
-        changes: &Changes,
-    ) -> Result<usize, StoreError> {
-        let core = self.core();
-        let route = |key: &str| core.layout.route(key);
-        core.index()?
-            .update_sessions(&user_json(user)?, changes, &route)
-            .await
+        changes: &'a Changes,
+    ) -> impl Future<Output = Result<usize, StoreError>> + Send + 'a {
+        let user = user_json(user);
+        async move {
+            let core = self.core();
+            let route = |key: &str| core.layout.route(key);
+            core.index()?.update_sessions(&user?, changes, &route).await
+        }
     }
 }

@@ -93,7 +93,7 @@ impl Index {
         &self,
         user: &str,
         changes: &Changes,
-        route: &dyn Fn(&str) -> usize,
+        route: &(dyn Fn(&str) -> usize + Sync),
     ) -> Result<usize, StoreError> {
         let listing = self.listing(user).await?;
         let mut changed = 0;

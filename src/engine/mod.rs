@@ -144,7 +144,7 @@ impl<F: Flavour> Engine<F> {
 
     /// The name of the request and response header that may carry the
     /// session id, lowercase: see
-    /// [`EngineBuilder::session_header`](crate::EngineBuilder::session_header).
+    /// `EngineBuilder::session_header` (feature `store`).
     pub fn session_header(&self) -> Option<&str> {
         #[cfg(feature = "store")]
         return self.core.header.as_ref().map(|h| h.name.as_str());

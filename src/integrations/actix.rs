@@ -37,6 +37,61 @@
 //! let _server = actix_web::HttpServer::new(factory);
 //! # Ok(()) }
 //! ```
+#![cfg_attr(
+    feature = "store",
+    doc = r#"
+# Signing out other devices
+
+With a per-user session index
+([`EngineBuilder::user_key`](crate::EngineBuilder::user_key)), the
+handle lists the user's sessions and ends one, or all but the current
+one (feature `store`):
+
+```
+use actix_web::{web, App, HttpResponse};
+use cookietin::integrations::actix::SessionMiddleware;
+use cookietin::store::MemoryStore;
+use cookietin::{Engine, Key, SessionHandle};
+
+async fn devices(session: SessionHandle) -> HttpResponse {
+    match session.devices().await {
+        Ok(devices) => HttpResponse::Ok().json(devices),
+        Err(_) => HttpResponse::ServiceUnavailable().finish(),
+    }
+}
+
+async fn sign_out(session: SessionHandle, handle: web::Path<String>) -> HttpResponse {
+    match session.revoke_device(&handle).await {
+        Ok(true) => HttpResponse::NoContent().finish(),
+        Ok(false) => HttpResponse::NotFound().finish(),
+        Err(_) => HttpResponse::ServiceUnavailable().finish(),
+    }
+}
+
+async fn sign_out_others(session: SessionHandle) -> HttpResponse {
+    match session.revoke_other_devices().await {
+        Ok(ended) => HttpResponse::Ok().json(ended),
+        Err(_) => HttpResponse::ServiceUnavailable().finish(),
+    }
+}
+
+# fn main() -> Result<(), Box<dyn std::error::Error>> {
+let engine = Engine::builder(Key::try_from_bytes(&[1; 32])?)
+    .server_side(MemoryStore::new())
+    .user_key("user")
+    .build()?;
+let factory = move || {
+    App::new()
+        .wrap(SessionMiddleware::new(engine.clone()))
+        .route("/devices", web::get().to(devices))
+        .route("/devices/others", web::post().to(sign_out_others))
+        .route("/devices/{handle}", web::delete().to(sign_out))
+};
+let _server = actix_web::HttpServer::new(factory);
+# Ok(()) }
+```
+"#
+)]
 
 use std::future::{ready, Future, Ready};
 use std::pin::Pin;

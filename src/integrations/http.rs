@@ -42,7 +42,7 @@ pub fn cookies(headers: &HeaderMap) -> GetAll<'_, HeaderValue> {
 
 /// What `engine`'s `load` takes from a request: when the engine reads the
 /// session id from a header too
-/// ([`EngineBuilder::session_header`](crate::EngineBuilder::session_header)),
+/// (`EngineBuilder::session_header`, feature `store`),
 /// that header's value as one more cookie piece, first, then every
 /// `Cookie` header. The header then gets exactly the cookie's checks.
 /// Without a session header, the same as [`cookies`].

@@ -75,7 +75,13 @@ impl Layout {
     /// The revocable members: each one's cookies and revocation store.
     #[cfg(feature = "store")]
     pub(crate) fn revocations(&self) -> impl Iterator<Item = (&Jar, &Revocation)> {
-        self.members().iter().filter_map(|member| match member {
+        self.members().iter().filter_map(Layout::revocation)
+    }
+
+    /// A client-side member's cookies and revocation store, if revocable.
+    #[cfg(feature = "store")]
+    fn revocation(&self) -> Option<(&Jar, &Revocation)> {
+        match self {
             Layout::Cookies {
                 jar,
                 revocation: Some(revocation),
@@ -86,7 +92,7 @@ impl Layout {
                 ..
             } => Some((jar, revocation)),
             _ => None,
-        })
+        }
     }
 
     /// The member (its position; 0 without groups) that holds `key`.
@@ -111,19 +117,11 @@ impl Layout {
         self.members()
             .iter()
             .enumerate()
-            .map(|(member, layout)| match layout {
-                Layout::Stored { jar, records } => {
+            .map(|(member, layout)| match (layout, layout.revocation()) {
+                (Layout::Stored { jar, records }, _) => {
                     controller(member, jar, Kind::Record, &records.store)
                 }
-                Layout::Cookies {
-                    jar,
-                    revocation: Some(revocation),
-                }
-                | Layout::Overflow {
-                    jar,
-                    revocation: Some(revocation),
-                    ..
-                } => {
+                (_, Some((jar, revocation))) => {
                     let user_field = revocation.user_key.is_some();
                     controller(
                         member,

@@ -223,6 +223,7 @@ fn the_index_api_futures_are_send() {
     send(engine.revoke_other_devices(&plain));
     send(engine.device_data(&"ada", "0011"));
     send(engine.update_user_sessions(&"ada", &changes));
+    send(engine.update_device(&"ada", "0011", &changes));
     send(engine.revoke_user(&"ada", None));
     send(session.devices());
     send(session.revoke_device("0011"));

@@ -208,7 +208,36 @@ impl Engine<Stored> {
         async move {
             let core = self.core();
             let route = |key: &str| core.layout.route(key);
-            core.index()?.update_sessions(&user?, changes, &route).await
+            core.index()?
+                .update_sessions(&user?, None, changes, &route)
+                .await
+        }
+    }
+
+    /// Changes the data of one listed session of `user`, the one whose
+    /// handle is `handle`, with no request from its client, as
+    /// [`update_user_sessions`](Engine::update_user_sessions) changes each
+    /// of them: a per-key write that a request in flight can't undo.
+    /// Answers whether it changed (not when the index does not list it, or
+    /// none of the keys lives in a store).
+    ///
+    /// # Errors
+    /// The store's error.
+    pub fn update_device<'a, U: Serialize + ?Sized>(
+        &'a self,
+        user: &U,
+        handle: &'a str,
+        changes: &'a Changes,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send + 'a {
+        let user = user_json(user);
+        async move {
+            let core = self.core();
+            let route = |key: &str| core.layout.route(key);
+            let changed = core.index()?;
+            let changed = changed
+                .update_sessions(&user?, Some(handle), changes, &route)
+                .await?;
+            Ok(changed > 0)
         }
     }
 }

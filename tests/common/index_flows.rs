@@ -411,6 +411,25 @@ pub async fn an_out_of_band_change_is_seen_next_and_never_lost_to_a_request_in_f
         let changed = engine.update_user_sessions(&"ada", &changes).await.unwrap();
         let expected = if layout == Layout::Stored { 2 } else { 0 };
         assert_eq!(changed, expected, "{layout:?}");
+
+        // One device alone: the phone's roles change, the laptop's don't.
+        let mut changes = Changes::new();
+        changes.set("roles", r#"["admin"]"#);
+        assert!(engine
+            .update_device(&"ada", &handle, &changes)
+            .await
+            .unwrap());
+        assert!(!engine
+            .update_device(&"bob", &handle, &changes)
+            .await
+            .unwrap());
+        let roles = |session: Session| session.get::<Vec<String>>("roles").unwrap().unwrap();
+        assert_eq!(roles(next(&engine, &phone).await), ["admin"], "{layout:?}");
+        assert_eq!(
+            roles(next(&engine, &laptop).await),
+            ["editor"],
+            "{layout:?}"
+        );
     }
 }
 

@@ -86,18 +86,24 @@ impl Index {
     }
 
     /// Applies `changes` to the data of every session of the user that
-    /// lives in a store, per key: each member's record gets the keys that
-    /// `route` sends to it, in one update that writes only those keys.
-    /// Answers how many sessions changed.
+    /// lives in a store (or only the one whose handle is `only`), per key:
+    /// each member's record gets the keys that `route` sends to it, in one
+    /// update that writes only those keys. Answers how many sessions
+    /// changed.
     pub(crate) async fn update_sessions(
         &self,
         user: &str,
+        only: Option<&str>,
         changes: &Changes,
         route: &(dyn Fn(&str) -> usize + Sync),
     ) -> Result<usize, StoreError> {
         let listing = self.listing(user).await?;
         let mut changed = 0;
-        for listed in &listing.sessions {
+        let chosen = listing
+            .sessions
+            .iter()
+            .filter(|listed| only.is_none_or(|handle| listed.handle() == handle));
+        for listed in chosen {
             let mut any = false;
             for (controller, key) in self.members_of(listed) {
                 if !controller.holds_data() {

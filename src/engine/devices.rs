@@ -12,6 +12,7 @@ use crate::engine::steps::index::device::Device;
 use crate::engine::steps::index::entry::handle_of;
 use crate::engine::steps::index::Index;
 use crate::engine::Core;
+use crate::session::login::LoginState;
 use crate::store::{Changes, RecordKey, StoreError};
 use crate::{Engine, Session, SessionData};
 
@@ -28,7 +29,27 @@ impl Core {
     /// The index key of `session` as it stands: its anchor's store key.
     pub(crate) fn index_key_of(&self, session: &Session) -> Option<RecordKey> {
         let index = self.index.as_ref()?;
-        index.key_of(&self.layout.member_ids(session))
+        let cached = self.layout.cached_key(session, index.anchor);
+        index.key_with(&self.layout.member_ids(session), cached)
+    }
+
+    /// The user, ids and (`with_key`, when it holds a user) index key
+    /// `session` holds now: what a save compares with the load's.
+    pub(crate) fn login_state(
+        &self,
+        index: &Index,
+        session: &Session,
+        with_key: bool,
+    ) -> LoginState {
+        let user = index.user_of(session.data_for_merge());
+        let ids = self.layout.member_ids(session);
+        let key = match user {
+            Some(_) if with_key => {
+                index.key_with(&ids, self.layout.cached_key(session, index.anchor))
+            }
+            _ => None,
+        };
+        LoginState { user, ids, key }
     }
 
     /// The user `session` holds and its index key: what the handle's calls

@@ -160,6 +160,22 @@ impl Layout {
         })
     }
 
+    /// The store key a member's records step derived from its id during
+    /// this request, with that id, if any.
+    #[cfg(feature = "store")]
+    pub(crate) fn cached_key(
+        &self,
+        session: &Session,
+        member: usize,
+    ) -> Option<([u8; crate::codec::ID_LEN], crate::store::RecordKey)> {
+        let part = match (self, &session.parts) {
+            (Layout::Groups(_), Some(parts)) => parts.sessions.get(member)?,
+            (Layout::Groups(_), None) => return None,
+            _ => session,
+        };
+        part.server.as_ref()?.key
+    }
+
     /// Each member's live session id, in order: none for a member without
     /// one, or whose record is gone.
     #[cfg(feature = "store")]

@@ -16,8 +16,6 @@ use crate::engine::layout::Layout;
 #[cfg(feature = "store")]
 use crate::engine::steps::{client_store::ClientStore, records::Records};
 use crate::engine::Core;
-#[cfg(feature = "store")]
-use crate::session::login::LoginState;
 use crate::Session;
 
 impl Core {
@@ -60,10 +58,7 @@ impl Core {
         }
         if let Some(index) = &self.index {
             // No store call: the user and ids as loaded, for the save.
-            session.login = Some(LoginState {
-                user: index.user_of(session.data_for_merge()),
-                ids: self.layout.member_ids(session),
-            });
+            session.login = Some(self.login_state(index, session, true));
         }
     }
 

@@ -64,6 +64,7 @@ impl Core {
             let before = session.login.take().unwrap_or_else(|| LoginState {
                 user: None,
                 ids: self.layout.member_ids(session),
+                key: None,
             });
             let user = index.user_of(session.data_for_merge());
             if user.is_some() && user != before.user {
@@ -74,10 +75,7 @@ impl Core {
                 session.login = Some(before);
                 return saved;
             }
-            let after = LoginState {
-                user: index.user_of(session.data_for_merge()),
-                ids: self.layout.member_ids(session),
-            };
+            let after = self.login_state(index, session, false);
             let now = (self.clock)();
             let written = index.save(&before, &after, session.browser(), now).await;
             if let Err(e) = written {

@@ -12,4 +12,6 @@ pub(crate) struct LoginState {
     /// Each member's live session id, in the layout's order (one for a
     /// layout without groups); `None` where there is none.
     pub ids: Vec<Option<[u8; ID_LEN]>>,
+    /// The index key those ids give, when the session held a user.
+    pub key: Option<crate::store::RecordKey>,
 }

@@ -114,8 +114,23 @@ impl Index {
     /// The index key of a session whose members' ids are `ids`: its
     /// anchor's store key.
     pub(crate) fn key_of(&self, ids: &[Option<[u8; ID_LEN]>]) -> Option<RecordKey> {
+        self.key_with(ids, None)
+    }
+
+    /// [`key_of`](Index::key_of), with the key the anchor's records step
+    /// already derived from its id this request (`cached`), if any: the
+    /// same hash, so it is not made twice.
+    pub(crate) fn key_with(
+        &self,
+        ids: &[Option<[u8; ID_LEN]>],
+        cached: Option<([u8; ID_LEN], RecordKey)>,
+    ) -> Option<RecordKey> {
         let id = ids.get(self.anchor).copied().flatten()?;
-        Some(self.anchor().key_for(&id))
+        let anchor = self.anchor();
+        Some(match cached {
+            Some((known, key)) if known == id && anchor.holds_data() => key,
+            _ => anchor.key_for(&id),
+        })
     }
 
     /// The other members' keys, by cookie name.
@@ -146,6 +161,15 @@ impl Index {
         browser: Option<&Browser>,
         now: u64,
     ) -> Result<(), StoreError> {
+        // Almost every request: the same user and ids, whose key the load
+        // noted.
+        if before.user.is_some() && before.user == after.user && before.ids == after.ids {
+            if let Some(key) = before.key.or_else(|| self.key_of(&after.ids)) {
+                self.touch(after.user.as_deref().unwrap_or_default(), &key, now)
+                    .await;
+            }
+            return Ok(());
+        }
         let old = before.user.as_deref().zip(self.key_of(&before.ids));
         let new = after.user.as_deref().zip(self.key_of(&after.ids));
         match (old, new) {
@@ -172,10 +196,10 @@ impl Index {
     /// A request of a listed session that changed nothing the index keeps:
     /// its sighting, if due, and the records' expiry. Best effort.
     async fn touch(&self, user: &str, key: &RecordKey, now: u64) {
-        let field = field_of(key);
-        if !self.seen.due(&field, now, self.touch_every) {
+        if !self.seen.due(key, now, self.touch_every) {
             return;
         }
+        let field = field_of(key);
         let mut changes = Changes::new();
         changes.set(field.clone(), now.to_string());
         let expires = self.expires(now);
@@ -183,7 +207,7 @@ impl Index {
         let wrote = store.update(self.seen_key(user), &changes, expires).await;
         let _ = store.touch(self.index_key(user), expires).await;
         if wrote == Ok(Updated::Updated) {
-            self.seen.wrote(&field, now);
+            self.seen.wrote(key, now);
         }
     }
 
@@ -191,8 +215,8 @@ impl Index {
     /// entry left behind names a session that has ended, and is dropped
     /// when its age has passed.
     async fn forget(&self, user: &str, key: &RecordKey, now: u64) {
+        self.seen.forget(key);
         let field = field_of(key);
-        self.seen.forget(&field);
         let mut changes = Changes::new();
         changes.remove(field);
         let expires = self.expires(now);
@@ -227,7 +251,7 @@ impl Index {
             if listed.field == field || Some(&listed.field) == previous.as_ref() {
                 created = created.min(listed.created);
                 if listed.field != field {
-                    self.seen.forget(&listed.field);
+                    listed.key().inspect(|k| self.seen.forget(k));
                     changes.remove(listed.field);
                 }
             } else if self.expired(listed.last_seen, now) {
@@ -276,7 +300,7 @@ impl Index {
         }
         changes.set(field.clone(), now.to_string());
         upsert(self.store(), self.seen_key(user), &changes, expires).await?;
-        self.seen.wrote(&field, now);
+        self.seen.wrote(&key, now);
         Ok(())
     }
 

@@ -71,7 +71,7 @@ impl Index {
         for listed in listing.sessions.iter().filter(|l| chosen(l)) {
             self.end(user, listed, now).await?;
             changes.remove(listed.field.as_str());
-            self.seen.forget(&listed.field);
+            listed.key().inspect(|k| self.seen.forget(k));
             ended += 1;
         }
         if ended > 0 {

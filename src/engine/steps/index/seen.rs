@@ -10,43 +10,45 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use crate::store::RecordKey;
+
 /// The most sessions remembered; the table is emptied when it is full.
 const MAX_REMEMBERED: usize = 1 << 16;
 
 #[derive(Default)]
 pub(crate) struct Seen {
-    written: Mutex<HashMap<String, u64>>,
+    written: Mutex<HashMap<RecordKey, u64>>,
 }
 
 impl Seen {
-    fn table(&self) -> std::sync::MutexGuard<'_, HashMap<String, u64>> {
+    fn table(&self) -> std::sync::MutexGuard<'_, HashMap<RecordKey, u64>> {
         // A panic elsewhere leaves a table that is only a cache: keep it.
         self.written
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Whether the sighting of `handle` at `now` is to be written: never
-    /// written by this process, or last written `every` seconds ago or
-    /// more.
-    pub(crate) fn due(&self, handle: &str, now: u64, every: u64) -> bool {
+    /// Whether the sighting of the session `key` at `now` is to be
+    /// written: never written by this process, or last written `every`
+    /// seconds ago or more.
+    pub(crate) fn due(&self, key: &RecordKey, now: u64, every: u64) -> bool {
         self.table()
-            .get(handle)
+            .get(key)
             .is_none_or(|&at| now.saturating_sub(at) >= every)
     }
 
-    /// Notes that this process wrote the sighting of `handle` at `now`.
-    pub(crate) fn wrote(&self, handle: &str, now: u64) {
+    /// Notes that this process wrote the sighting of `key` at `now`.
+    pub(crate) fn wrote(&self, key: &RecordKey, now: u64) {
         let mut table = self.table();
-        if table.len() >= MAX_REMEMBERED && !table.contains_key(handle) {
+        if table.len() >= MAX_REMEMBERED && !table.contains_key(key) {
             table.clear();
         }
-        table.insert(handle.to_owned(), now);
+        table.insert(*key, now);
     }
 
-    /// Forgets `handle` (its session ended).
-    pub(crate) fn forget(&self, handle: &str) {
-        self.table().remove(handle);
+    /// Forgets `key` (its session ended).
+    pub(crate) fn forget(&self, key: &RecordKey) {
+        self.table().remove(key);
     }
 }
 
@@ -54,27 +56,35 @@ impl Seen {
 mod tests {
     use super::*;
 
+    fn key(n: usize) -> RecordKey {
+        let mut bytes = [0u8; 32];
+        bytes[..8].copy_from_slice(&(n as u64).to_le_bytes());
+        RecordKey::from_bytes(bytes)
+    }
+
     #[test]
     fn a_sighting_is_due_once_per_interval() {
         let seen = Seen::default();
-        assert!(seen.due("a", 1000, 300));
-        seen.wrote("a", 1000);
-        assert!(!seen.due("a", 1299, 300));
-        assert!(seen.due("a", 1300, 300));
-        assert!(seen.due("b", 1000, 300));
-        seen.forget("a");
-        assert!(seen.due("a", 1001, 300));
+        let (a, b) = (key(1), key(2));
+        assert!(seen.due(&a, 1000, 300));
+        seen.wrote(&a, 1000);
+        assert!(!seen.due(&a, 1299, 300));
+        assert!(seen.due(&a, 1300, 300));
+        assert!(seen.due(&b, 1000, 300));
+        seen.forget(&a);
+        assert!(seen.due(&a, 1001, 300));
     }
 
     #[test]
     fn a_full_table_starts_over() {
         let seen = Seen::default();
         for i in 0..MAX_REMEMBERED {
-            seen.wrote(&i.to_string(), 5);
+            seen.wrote(&key(i), 5);
         }
-        assert!(!seen.due("0", 6, 300));
-        seen.wrote("new", 6);
-        assert!(seen.due("0", 6, 300), "emptied");
-        assert!(!seen.due("new", 6, 300));
+        assert!(!seen.due(&key(0), 6, 300));
+        let new = key(MAX_REMEMBERED);
+        seen.wrote(&new, 6);
+        assert!(seen.due(&key(0), 6, 300), "emptied");
+        assert!(!seen.due(&new, 6, 300));
     }
 }

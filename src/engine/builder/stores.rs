@@ -50,8 +50,8 @@ impl Default for StoreSettings {
 
 impl<F: Flavour> EngineBuilder<F> {
     /// Keeps sessions in `store`: the cookie then holds only a signed
-    /// random 128-bit id, and the data lives in the store under a hash of
-    /// it. Every store call gets the deadline of
+    /// 128-bit id (its creation time and 96 random bits), and the data
+    /// lives in the store under a hash of it. Every store call gets the deadline of
     /// [`store_deadline`](EngineBuilder::store_deadline).
     ///
     /// # Example

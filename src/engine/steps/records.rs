@@ -1,5 +1,6 @@
-//! The record of a store-backed session: the cookie carries only a signed,
-//! random 128-bit id, and the data lives in a [`Store`] under a hash of it.
+//! The record of a store-backed session: the cookie carries only a signed
+//! 128-bit id (a creation time and 96 random bits), and the data lives in
+//! a [`Store`] under a hash of it.
 //!
 //! - **Load**: the cookie is verified first, so a forged or unsigned id
 //!   never reaches the store; then one store call, with the deadline,

@@ -7,6 +7,8 @@
 
 #[path = "demo/app.rs"]
 mod app;
+#[path = "demo/devices.rs"]
+mod devices;
 
 use actix_web::dev::Service as _;
 use actix_web::http::header::{HeaderName, HeaderValue};
@@ -75,6 +77,35 @@ async fn patch(session: SessionHandle, body: web::Bytes) -> HttpResponse {
     }
 }
 
+/// A device endpoint's answer as a response.
+fn answer(answer: devices::Answer) -> HttpResponse {
+    let status = StatusCode::from_u16(answer.status).expect("valid");
+    match answer.body {
+        Some(body) => HttpResponse::build(status).json(body),
+        None => HttpResponse::build(status).finish(),
+    }
+}
+
+async fn list_devices(session: SessionHandle) -> HttpResponse {
+    answer(devices::list(&session).await)
+}
+
+async fn revoke_device(session: SessionHandle, handle: web::Path<String>) -> HttpResponse {
+    answer(devices::revoke(&session, &handle).await)
+}
+
+async fn revoke_others(session: SessionHandle) -> HttpResponse {
+    answer(devices::revoke_others(&session).await)
+}
+
+async fn patch_user(
+    engine: web::Data<Engine<Stored>>,
+    user: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
+    answer(devices::patch_user(&engine, &user, &body).await)
+}
+
 fn main() -> std::io::Result<()> {
     actix_web::rt::System::new().block_on(async move {
         // Inside the runtime: a Redis store's connection runs on it.
@@ -112,6 +143,16 @@ fn main() -> std::io::Result<()> {
                 )
                 .route("/api/session/meta", web::get().to(meta))
                 .route("/api/session/regenerate", web::post().to(regenerate))
+                .route("/api/session/devices", web::get().to(list_devices))
+                .route(
+                    "/api/session/devices/revoke-others",
+                    web::post().to(revoke_others),
+                )
+                .route(
+                    "/api/session/devices/{handle}",
+                    web::delete().to(revoke_device),
+                )
+                .route("/api/users/{user}/sessions", web::patch().to(patch_user))
                 .default_service(web::to(|| async {
                     error(StatusCode::NOT_FOUND, "not found")
                 }))

@@ -7,12 +7,14 @@
 
 #[path = "demo/app.rs"]
 mod app;
+#[path = "demo/devices.rs"]
+mod devices;
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{delete, get, patch as patch_route, post};
 use axum::{middleware, Json, Router};
 use cookietin::integrations::tower::SessionLayer;
 use cookietin::integrations::SaveOutcome;
@@ -75,6 +77,35 @@ async fn patch(session: SessionHandle, body: Bytes) -> Response {
     }
 }
 
+/// A device endpoint's answer as a response.
+fn answer(answer: devices::Answer) -> Response {
+    let status = StatusCode::from_u16(answer.status).expect("valid");
+    match answer.body {
+        Some(body) => (status, Json(body)).into_response(),
+        None => status.into_response(),
+    }
+}
+
+async fn list_devices(session: SessionHandle) -> Response {
+    answer(devices::list(&session).await)
+}
+
+async fn revoke_device(session: SessionHandle, Path(handle): Path<String>) -> Response {
+    answer(devices::revoke(&session, &handle).await)
+}
+
+async fn revoke_others(session: SessionHandle) -> Response {
+    answer(devices::revoke_others(&session).await)
+}
+
+async fn patch_user(
+    State(engine): State<Engine<Stored>>,
+    Path(user): Path<String>,
+    body: Bytes,
+) -> Response {
+    answer(devices::patch_user(&engine, &user, &body).await)
+}
+
 /// Puts the layer's save report in the demo's report header.
 async fn report_header(mut response: Response) -> Response {
     if let Some(SaveOutcome::Saved(report)) = response.extensions().get::<SaveOutcome>() {
@@ -92,7 +123,11 @@ async fn main() {
         .route("/", get(page))
         .route("/api/session", get(session).patch(patch).delete(destroy))
         .route("/api/session/meta", get(meta))
-        .route("/api/session/regenerate", axum::routing::post(regenerate))
+        .route("/api/session/regenerate", post(regenerate))
+        .route("/api/session/devices", get(list_devices))
+        .route("/api/session/devices/revoke-others", post(revoke_others))
+        .route("/api/session/devices/{handle}", delete(revoke_device))
+        .route("/api/users/{user}/sessions", patch_route(patch_user))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "not found") })
         .method_not_allowed_fallback(|| async {
             error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed")

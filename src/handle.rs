@@ -378,6 +378,70 @@ impl SessionHandle {
         self.inner.saved.resolve(outcome);
     }
 
+    /// The user this session holds and its index key, marking the session
+    /// accessed (the answer depends on it).
+    #[cfg(feature = "store")]
+    fn whose(&self) -> (Option<String>, Option<crate::store::RecordKey>) {
+        let session = self.lock();
+        let _ = session.data();
+        self.inner.core.whose(&session)
+    }
+
+    /// This session's public handle in its user's index (see
+    /// [`Engine::device_handle`]); `None` without an index, or for a
+    /// session without an id yet.
+    #[cfg(feature = "store")]
+    pub fn device_handle(&self) -> Option<String> {
+        let session = self.lock();
+        let key = self.inner.core.index_key_of(&session)?;
+        Some(crate::engine::steps::index::entry::handle_of(&key))
+    }
+
+    /// The sessions of this session's user, this one first (marked
+    /// `current`), then the most recently seen: see [`Engine::devices`].
+    /// Empty when the session holds no user.
+    ///
+    /// # Errors
+    /// The store's error; `StoreError::Backend` without an index.
+    #[cfg(feature = "store")]
+    pub async fn devices(&self) -> Result<Vec<crate::Device>, crate::store::StoreError> {
+        let (user, key) = self.whose();
+        match user {
+            Some(user) => self.inner.core.devices(&user, key).await,
+            None => self.inner.core.index().map(|_| Vec::new()),
+        }
+    }
+
+    /// Ends the session `handle` of this session's user (see
+    /// [`Engine::revoke_device`]); a handle of another user's session ends
+    /// nothing. Answers whether it was listed.
+    ///
+    /// # Errors
+    /// The store's error; `StoreError::Backend` without an index.
+    #[cfg(feature = "store")]
+    pub async fn revoke_device(&self, handle: &str) -> Result<bool, crate::store::StoreError> {
+        let (user, _) = self.whose();
+        match user {
+            Some(user) => self.inner.core.revoke_device(&user, handle).await,
+            None => self.inner.core.index().map(|_| false),
+        }
+    }
+
+    /// "Sign out other devices": ends every session of this session's
+    /// user but this one (see [`Engine::revoke_other_devices`]). Answers
+    /// how many ended.
+    ///
+    /// # Errors
+    /// The store's error; `StoreError::Backend` without an index.
+    #[cfg(feature = "store")]
+    pub async fn revoke_other_devices(&self) -> Result<usize, crate::store::StoreError> {
+        let (user, key) = self.whose();
+        match user {
+            Some(user) => self.inner.core.revoke_others(&user, key).await,
+            None => self.inner.core.index().map(|_| 0),
+        }
+    }
+
     /// The session itself, locked: for the layers' save.
     #[cfg_attr(not(any(feature = "tower", feature = "actix")), allow(dead_code))]
     pub(crate) fn session(&self) -> MutexGuard<'_, Session> {

@@ -178,6 +178,8 @@ pub use engine::flavour::{Client, Flavour, Stored};
 pub use engine::jar::attributes::SameSite;
 pub use engine::layout::Placement;
 pub use engine::report::{SaveAction, SaveReason, SaveReport, Saved};
+#[cfg(feature = "store")]
+pub use engine::steps::index::device::Device;
 pub use engine::{Engine, Loading};
 pub use error::{ConfigError, EmptyReason, SaveError, ValueError};
 pub use fit::budget::{Binding, Budget, DEFAULT_HEADER_BUDGET, DEFAULT_HEADER_LIMIT};

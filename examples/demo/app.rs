@@ -8,7 +8,11 @@
 //! `--partitioned` (`Partitioned; Secure; SameSite=None` on every session
 //! cookie, for an app in another site's iframe),
 //! `--max-age SECONDS` (the session lifetime, with persistent cookies whose
-//! `Max-Age` is clamped to 400 days); the key
+//! `Max-Age` is clamped to 400 days), `--user-key [KEY]` (the session key
+//! that names the user, `user` by default: the per-user session index and
+//! its endpoints, see `devices.rs`; with a store), `--session-header NAME`
+//! (the id is also read from, and sent back in, that header; with a
+//! store); the key
 //! from `COOKIETIN_SECRET` (its bytes: the signing key, or with
 //! `--encrypt` the master secret);
 //!
@@ -73,6 +77,11 @@ pub struct Options {
     pub partitioned: bool,
     /// The session lifetime, with persistent cookies (`--max-age SECONDS`).
     pub max_age: Option<u64>,
+    /// The session key that names the user, which turns the per-user
+    /// session index on (`--user-key [KEY]`, `user` when no key follows).
+    pub user_key: Option<String>,
+    /// The header that also carries the session id (`--session-header NAME`).
+    pub session_header: Option<String>,
 }
 
 fn bytes_or_off(flag: &str, v: &str) -> Result<Option<usize>, String> {
@@ -93,9 +102,17 @@ fn parse_args() -> Result<Options, String> {
         encrypt: false,
         partitioned: false,
         max_age: None,
+        user_key: None,
+        session_header: None,
     };
-    let mut args = std::env::args().skip(1);
+    let mut args = std::env::args().skip(1).peekable();
     while let Some(arg) = args.next() {
+        if arg == "--user-key" {
+            // The key is optional: `user` when no key follows.
+            let key = args.next_if(|next| !next.starts_with("--"));
+            options.user_key = Some(key.unwrap_or_else(|| "user".to_owned()));
+            continue;
+        }
         let mut value = || args.next().ok_or(format!("{arg} needs a value"));
         match arg.as_str() {
             "--listen" => {
@@ -108,6 +125,7 @@ fn parse_args() -> Result<Options, String> {
             "--groups" => options.groups = true,
             "--store" => options.store = Some(value()?),
             "--partitioned" => options.partitioned = true,
+            "--session-header" => options.session_header = Some(value()?),
             "--max-age" => {
                 let v = value()?;
                 let seconds = v.parse().map_err(|e| format!("--max-age {v}: {e}"))?;
@@ -119,7 +137,7 @@ fn parse_args() -> Result<Options, String> {
                 return Err("--encrypt needs the encrypt feature: cargo run --features encrypt --example demo -- --encrypt".into())
             }
             "-h" | "--help" => {
-                return Err("usage: [--listen ADDR] [--header-budget BYTES|off] [--set-cookie-budget BYTES|off] [--server-side | --groups] [--store redb:PATH|memory|redis://HOST:PORT/|postgres://USER@HOST:PORT/DB|sqlite:PATH] [--encrypt] [--partitioned] [--max-age SECONDS]".into())
+                return Err("usage: [--listen ADDR] [--header-budget BYTES|off] [--set-cookie-budget BYTES|off] [--server-side | --groups] [--store redb:PATH|memory|redis://HOST:PORT/|postgres://USER@HOST:PORT/DB|sqlite:PATH] [--encrypt] [--partitioned] [--max-age SECONDS] [--user-key [KEY]] [--session-header NAME]".into())
             }
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -194,13 +212,41 @@ fn engine(options: &Options, secret: &[u8]) -> Result<Engine<Stored>, String> {
     let builder = client(options, secret, "session").on_shrink(["history"], shrink_history);
     let invalid = |e: cookietin::ConfigError| format!("the demo's configuration: {e}");
     match (options.server_side, options.groups, &options.store) {
+        (false, false, None) if options.user_key.is_some() || options.session_header.is_some() => {
+            Err("--user-key and --session-header need --server-side or --groups".into())
+        }
         (false, false, None) => Ok(builder.build().map_err(invalid)?.into_stored()),
         (false, false, Some(_)) => Err("--store needs --server-side or --groups".into()),
         (true, true, _) => Err("--server-side and --groups are two layouts: pick one".into()),
-        _ => with_store(options, secret, builder)?
+        _ => with_index(options, with_store(options, secret, builder)?)
             .build()
             .map_err(invalid),
     }
+}
+
+/// The per-user session index (`--user-key`) and the session header
+/// (`--session-header`), when asked for.
+#[cfg(feature = "store")]
+fn with_index(
+    options: &Options,
+    builder: cookietin::EngineBuilder<Stored>,
+) -> cookietin::EngineBuilder<Stored> {
+    let builder = match &options.user_key {
+        Some(key) => builder.user_key(key.clone()),
+        None => builder,
+    };
+    match &options.session_header {
+        Some(name) => builder.session_header(name.clone()),
+        None => builder,
+    }
+}
+
+#[cfg(not(feature = "store"))]
+fn with_index(
+    _: &Options,
+    builder: cookietin::EngineBuilder<Stored>,
+) -> cookietin::EngineBuilder<Stored> {
+    builder
 }
 
 /// The `--server-side` or `--groups` layout on the store `--store` names.

@@ -19,9 +19,10 @@
 //! `save` itself, with the `http` adapters of `cookietin::integrations::http`.
 
 mod app;
+mod devices;
 
-use cookietin::integrations::http::{apply, cookies, user_agent};
-use cookietin::{Engine, SaveAction, SaveError, SaveReport, Session, Stored};
+use cookietin::integrations::http::{apply_session, session_cookies, user_agent};
+use cookietin::{Engine, SaveAction, SaveError, SaveReport, Session, SessionHandle, Stored};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{CACHE_CONTROL, CONTENT_TYPE};
@@ -54,7 +55,8 @@ async fn save(
     response: &mut Response<Full<Bytes>>,
 ) -> Result<SaveReport, SaveError> {
     let saved = engine.save(session).await?;
-    let report = apply(response.headers_mut(), session, saved);
+    // The Set-Cookie values, and the session header's new value if any.
+    let report = apply_session(engine, response.headers_mut(), session, saved);
     if let Ok(value) = hyper::header::HeaderValue::from_bytes(&app::compact(&report)) {
         response.headers_mut().insert(app::REPORT_HEADER, value);
     }
@@ -66,9 +68,13 @@ async fn handle(
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let headers = request.headers();
-    let mut session = engine.load(cookies(headers), user_agent(headers)).await;
+    let input = session_cookies(&engine, headers);
+    let mut session = engine.load(input, user_agent(headers)).await;
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
+    if devices::route(&path).is_some() {
+        return Ok(device_endpoint(&engine, session, &method, &path, request).await);
+    }
     let mut response = match (method, path.as_str()) {
         (Method::GET, "/") => {
             let mut r = Response::new(Full::new(Bytes::from_static(app::PAGE.as_bytes())));
@@ -148,6 +154,49 @@ async fn handle(
         return Ok(error(status, e));
     }
     Ok(response)
+}
+
+/// The per-user index's endpoints (see `devices.rs`), then the save.
+async fn device_endpoint(
+    engine: &Engine<Stored>,
+    session: Session,
+    method: &Method,
+    path: &str,
+    request: Request<Incoming>,
+) -> Response<Full<Bytes>> {
+    use devices::Route;
+    let handle = SessionHandle::new(engine, session);
+    let answer = match (method, devices::route(path)) {
+        (&Method::GET, Some(Route::List)) => devices::list(&handle).await,
+        (&Method::DELETE, Some(Route::Revoke(id))) => devices::revoke(&handle, id).await,
+        (&Method::POST, Some(Route::RevokeOthers)) => devices::revoke_others(&handle).await,
+        (&Method::PATCH, Some(Route::PatchUser(user))) => {
+            let body = match Limited::new(request.into_body(), app::MAX_BODY)
+                .collect()
+                .await
+            {
+                Ok(collected) => collected.to_bytes(),
+                Err(e) => return error(StatusCode::BAD_REQUEST, format!("body: {e}")),
+            };
+            devices::patch_user(engine, user, &body).await
+        }
+        _ => return error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed"),
+    };
+    let status = StatusCode::from_u16(answer.status).expect("valid");
+    let mut response = match &answer.body {
+        Some(body) => json_response(status, body),
+        None => {
+            let mut response = Response::new(Full::new(Bytes::new()));
+            *response.status_mut() = status;
+            response
+        }
+    };
+    let mut session = handle.with(std::mem::take);
+    if let Err(e) = save(engine, &mut session, &mut response).await {
+        let status = StatusCode::from_u16(app::save_error_status(&e)).expect("valid");
+        return error(status, e);
+    }
+    response
 }
 
 #[tokio::main]

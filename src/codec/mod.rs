@@ -46,8 +46,9 @@
 //! Flags: `0b0001` DEFLATE (RFC 1951 raw deflate, no zlib header, with the
 //! preset dictionary of format version 1, [`DICTIONARY`],
 //! 870 bytes of common session JSON); `0b0010` ID: the payload starts
-//! with a 128-bit session id, 16 random bytes (a store-backed session
-//! keeps its data in a store under a hash of it, its payload then being
+//! with a 128-bit session id of 16 bytes (new ids: a 4-byte creation
+//! time, then 12 random bytes; older ones: 16 random bytes; a store-backed
+//! session keeps its data in a store under a hash of it, its payload then being
 //! `{}`; an overflowing or revocable one keeps its excess or its
 //! tombstone there); the id is covered by the tag like every other byte,
 //! so a forged or altered id is rejected before any store is asked;

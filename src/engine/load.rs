@@ -6,6 +6,7 @@
 //!        verify or decrypt, inflate, parse) -> the store steps' begin
 //! fetch  per member: its store steps, one call per store   [stored only]
 //! merge  the groups' shares into one session               [groups only]
+//! index  what the per-user index notes: user and ids        [index only]
 //! ```
 //!
 //! A client engine runs `read` alone; a stored one `read`, then `fetch`.
@@ -54,6 +55,10 @@ impl Core {
                 groups::merge(groups, session);
             }
             single => fetch(single, session, now).await,
+        }
+        if let Some(index) = &self.index {
+            // No store call: the user and ids as loaded, for the save.
+            session.login = Some(self.login_state(index, session, true));
         }
     }
 

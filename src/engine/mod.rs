@@ -10,13 +10,20 @@
 //!   the layout;
 //! - [`jar`]: one cookie name's cookies (read, why to write, write);
 //! - `steps` (feature `store`): the store steps the pipelines call
-//!   (records, overflow, revocation);
+//!   (records, overflow, revocation, the per-user index);
+//! - `devices` (feature `store`): the per-user index's API (a user's
+//!   sessions: list, end, read and change);
+//! - `header` (feature `store`): the session id in a request header;
 //! - [`groups`]: putting group shares together and apart;
 //! - [`report`]: what a save did and why.
 
 pub(crate) mod builder;
+#[cfg(feature = "store")]
+mod devices;
 pub(crate) mod flavour;
 pub(crate) mod groups;
+#[cfg(feature = "store")]
+pub(crate) mod header;
 pub(crate) mod jar;
 pub(crate) mod layout;
 mod load;
@@ -46,6 +53,12 @@ pub(crate) struct Core {
     pub clock: fn() -> u64,
     /// Called with the report of every save that lost something.
     pub on_loss: observe::LossHooks,
+    /// The per-user session index, when a user key is named.
+    #[cfg(feature = "store")]
+    pub index: Option<steps::index::Index>,
+    /// The request header that may carry the session id.
+    #[cfg(feature = "store")]
+    pub header: Option<header::SessionHeader>,
 }
 
 /// Loads and saves sessions: one per app, cheap to clone (every clone
@@ -130,6 +143,49 @@ impl<F: Flavour> Engine<F> {
     /// ```
     pub fn is_encrypted(&self) -> bool {
         self.core.layout.jar().keys.encrypts()
+    }
+
+    /// The name of the request and response header that may carry the
+    /// session id, lowercase: see
+    /// `EngineBuilder::session_header` (feature `store`).
+    pub fn session_header(&self) -> Option<&str> {
+        #[cfg(feature = "store")]
+        return self.core.header.as_ref().map(|h| h.name.as_str());
+        #[cfg(not(feature = "store"))]
+        None
+    }
+
+    /// The cookie piece (`NAME=value`) that a value of the session header
+    /// stands for: give it to [`load`](Engine::load) before the request's
+    /// Cookie headers, and the header gets exactly the cookie's checks.
+    /// `None` without a session header, or for a value that carries no
+    /// session (empty, or another `Authorization` scheme); a value that is
+    /// not an id's gives a piece that loads as malformed.
+    pub fn session_header_cookie(&self, value: &[u8]) -> Option<Vec<u8>> {
+        #[cfg(feature = "store")]
+        return self.core.header.as_ref().and_then(|h| h.piece(value));
+        #[cfg(not(feature = "store"))]
+        {
+            let _ = value;
+            None
+        }
+    }
+
+    /// The value the response's session header takes after `saved`: the
+    /// new id when the save wrote one, empty when the session ended, and
+    /// `None` when the id did not change (or there is no session header).
+    pub fn session_header_value(&self, saved: &crate::Saved) -> Option<String> {
+        #[cfg(feature = "store")]
+        return self
+            .core
+            .header
+            .as_ref()
+            .and_then(|h| h.response_value(saved));
+        #[cfg(not(feature = "store"))]
+        {
+            let _ = saved;
+            None
+        }
     }
 
     /// The browsers (limits database and User-Agent cache) in use.
@@ -340,12 +396,20 @@ impl Engine<Stored> {
     }
 
     /// Logs `user` out everywhere: every session whose user key holds
-    /// `user` and that was issued before `before` (seconds since the Unix
+    /// `user` and that logged in before `before` (seconds since the Unix
     /// epoch; `None` for now) loads empty with
-    /// [`EmptyReason::Revoked`](crate::EmptyReason::Revoked) from then on,
-    /// in every revocable group that names a user key. Needs
-    /// [`EngineBuilder::revocable`](crate::EngineBuilder::revocable) and
-    /// [`EngineBuilder::revoke_by_user`](crate::EngineBuilder::revoke_by_user).
+    /// [`EmptyReason::Revoked`](crate::EmptyReason::Revoked) from then on:
+    /// in every revocable group that names a user key
+    /// ([`EngineBuilder::revocable`](crate::EngineBuilder::revocable) and
+    /// [`EngineBuilder::revoke_by_user`](crate::EngineBuilder::revoke_by_user)),
+    /// and, with a per-user index
+    /// ([`EngineBuilder::user_key`](crate::EngineBuilder::user_key)), every
+    /// session it lists, store-backed ones included (with `None`, every
+    /// one it lists, even one that logged in this very second).
+    ///
+    /// The time compared is the login's, which the session id carries and
+    /// no save moves: a request that loaded the session before this call
+    /// and saves after it does not bring the session back.
     ///
     /// # Example
     /// ```
@@ -383,6 +447,7 @@ impl Engine<Stored> {
         let user = serde_json::to_string(user)
             .map_err(|e| StoreError::Backend(format!("the user does not serialize: {e}")))?;
         let now = (self.core.clock)();
+        let requested = before;
         let before = before.unwrap_or(now);
         let mut revoked = false;
         for (jar, revocation) in self.core.layout.revocations() {
@@ -390,6 +455,15 @@ impl Engine<Stored> {
                 revocation.revoke_user(jar, &user, before, now).await?;
                 revoked = true;
             }
+        }
+        if let Some(index) = &self.core.index {
+            // Without a time, every session the index lists now ends, those
+            // that logged in this very second included.
+            let all = requested.is_none();
+            index
+                .end_where(&user, |l| all || l.created < before, now)
+                .await?;
+            revoked = true;
         }
         if revoked {
             Ok(())

@@ -8,7 +8,12 @@
 //!   jar::reason -> jar::write (budget, encode, shrink, chunk) or expiry
 //!   overflow writes of the keys the fit moved                  [stored only]
 //! combine the members' saves, removals first               [groups only]
+//! index   a login, a logout, new ids, or a throttled sighting [index only]
 //! ```
+//!
+//! With a per-user index, a save that puts a user into the session (a
+//! login) first marks it for new ids (see `Session::mark_login`), so that
+//! the members' store steps create them.
 //!
 //! A client engine runs the cookie steps alone ([`Core::save_cookies`]),
 //! synchronously; a stored one runs them with its store steps
@@ -20,6 +25,8 @@ use crate::engine::layout::{Groups, Layout};
 use crate::engine::load::client_store;
 use crate::engine::report::{SaveReport, Saved};
 use crate::engine::Core;
+#[cfg(feature = "store")]
+use crate::session::login::LoginState;
 use crate::trace::Started;
 use crate::{SaveError, Session, SessionData};
 
@@ -66,8 +73,40 @@ impl Core {
         }
     }
 
-    /// The save of a stored engine: every member's store steps and cookies.
+    /// The save of a stored engine: every member's store steps and
+    /// cookies, then the per-user index's writes.
     async fn save_quietly(&self, session: &mut Session) -> Result<Saved, SaveError> {
+        #[cfg(feature = "store")]
+        if let Some(index) = &self.index {
+            let before = session.login.take().unwrap_or_else(|| LoginState {
+                user: None,
+                ids: self.layout.member_ids(session),
+                key: None,
+            });
+            let user = index.user_of(session.data_for_merge());
+            if user.is_some() && user != before.user {
+                session.mark_login(index.regenerate_on_login);
+            }
+            let saved = self.save_members(session).await;
+            if saved.is_err() {
+                session.login = Some(before);
+                return saved;
+            }
+            let after = self.login_state(index, session, false);
+            let now = (self.clock)();
+            let written = index.save(&before, &after, session.browser(), now).await;
+            if let Err(e) = written {
+                session.login = Some(before);
+                return Err(SaveError::Store(e));
+            }
+            session.login = Some(after);
+            return saved;
+        }
+        self.save_members(session).await
+    }
+
+    /// Every member's store steps and cookies.
+    async fn save_members(&self, session: &mut Session) -> Result<Saved, SaveError> {
         let now = (self.clock)();
         match &self.layout {
             Layout::Groups(groups) => {

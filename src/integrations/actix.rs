@@ -37,6 +37,61 @@
 //! let _server = actix_web::HttpServer::new(factory);
 //! # Ok(()) }
 //! ```
+#![cfg_attr(
+    feature = "store",
+    doc = r#"
+# Signing out other devices
+
+With a per-user session index
+([`EngineBuilder::user_key`](crate::EngineBuilder::user_key)), the
+handle lists the user's sessions and ends one, or all but the current
+one (feature `store`):
+
+```
+use actix_web::{web, App, HttpResponse};
+use cookietin::integrations::actix::SessionMiddleware;
+use cookietin::store::MemoryStore;
+use cookietin::{Engine, Key, SessionHandle};
+
+async fn devices(session: SessionHandle) -> HttpResponse {
+    match session.devices().await {
+        Ok(devices) => HttpResponse::Ok().json(devices),
+        Err(_) => HttpResponse::ServiceUnavailable().finish(),
+    }
+}
+
+async fn sign_out(session: SessionHandle, handle: web::Path<String>) -> HttpResponse {
+    match session.revoke_device(&handle).await {
+        Ok(true) => HttpResponse::NoContent().finish(),
+        Ok(false) => HttpResponse::NotFound().finish(),
+        Err(_) => HttpResponse::ServiceUnavailable().finish(),
+    }
+}
+
+async fn sign_out_others(session: SessionHandle) -> HttpResponse {
+    match session.revoke_other_devices().await {
+        Ok(ended) => HttpResponse::Ok().json(ended),
+        Err(_) => HttpResponse::ServiceUnavailable().finish(),
+    }
+}
+
+# fn main() -> Result<(), Box<dyn std::error::Error>> {
+let engine = Engine::builder(Key::try_from_bytes(&[1; 32])?)
+    .server_side(MemoryStore::new())
+    .user_key("user")
+    .build()?;
+let factory = move || {
+    App::new()
+        .wrap(SessionMiddleware::new(engine.clone()))
+        .route("/devices", web::get().to(devices))
+        .route("/devices/others", web::post().to(sign_out_others))
+        .route("/devices/{handle}", web::delete().to(sign_out))
+};
+let _server = actix_web::HttpServer::new(factory);
+# Ok(()) }
+```
+"#
+)]
 
 use std::future::{ready, Future, Ready};
 use std::pin::Pin;
@@ -53,7 +108,9 @@ use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, HttpResponse, Resp
 use crate::engine::flavour::Flavour;
 use crate::integrations::finish::Finish;
 use crate::integrations::future::SessionResponse;
-use crate::integrations::response::{private_cache_control, varies_on_cookie};
+use crate::integrations::response::{
+    private_cache_control, varies_on, varies_on_cookie, HeaderOut,
+};
 use crate::integrations::{ResponseFuture, SaveOutcome};
 use crate::{Client, Engine, Flash, SaveError, Session, SessionHandle, TypedSession, ValueError};
 
@@ -152,7 +209,16 @@ where
         let service = self.service.clone();
         let engine = self.engine.clone();
         let (cookies, user_agent) = cookies_and_agent(request.headers());
-        let loading = engine.load(cookies, user_agent);
+        // The session header's value, as one more cookie piece, first.
+        let piece = engine
+            .session_header()
+            .and_then(|name| request.headers().get(name))
+            .and_then(|value| engine.session_header_cookie(value.as_bytes()));
+        let input = piece.into_iter().map(std::borrow::Cow::Owned);
+        let input: Vec<std::borrow::Cow<'_, [u8]>> = input
+            .chain(cookies.map(std::borrow::Cow::Borrowed))
+            .collect();
+        let loading = engine.load(input, user_agent);
         Box::pin(async move {
             let session = SessionHandle::new(&engine, loading.await);
             request.extensions_mut().insert(session.clone());
@@ -190,6 +256,7 @@ impl<B> SessionResponse for ServiceResponse<B> {
             }
         };
         apply(response.headers_mut(), done.set_cookies, done.vary);
+        apply_header(response.headers_mut(), done.header.as_ref(), done.vary);
         response
             .response_mut()
             .extensions_mut()
@@ -219,6 +286,28 @@ fn apply(headers: &mut HeaderMap, set_cookies: Vec<String>, vary: bool) {
             let value = HeaderValue::try_from(value).expect("directives from a header value");
             headers.insert(CACHE_CONTROL, value);
         }
+    }
+}
+
+/// Sets the session header's new value, if any, and `Vary` on it.
+fn apply_header(headers: &mut HeaderMap, header: Option<&HeaderOut>, vary: bool) {
+    let Some(header) = header else {
+        return;
+    };
+    let Ok(name) = actix_web::http::header::HeaderName::from_bytes(header.name.as_bytes()) else {
+        return;
+    };
+    if let Some(Ok(value)) = header.value.as_deref().map(HeaderValue::try_from) {
+        headers.insert(name, value);
+    }
+    if vary
+        && !varies_on(
+            headers.get_all(VARY).map(HeaderValue::as_bytes),
+            &header.name,
+        )
+    {
+        let value = HeaderValue::try_from(header.name.as_str()).expect("a header name");
+        headers.append(VARY, value);
     }
 }
 

@@ -27,6 +27,56 @@
 //! let app: Router = Router::new().route("/", get(visits)).layer(SessionLayer::new(engine));
 //! # Ok(()) }
 //! ```
+#![cfg_attr(
+    feature = "store",
+    doc = r#"
+# Signing out other devices
+
+With a per-user session index
+([`EngineBuilder::user_key`](crate::EngineBuilder::user_key)), the
+handle lists the user's sessions and ends one, or all but the current
+one (feature `store`):
+
+```
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use cookietin::integrations::tower::SessionLayer;
+use cookietin::store::MemoryStore;
+use cookietin::{Device, Engine, Key, SessionHandle};
+
+async fn devices(session: SessionHandle) -> Result<Json<Vec<Device>>, StatusCode> {
+    session.devices().await.map(Json).map_err(|_| StatusCode::SERVICE_UNAVAILABLE)
+}
+
+async fn sign_out(session: SessionHandle, Path(handle): Path<String>) -> StatusCode {
+    match session.revoke_device(&handle).await {
+        Ok(true) => StatusCode::NO_CONTENT,
+        Ok(false) => StatusCode::NOT_FOUND,
+        Err(_) => StatusCode::SERVICE_UNAVAILABLE,
+    }
+}
+
+async fn sign_out_others(session: SessionHandle) -> Result<String, StatusCode> {
+    let ended = session.revoke_other_devices().await;
+    ended.map(|n| n.to_string()).map_err(|_| StatusCode::SERVICE_UNAVAILABLE)
+}
+
+# fn main() -> Result<(), Box<dyn std::error::Error>> {
+let engine = Engine::builder(Key::try_from_bytes(&[1; 32])?)
+    .server_side(MemoryStore::new())
+    .user_key("user")
+    .build()?;
+let app: Router = Router::new()
+    .route("/devices", get(devices))
+    .route("/devices/others", post(sign_out_others))
+    .route("/devices/{handle}", delete(sign_out))
+    .layer(SessionLayer::new(engine));
+# Ok(()) }
+```
+"#
+)]
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;

@@ -4,7 +4,8 @@
 //! goes to the handle's `on_saved` callbacks, for middleware inside the
 //! layer.
 
-use crate::integrations::response::{failed_status, SaveOutcome};
+use crate::engine::flavour::Flavour;
+use crate::integrations::response::{failed_status, HeaderOut, SaveOutcome};
 use crate::{Client, Engine, SaveError, Saved, SessionHandle};
 
 /// What a save adds to a response. Public, like
@@ -18,6 +19,8 @@ pub struct Finish {
     /// changes could not be saved.
     pub(crate) status: Option<u16>,
     pub(crate) outcome: SaveOutcome,
+    /// The session header, when the engine has one.
+    pub(crate) header: Option<HeaderOut>,
 }
 
 /// Whether the request read or wrote the session.
@@ -27,12 +30,13 @@ fn personal(session: &SessionHandle) -> bool {
 
 /// The finish of a request that answered with a server error (5xx): its
 /// changes are not saved, since a half-done change must not persist.
-fn skipped(personal: bool) -> Finish {
+fn skipped<F: Flavour>(engine: &Engine<F>, personal: bool) -> Finish {
     Finish {
         set_cookies: Vec::new(),
         vary: personal,
         status: None,
         outcome: SaveOutcome::SkippedServerError,
+        header: HeaderOut::of(engine, None),
     }
 }
 
@@ -45,10 +49,10 @@ pub(crate) fn finish_client(
 ) -> Finish {
     let personal = personal(session);
     let done = if server_error {
-        skipped(personal)
+        skipped(engine, personal)
     } else {
         let saved = engine.save(&mut session.session());
-        finished(personal, saved)
+        finished(engine, personal, saved)
     };
     session.resolve_saved(&done.outcome);
     done
@@ -64,14 +68,14 @@ pub(crate) async fn finish_stored(
 ) -> Finish {
     let personal = personal(session);
     let done = if server_error {
-        skipped(personal)
+        skipped(engine, personal)
     } else {
         // The session leaves the lock while the store is awaited, so that
         // no guard is held across an `.await`.
         let mut taken = std::mem::take(&mut *session.session());
         let saved = engine.save(&mut taken).await;
         *session.session() = taken;
-        finished(personal, saved)
+        finished(engine, personal, saved)
     };
     session.resolve_saved(&done.outcome);
     done
@@ -79,9 +83,14 @@ pub(crate) async fn finish_stored(
 
 /// What to add to the response after a save; `personal` when the request
 /// read or wrote the session.
-fn finished(personal: bool, saved: Result<Saved, SaveError>) -> Finish {
+fn finished<F: Flavour>(
+    engine: &Engine<F>,
+    personal: bool,
+    saved: Result<Saved, SaveError>,
+) -> Finish {
     match saved {
         Ok(saved) => Finish {
+            header: HeaderOut::of(engine, Some(&saved)),
             vary: personal || !saved.set_cookies.is_empty(),
             set_cookies: saved.set_cookies,
             status: None,
@@ -92,6 +101,7 @@ fn finished(personal: bool, saved: Result<Saved, SaveError>) -> Finish {
             vary: personal,
             status: failed_status(&e),
             outcome: SaveOutcome::Failed(e),
+            header: HeaderOut::of(engine, None),
         },
     }
 }

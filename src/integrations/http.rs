@@ -23,16 +23,80 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use std::borrow::Cow;
+
 use http::header::{GetAll, CACHE_CONTROL, COOKIE, SET_COOKIE, USER_AGENT, VARY};
 use http::{HeaderMap, HeaderValue};
 
-use crate::integrations::response::{private_cache_control, varies_on_cookie};
-use crate::{SaveReport, Saved, Session};
+use crate::engine::flavour::Flavour;
+use crate::integrations::response::{
+    private_cache_control, varies_on, varies_on_cookie, HeaderOut,
+};
+use crate::{Engine, SaveReport, Saved, Session};
 
 /// Every `Cookie` header of a request (HTTP/2 may send several), as the
 /// engine's `load` takes them.
 pub fn cookies(headers: &HeaderMap) -> GetAll<'_, HeaderValue> {
     headers.get_all(COOKIE)
+}
+
+/// What `engine`'s `load` takes from a request: when the engine reads the
+/// session id from a header too
+/// (`EngineBuilder::session_header`, feature `store`),
+/// that header's value as one more cookie piece, first, then every
+/// `Cookie` header. The header then gets exactly the cookie's checks.
+/// Without a session header, the same as [`cookies`].
+pub fn session_cookies<'h, F: Flavour>(
+    engine: &Engine<F>,
+    headers: &'h HeaderMap,
+) -> Vec<Cow<'h, [u8]>> {
+    let mut input = Vec::with_capacity(2);
+    let piece = engine
+        .session_header()
+        .and_then(|name| headers.get(name))
+        .and_then(|value| engine.session_header_cookie(value.as_bytes()));
+    input.extend(piece.map(Cow::Owned));
+    input.extend(
+        headers
+            .get_all(COOKIE)
+            .iter()
+            .map(|v| Cow::Borrowed(v.as_bytes())),
+    );
+    input
+}
+
+/// [`apply`], and the session header when `engine` has one: its new value
+/// when the save wrote a new id, empty when the session ended, and `Vary`
+/// on it when the session was read or written.
+pub fn apply_session<F: Flavour>(
+    engine: &Engine<F>,
+    headers: &mut HeaderMap,
+    session: &Session,
+    saved: Saved,
+) -> SaveReport {
+    let header = HeaderOut::of(engine, Some(&saved));
+    let vary = session.is_accessed() || !saved.set_cookies.is_empty();
+    apply_lines(headers, saved.set_cookies, vary);
+    apply_header(headers, header.as_ref(), vary);
+    saved.report
+}
+
+/// Sets the session header's new value, if any, and `Vary` on it.
+pub(crate) fn apply_header(headers: &mut HeaderMap, header: Option<&HeaderOut>, vary: bool) {
+    let Some(header) = header else {
+        return;
+    };
+    let Ok(name) = http::HeaderName::from_bytes(header.name.as_bytes()) else {
+        return;
+    };
+    if let Some(Ok(value)) = header.value.as_deref().map(HeaderValue::try_from) {
+        headers.insert(name, value);
+    }
+    let values = headers.get_all(VARY).iter().map(HeaderValue::as_bytes);
+    if vary && !varies_on(values, &header.name) {
+        let value = HeaderValue::try_from(header.name.as_str()).expect("a header name");
+        headers.append(VARY, value);
+    }
 }
 
 /// The request's `User-Agent`, if it is text.

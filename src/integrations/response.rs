@@ -39,12 +39,42 @@ pub(crate) fn failed_status(error: &SaveError) -> Option<u16> {
 
 /// Whether the response's `Vary` values already cover `Cookie`.
 pub(crate) fn varies_on_cookie<'a>(values: impl IntoIterator<Item = &'a [u8]>) -> bool {
+    varies_on(values, "cookie")
+}
+
+/// Whether the response's `Vary` values already cover the header `name`.
+pub(crate) fn varies_on<'a>(values: impl IntoIterator<Item = &'a [u8]>, name: &str) -> bool {
     values.into_iter().any(|v| {
         v.split(|&b| b == b',').any(|token| {
             let token = token.trim_ascii();
-            token == b"*" || token.eq_ignore_ascii_case(b"cookie")
+            token == b"*" || token.eq_ignore_ascii_case(name.as_bytes())
         })
     })
+}
+
+/// The session header a response that carries a session gets (see
+/// `EngineBuilder::session_header`): `Vary` on it when the session was
+/// read or written, and its value when the save wrote a new id (empty when
+/// the session ended).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct HeaderOut {
+    /// The header's name, lowercase.
+    pub name: String,
+    /// Its new value, when the id changed.
+    pub value: Option<String>,
+}
+
+impl HeaderOut {
+    /// The header `engine` names, with the value `saved` gives it.
+    pub(crate) fn of<F: crate::Flavour>(
+        engine: &crate::Engine<F>,
+        saved: Option<&crate::Saved>,
+    ) -> Option<HeaderOut> {
+        Some(HeaderOut {
+            name: engine.session_header()?.to_owned(),
+            value: saved.and_then(|saved| engine.session_header_value(saved)),
+        })
+    }
 }
 
 /// The `Cache-Control` value a response that sets session cookies needs,

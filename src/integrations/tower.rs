@@ -13,6 +13,10 @@
 //! - saves nothing when the handler answered with a server error (5xx): a
 //!   change half made before the failure is not persisted (4xx responses
 //!   are saved as usual);
+//! - with a session header (`EngineBuilder::session_header`), reads the
+//!   id from it too, with the cookie's checks, and sets it in the
+//!   response when the id changed (empty when the session ended), with
+//!   `Vary` on it;
 //! - for an [`Engine<Stored>`](crate::Stored), awaits the stores before
 //!   the handler and writes the changed keys after it; when that write
 //!   fails, it
@@ -57,7 +61,7 @@ use tower::{Layer, Service};
 use crate::engine::flavour::Flavour;
 use crate::integrations::finish::Finish;
 use crate::integrations::future::SessionResponse;
-use crate::integrations::http::{apply_lines, cookies, user_agent};
+use crate::integrations::http::{apply_header, apply_lines, cookies, user_agent};
 use crate::integrations::response::SaveOutcome;
 use crate::integrations::ResponseFuture;
 use crate::{Client, Engine, SessionHandle};
@@ -152,7 +156,8 @@ where
         let mut inner = self.ready_inner();
         let engine = self.engine.clone();
         let headers = request.headers();
-        let loading = engine.load(cookies(headers), user_agent(headers));
+        let input = crate::integrations::http::session_cookies(&engine, headers);
+        let loading = engine.load(input, user_agent(headers));
         Box::pin(async move {
             let session = SessionHandle::new(&engine, loading.await);
             request.extensions_mut().insert(session.clone());
@@ -180,6 +185,7 @@ impl<B: Default> SessionResponse for Response<B> {
             self = lost_changes(status);
         }
         apply_lines(self.headers_mut(), done.set_cookies, done.vary);
+        apply_header(self.headers_mut(), done.header.as_ref(), done.vary);
         self.extensions_mut().insert::<SaveOutcome>(done.outcome);
         self
     }

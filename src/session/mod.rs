@@ -1,8 +1,11 @@
 //! The session: the data ([`SessionData`]) with change tracking, and what
 //! the request said about it ([`Session`]): its cookies
-//! ([`request`]), its store state ([`server`]), and, for an engine with
-//! groups, each group's share ([`parts`]).
+//! ([`request`]), its store state ([`server`]), what the per-user index
+//! noted ([`login`]), and, for an engine with groups, each group's share
+//! ([`parts`]).
 
+#[cfg(feature = "store")]
+pub(crate) mod login;
 pub(crate) mod parts;
 pub(crate) mod request;
 pub(crate) mod server;
@@ -65,6 +68,10 @@ pub struct Session {
     pub(crate) server: Option<server::ServerState>,
     /// For an engine with groups: each group's share.
     pub(crate) parts: Option<Box<parts::Parts>>,
+    /// For an engine with a per-user session index: the user and ids as
+    /// loaded or last saved.
+    #[cfg(feature = "store")]
+    pub(crate) login: Option<login::LoginState>,
 }
 
 impl Session {
@@ -170,6 +177,25 @@ impl Session {
         }
         if let Some(server) = &mut self.server {
             server.regenerate = true;
+        }
+    }
+
+    /// Notes that the next save logs a user in: each part with store state
+    /// gets a new id created now (a client-side one even without
+    /// `regenerate`, so that its id carries the login time), and with
+    /// `regenerate` the old ids are retired as [`regenerate`](Session::regenerate)
+    /// retires them.
+    #[cfg(feature = "store")]
+    pub(crate) fn mark_login(&mut self, regenerate: bool) {
+        if let Some(parts) = &mut self.parts {
+            for part in &mut parts.sessions {
+                part.mark_login(regenerate);
+            }
+        }
+        // A login changes the user key, so the save writes anyway.
+        if let Some(server) = &mut self.server {
+            server.login = true;
+            server.regenerate |= regenerate;
         }
     }
 

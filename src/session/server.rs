@@ -37,6 +37,9 @@ pub(crate) struct ServerState {
     pub rewrite_all: bool,
     pub destroy: bool,
     pub regenerate: bool,
+    /// The save logs a user in: a new id, created now (see
+    /// `Session::mark_login`).
+    pub login: bool,
     /// For an overflowing client-side session: the keys its overflow
     /// record holds, as loaded.
     pub in_store: BTreeSet<String>,

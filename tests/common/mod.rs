@@ -4,14 +4,19 @@
 //! real Redis nodes and clusters for the store tests, (in
 //! [`postgres_server`]) a real PostgreSQL server for the SQL stores, (in
 //! [`probe_store`]) a memory store that counts its calls, (in
-//! [`store_calls`]) store calls the fault tests share, (in [`test_jar`],
-//! feature `test-util`) real HTTP requests through a `TestJar`, (in
-//! [`leaks`]) the check that traces hold no secret, and a current-thread
-//! runtime for the async API.
+//! [`store_calls`]) store calls the fault tests share, (in
+//! [`index_layouts`] and [`index_flows`]) the layouts and flows of the
+//! per-user index tests, (in [`test_jar`], feature `test-util`) real HTTP
+//! requests through a `TestJar`, (in [`leaks`]) the check that traces hold
+//! no secret, and a current-thread runtime for the async API.
 #![allow(dead_code)]
 
 pub mod browser_model;
 pub mod demo;
+#[cfg(feature = "store")]
+pub mod index_flows;
+#[cfg(feature = "store")]
+pub mod index_layouts;
 pub mod leaks;
 pub mod postgres_server;
 #[cfg(feature = "store")]

@@ -25,8 +25,11 @@ impl<F: Flavour> EngineBuilder<F> {
         let browsers = settings.browsers.clone().unwrap_or_else(Browsers::bundled);
         let clock = settings.clock;
         let on_loss = std::mem::take(&mut settings.on_loss);
+        #[cfg(feature = "store")]
+        let stores = settings.stores.clone();
         let members = std::mem::take(&mut settings.groups);
-        let layout = if members.is_empty() {
+        #[cfg_attr(not(feature = "store"), allow(unused_mut))]
+        let mut layout = if members.is_empty() {
             if settings.main_claims.is_some() {
                 return Err(ConfigError::NoRestGroup);
             }
@@ -34,11 +37,20 @@ impl<F: Flavour> EngineBuilder<F> {
         } else {
             Layout::Groups(build_groups(settings, members, &browsers)?)
         };
+        #[cfg(feature = "store")]
+        let (index, header) = (
+            super::index::build_index(&stores, &mut layout)?,
+            super::index::build_header(&stores, &layout)?,
+        );
         Ok(Engine::from_core(Core {
             layout,
             browsers,
             clock,
             on_loss,
+            #[cfg(feature = "store")]
+            index,
+            #[cfg(feature = "store")]
+            header,
         }))
     }
 }
@@ -86,6 +98,8 @@ impl Settings {
                     let records = Records {
                         store: deadline(store),
                         idle: stores.idle_timeout.map(|d| d.as_secs()),
+                        // On when the engine keeps a per-user index.
+                        tombstones: false,
                     };
                     Ok(Layout::Stored { jar, records })
                 }

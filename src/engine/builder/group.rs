@@ -142,6 +142,14 @@ pub(crate) fn build_groups(
                 "a group can't have groups of its own",
             ));
         }
+        #[cfg(feature = "store")]
+        if member.settings.stores.user_key.is_some()
+            || member.settings.stores.session_header.is_some()
+        {
+            return Err(ConfigError::InvalidLimit(
+                "the user key and the session header are the engine's: name them on its own builder, not a group's",
+            ));
+        }
         layouts.push(member.settings.build_member(browsers)?);
         claims.push(claim);
     }

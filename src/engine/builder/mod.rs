@@ -3,18 +3,21 @@
 //!
 //! One file per concern: this one (the cookie, expiry, size and budget
 //! settings every layout has), `stores` (feature `store`: where the data
-//! lives, which makes the builder [`Stored`](crate::Stored)), [`group`]
-//! (cookie groups), `encrypt` (feature `encrypt`), `losses` (the hooks a
-//! lossy save calls), and [`build`] (the
-//! checks, and the [`Layout`](crate::engine::layout::Layout) they build).
+//! lives, which makes the builder [`Stored`](crate::Stored)), `index`
+//! (feature `store`: the per-user session index and the session header),
+//! [`group`] (cookie groups), `encrypt` (feature `encrypt`), `losses` (the
+//! hooks a lossy save calls), and [`build`] (the checks, and the
+//! [`Layout`](crate::engine::layout::Layout) they build).
 
 mod build;
 #[cfg(feature = "encrypt")]
 mod encrypt;
 pub(crate) mod group;
+#[cfg(feature = "store")]
+mod index;
 mod losses;
 #[cfg(feature = "store")]
-mod stores;
+pub(crate) mod stores;
 
 use std::marker::PhantomData;
 use std::sync::Arc;

@@ -20,6 +20,13 @@ pub(crate) struct StoreSettings {
     pub overflow_keys: Option<BTreeSet<String>>,
     pub revocations: Option<Arc<dyn Store>>,
     pub revoke_by_user: Option<String>,
+    /// The session key that holds the user, for the per-user index.
+    pub user_key: Option<String>,
+    pub regenerate_on_login: bool,
+    pub max_sessions_per_user: usize,
+    pub last_seen_every: Duration,
+    /// The request and response header that may carry the session id.
+    pub session_header: Option<String>,
 }
 
 impl Default for StoreSettings {
@@ -32,14 +39,19 @@ impl Default for StoreSettings {
             overflow_keys: None,
             revocations: None,
             revoke_by_user: None,
+            user_key: None,
+            regenerate_on_login: true,
+            max_sessions_per_user: crate::engine::steps::index::DEFAULT_MAX_SESSIONS,
+            last_seen_every: Duration::from_secs(crate::engine::steps::index::DEFAULT_TOUCH_EVERY),
+            session_header: None,
         }
     }
 }
 
 impl<F: Flavour> EngineBuilder<F> {
     /// Keeps sessions in `store`: the cookie then holds only a signed
-    /// random 128-bit id, and the data lives in the store under a hash of
-    /// it. Every store call gets the deadline of
+    /// 128-bit id (its creation time and 96 random bits), and the data
+    /// lives in the store under a hash of it. Every store call gets the deadline of
     /// [`store_deadline`](EngineBuilder::store_deadline).
     ///
     /// # Example
@@ -132,7 +144,9 @@ impl EngineBuilder<Stored> {
 
     /// Names the session key that holds the user, for
     /// [`Engine::revoke_user`](crate::Engine::revoke_user) ("log out
-    /// everywhere"). Needs [`revocable`](EngineBuilder::revocable).
+    /// everywhere"). Needs [`revocable`](EngineBuilder::revocable). It also
+    /// turns on the per-user session index, as
+    /// [`user_key`](EngineBuilder::user_key) does.
     pub fn revoke_by_user(mut self, key: impl Into<String>) -> Self {
         self.settings.stores.revoke_by_user = Some(key.into());
         self

@@ -8,14 +8,18 @@
 //!   expired, and the overflow record goes with them, but the id is not
 //!   tombstoned;
 //! - **regenerate** tombstones the old id and moves the overflow record to
-//!   a new one, keeping the data;
+//!   a new one, keeping the data; the new id keeps the old one's login time;
+//! - **login** (with a per-user index: a user put into the session) gives
+//!   a new id created now, so that the id carries the login time, and
+//!   retires the old one as a regenerate does (without the tombstone, when
+//!   the app opted out of regenerating on login);
 //! - **renew** re-issues the cookies under the same id.
 
 use crate::codec::ID_LEN;
 use crate::engine::jar::write::Carry;
 use crate::engine::jar::Jar;
 use crate::engine::report::Saved;
-use crate::engine::steps::ids::fresh_id;
+use crate::engine::steps::ids::{fresh_id, login_time};
 use crate::engine::steps::overflow::Overflow;
 use crate::engine::steps::revocation::Revocation;
 use crate::fit::shrink::{Moving, ShrinkStep};
@@ -89,10 +93,19 @@ impl ClientStore<'_> {
             }
             server = ServerState::default();
             session.server = Some(server.clone());
-        } else if server.regenerate {
+        } else if server.regenerate || server.login {
             if let Some(old) = server.id {
-                let new = fresh_id()?;
-                self.retire(&server, old, Some(new), true, now).await?;
+                // A login's id is created now, so that it carries the login
+                // time; a regenerate keeps the login time it had.
+                let issued = session.request.issued_at.unwrap_or(now);
+                let created = if server.login {
+                    now
+                } else {
+                    login_time(&old, issued, jar.clock_skew)
+                };
+                let new = fresh_id(created)?;
+                self.retire(&server, old, Some(new), server.regenerate, now)
+                    .await?;
                 // The overflow record moved with the id.
                 server.id = Some(new);
             }
@@ -103,13 +116,14 @@ impl ClientStore<'_> {
         };
         let id = match server.id {
             Some(id) => id,
-            None => fresh_id()?,
+            None => fresh_id(now)?,
         };
         let Some(overflow) = self.overflow else {
             let saved = jar.write(session, reason, now, Carry::DataWithId(id, None))?;
             if let Some(state) = &mut session.server {
                 state.id = Some(id);
                 state.regenerate = false;
+                state.login = false;
             }
             return Ok(saved);
         };
@@ -136,6 +150,7 @@ impl ClientStore<'_> {
                     if let Some(state) = &mut session.server {
                         state.id = Some(id);
                         state.regenerate = false;
+                        state.login = false;
                         state.record = RecordState::Loaded;
                         state.in_store = moving.moved.iter().map(|(k, _)| k.clone()).collect();
                         state.changed.clear();

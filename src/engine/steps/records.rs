@@ -1,5 +1,6 @@
-//! The record of a store-backed session: the cookie carries only a signed,
-//! random 128-bit id, and the data lives in a [`Store`] under a hash of it.
+//! The record of a store-backed session: the cookie carries only a signed
+//! 128-bit id (a creation time and 96 random bits), and the data lives in
+//! a [`Store`] under a hash of it.
 //!
 //! - **Load**: the cookie is verified first, so a forged or unsigned id
 //!   never reaches the store; then one store call, with the deadline,
@@ -30,7 +31,7 @@ use crate::codec::{encoded_len, ID_LEN};
 use crate::engine::jar::write::Carry;
 use crate::engine::jar::Jar;
 use crate::engine::report::{SaveReason, Saved};
-use crate::engine::steps::ids::{fresh_id, record_key_for};
+use crate::engine::steps::ids::{fresh_id, login_time, record_key_for};
 use crate::session::server::{RecordState, ServerState};
 use crate::store::{Changes, Created, Entries, RecordKey, Regenerated, Store, StoreError, Updated};
 use crate::{EmptyReason, SaveError, Session, SessionData};
@@ -45,11 +46,23 @@ pub(crate) struct Records {
     pub store: Arc<dyn Store>,
     /// Seconds of inactivity after which a session expires.
     pub idle: Option<u64>,
+    /// Whether the per-user index may revoke sessions: a revoked record
+    /// leaves a tombstone ([`gone_key`]), which a load that finds no record
+    /// reads to tell [`EmptyReason::Revoked`] from
+    /// [`EmptyReason::RecordGone`].
+    pub tombstones: bool,
 }
 
 /// The store's key for a session id.
 pub(crate) fn record_key(name: &str, id: &[u8; ID_LEN]) -> RecordKey {
     record_key_for("record", name, id)
+}
+
+/// The key of the tombstone a revocation leaves for a record: a hash of
+/// the record's key, so that the index, which holds only that key, can
+/// write it.
+pub(crate) fn gone_key(name: &str, record: &RecordKey) -> RecordKey {
+    record_key_for("revoked record", name, record.as_bytes())
 }
 
 impl Records {
@@ -98,7 +111,7 @@ impl Records {
             },
             Ok(None) => (
                 RecordState::Gone,
-                Some(EmptyReason::RecordGone),
+                Some(self.why_gone(jar, &key).await),
                 SessionData::new(),
             ),
             Err(e) => (
@@ -112,6 +125,18 @@ impl Records {
         if let Some(server) = &mut session.server {
             server.record = record;
         }
+    }
+
+    /// Why a record is gone: revoked, when a revocation left its
+    /// tombstone; otherwise destroyed, moved or expired. One more lookup,
+    /// only on this path and only when the index may revoke.
+    async fn why_gone(&self, jar: &Jar, key: &RecordKey) -> EmptyReason {
+        if self.tombstones {
+            if let Ok(Some(_)) = self.store.load(gone_key(&jar.name, key), None).await {
+                return EmptyReason::Revoked;
+            }
+        }
+        EmptyReason::RecordGone
     }
 
     /// The save: the store writes first (only the keys this request
@@ -167,14 +192,24 @@ impl Records {
             return Ok(jar.no_room(session, SaveReason::Modified));
         }
         if server.regenerate && server.may_have_record() {
-            let old = id.ok_or(SaveError::SessionGone)?;
-            let old = server.key_of(&old, || record_key(&jar.name, &old));
-            id = Some(self.regenerate_record(jar, old, expires_at).await?);
+            let old_id = id.ok_or(SaveError::SessionGone)?;
+            let old = server.key_of(&old_id, || record_key(&jar.name, &old_id));
+            // A login's id is created now; another keeps its login time.
+            let issued = session.request.issued_at.unwrap_or(now);
+            let created = if server.login {
+                now
+            } else {
+                login_time(&old_id, issued, jar.clock_skew)
+            };
+            id = Some(
+                self.regenerate_record(jar, old, expires_at, created)
+                    .await?,
+            );
         }
         if must_create {
             let entries = entries_of(session.data_for_merge());
             let expires_at = now.saturating_add(jar.max_age);
-            id = Some(self.create_record(jar, &entries, expires_at).await?);
+            id = Some(self.create_record(jar, &entries, expires_at, now).await?);
             record = RecordState::Loaded;
         } else if server.may_have_record() && (!server.changed.is_empty() || server.rewrite_all) {
             // Removals too: a cleared session keeps its record, emptied.
@@ -194,6 +229,7 @@ impl Records {
             state.changed.clear();
             state.rewrite_all = false;
             state.regenerate = false;
+            state.login = false;
         }
         let reason = if new_id {
             Some(SaveReason::Modified)
@@ -229,9 +265,10 @@ impl Records {
         jar: &Jar,
         entries: &Entries,
         expires_at: u64,
+        created: u64,
     ) -> Result<[u8; ID_LEN], SaveError> {
         for _ in 0..ID_ATTEMPTS {
-            let id = fresh_id()?;
+            let id = fresh_id(created)?;
             match self
                 .store
                 .create(record_key(&jar.name, &id), entries, expires_at)
@@ -252,9 +289,10 @@ impl Records {
         jar: &Jar,
         old: RecordKey,
         expires_at: u64,
+        created: u64,
     ) -> Result<[u8; ID_LEN], SaveError> {
         for _ in 0..ID_ATTEMPTS {
-            let id = fresh_id()?;
+            let id = fresh_id(created)?;
             match self
                 .store
                 .regenerate(old, record_key(&jar.name, &id), expires_at)
@@ -303,7 +341,7 @@ fn id_cookie_fits(jar: &Jar, session: &Session) -> bool {
 }
 
 /// The session's data from a record's entries; `None` if one is not JSON.
-fn data_of(entries: Entries) -> Option<SessionData> {
+pub(crate) fn data_of(entries: Entries) -> Option<SessionData> {
     let mut data = SessionData::new();
     for (key, json) in entries {
         let raw = serde_json::value::RawValue::from_string(json).ok()?;

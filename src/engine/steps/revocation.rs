@@ -7,7 +7,11 @@
 //! [`EmptyReason::Revoked`]. With a user key
 //! ([`EngineBuilder::revoke_by_user`](crate::EngineBuilder::revoke_by_user)),
 //! [`Engine::revoke_user`](crate::Engine::revoke_user) logs that user out
-//! everywhere: every session of theirs issued before a time.
+//! everywhere: every session of theirs that logged in before a time. The
+//! login time compared is the one the session id carries (see
+//! [`ids`](super::ids)), which no save moves: a request that loaded the
+//! session before the revocation and saves after it re-issues the cookie
+//! with a new issued-at time, and the session is still revoked.
 //!
 //! The price is one store lookup per load: the user's record when the
 //! session holds a user (its "not before" time and the tombstones of its
@@ -21,7 +25,7 @@ use std::sync::Arc;
 
 use crate::codec::ID_LEN;
 use crate::engine::jar::Jar;
-use crate::engine::steps::ids::record_key_for;
+use crate::engine::steps::ids::{login_time, record_key_for};
 use crate::store::{Changes, Created, Entries, RecordKey, Store, StoreError, Updated};
 use crate::{EmptyReason, Session, SessionData};
 
@@ -35,18 +39,23 @@ pub(crate) struct Revocation {
 /// The user record's field for the time before which sessions are revoked.
 const NOT_BEFORE: &str = "nb";
 
-/// The user record's field that revokes one session id.
-fn tombstone_field(id: &[u8; ID_LEN]) -> String {
-    let hex: String = id.iter().map(|b| format!("{b:02x}")).collect();
-    format!("r:{hex}")
+/// The user record's field that revokes the session id whose tombstone
+/// key is `tombstone`: named after the key, a hash, so that the store holds
+/// no id, and so that the per-user index, which holds only the key, can
+/// write it.
+pub(crate) fn tombstone_field(tombstone: &RecordKey) -> String {
+    format!("r:{}", tombstone.to_hex())
 }
 
-fn tombstone_key(jar: &Jar, id: &[u8; ID_LEN]) -> RecordKey {
-    record_key_for("revoked", &jar.name, id)
+/// The key of a session id's own tombstone.
+pub(crate) fn tombstone_key(name: &str, id: &[u8; ID_LEN]) -> RecordKey {
+    record_key_for("revoked", name, id)
 }
 
-fn user_key(jar: &Jar, user_json: &str) -> RecordKey {
-    record_key_for("user", &jar.name, user_json.as_bytes())
+/// The key of a user's record: its "not before" time and the tombstones
+/// of its sessions.
+pub(crate) fn user_key(name: &str, user_json: &str) -> RecordKey {
+    record_key_for("user", name, user_json.as_bytes())
 }
 
 impl Revocation {
@@ -65,21 +74,23 @@ impl Revocation {
             return;
         };
         let revoked = match self.user_of(session.data_for_merge()) {
-            Some(user) => match self.store.load(user_key(jar, &user), None).await {
+            Some(user) => match self.store.load(user_key(&jar.name, &user), None).await {
                 Ok(Some(record)) => {
                     let not_before = record
                         .entries
                         .get(NOT_BEFORE)
                         .and_then(|v| v.parse::<u64>().ok());
-                    Ok(record.entries.contains_key(&tombstone_field(&id))
-                        || not_before.is_some_and(|nb| issued < nb))
+                    let field = tombstone_field(&tombstone_key(&jar.name, &id));
+                    let login = login_time(&id, issued, jar.clock_skew);
+                    Ok(record.entries.contains_key(&field)
+                        || not_before.is_some_and(|nb| login < nb))
                 }
                 Ok(None) => Ok(false),
                 Err(e) => Err(e),
             },
             None => self
                 .store
-                .load(tombstone_key(jar, &id), None)
+                .load(tombstone_key(&jar.name, &id), None)
                 .await
                 .map(|r| r.is_some()),
         };
@@ -103,19 +114,18 @@ impl Revocation {
         let store = self.store.as_ref();
         let tombstone = Entries::from([("revoked".to_owned(), "true".to_owned())]);
         // Already there (a second destroy of one id) is as good.
-        let _ = store
-            .create(tombstone_key(jar, id), &tombstone, expires_at)
-            .await?;
+        let key = tombstone_key(&jar.name, id);
+        let _ = store.create(key, &tombstone, expires_at).await?;
         if let Some(user) = user {
             let mut changes = Changes::new();
-            changes.set(tombstone_field(id), "true");
-            upsert(store, user_key(jar, user), &changes, expires_at).await?;
+            changes.set(tombstone_field(&key), "true");
+            upsert(store, user_key(&jar.name, user), &changes, expires_at).await?;
         }
         Ok(())
     }
 
     /// Revokes every session of `jar` whose user key holds `user_json` and
-    /// that was issued before `before`.
+    /// that logged in before `before`.
     pub(crate) async fn revoke_user(
         &self,
         jar: &Jar,
@@ -128,7 +138,7 @@ impl Revocation {
         let expires_at = now.saturating_add(jar.max_age);
         upsert(
             self.store.as_ref(),
-            user_key(jar, user_json),
+            user_key(&jar.name, user_json),
             &changes,
             expires_at,
         )
@@ -137,7 +147,7 @@ impl Revocation {
 }
 
 /// Updates a record, creating it when it is not there yet.
-async fn upsert(
+pub(crate) async fn upsert(
     store: &dyn Store,
     key: RecordKey,
     changes: &Changes,

@@ -27,8 +27,9 @@ LAYERS = [
     ("store", ["store"]),
     ("session state", ["session"]),
     ("engine", ["engine"]),
-    ("handle", ["handle"]),
+    ("handle", ["handle", "typed", "flash"]),
     ("integrations", ["integrations"]),
+    ("test-util", ["testing"]),
     ("cli", ["cli"]),
     ("crate root", [""]),
 ]

@@ -50,10 +50,10 @@ use redis::aio::ConnectionManager;
 use corpus::CHROME;
 use interleave::{median, paired_for};
 
-/// The store's own update script (`src/store/redis.rs` includes the same
+/// The store's own update script (`src/store/redis/scripts.rs` includes the same
 /// file); `main` checks that Redis knows it under the same SHA-1 once
 /// cookietin has run its own.
-const UPDATE: &str = include_str!("../src/store/redis_update.lua");
+const UPDATE: &str = include_str!("../src/store/redis/update.lua");
 
 /// The engine's max age (its default, 7 days), for the raw side's expiry.
 const MAX_AGE: u64 = 7 * 24 * 3600;

@@ -76,6 +76,12 @@ pub enum ConfigError {
     },
     /// The environment variable that should hold the secrets is not set.
     MissingSecret(String),
+    /// A `__Http-` or `__Host-Http-` cookie without `HttpOnly`
+    /// (draft-ietf-httpbis-layered-cookies; Chrome 140 and Firefox 143
+    /// drop it).
+    PrefixRequiresHttpOnly(String),
+    /// A `Partitioned` cookie without `Secure`: browsers reject it (CHIPS).
+    PartitionedRequiresSecure,
 }
 
 impl fmt::Display for ConfigError {
@@ -89,6 +95,12 @@ impl fmt::Display for ConfigError {
             ConfigError::InvalidCookieName(name) => write!(f, "invalid cookie name {name:?}"),
             ConfigError::PrefixRequiresSecure(name) => {
                 write!(f, "cookie {name:?} has a prefix that requires Secure")
+            }
+            ConfigError::PrefixRequiresHttpOnly(name) => {
+                write!(f, "cookie {name:?} has a prefix that requires HttpOnly")
+            }
+            ConfigError::PartitionedRequiresSecure => {
+                f.write_str("a Partitioned cookie requires Secure")
             }
             ConfigError::HostPrefixForbidsDomain(name) => {
                 write!(

@@ -64,10 +64,12 @@
 //! - `tower`: `integrations::tower::SessionLayer`, a tower `Layer` over
 //!   `http::Request`/`http::Response` (pulls in `tower` and
 //!   `pin-project-lite`, which tower uses itself);
-//! - `axum`: `tower`, plus [`SessionHandle`] as an axum extractor and the
-//!   errors as axum responses (pulls in `axum`);
-//! - `actix`: actix-web 4 middleware, extractor and `ResponseError`s
-//!   (pulls in `actix-web`, which needs Rust 1.89, and `pin-project-lite`);
+//! - `axum`: `tower`, plus [`SessionHandle`], [`TypedSession`] and
+//!   [`Flash`] as axum extractors and the errors as axum responses (pulls
+//!   in `axum`);
+//! - `actix`: actix-web 4 middleware, the same extractors and
+//!   `ResponseError`s (pulls in `actix-web`, which needs Rust 1.89, and
+//!   `pin-project-lite`; names `actix-http`, which actix-web pulls in);
 //! - `store`: server-side stores: the `store::Store` trait and its
 //!   contract kit, `store::MemoryStore` and the `store::Deadline` wrapper
 //!   (adds `tokio` with its `time` and `sync` features);
@@ -76,32 +78,48 @@
 //! - `redis` (implies `store`): `store::RedisStore`, for Redis 6.2+ and
 //!   Redis Cluster, on the `redis` crate with its connection manager (which
 //!   needs Rust 1.88);
+//! - `postgres` (implies `store`): `store::PostgresStore`, for PostgreSQL
+//!   12+, on `sqlx` 0.8 (no default features, no TLS);
+//! - `sqlite` (implies `store`): `store::SqliteStore`, a SQLite file, on
+//!   `sqlx` 0.8 with SQLite bundled;
 //! - `encrypt`: encrypted sessions: `Engine::encrypted`,
 //!   `EngineBuilder::encrypt`, `MasterKey`, `MasterRing` and
 //!   `EnvelopeView::decrypt` (pulls in `aes-gcm-siv`, `hkdf` and
 //!   `getrandom`);
 //! - `cli` (implies `encrypt`): the `cookietin` command, which inspects,
-//!   signs and budgets sessions (pulls in `clap`).
+//!   signs and budgets sessions (pulls in `clap`);
+//! - `test-util`: `testing::TestJar`, a cookie jar that behaves like a
+//!   named browser of the limits database, for handler tests; with `tower`
+//!   it drives any tower service (`TestJar::send`), with `actix` an
+//!   `actix_web::test` service (`TestJar::send_actix`). Pulls in nothing.
+//!
+//! Typed sessions ([`TypedSession`], [`SessionValue`]) and flash messages
+//! ([`Flash`]) need no feature: they work on any [`SessionHandle`], and
+//! the `axum` and `actix` features make them extractors.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 // docs.rs builds with every feature and `--cfg docsrs`: each item then
 // shows the feature it needs.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-pub mod browser;
+mod browser;
 pub mod codec;
 mod data;
 mod engine;
-pub mod error;
-pub mod fit;
+mod error;
+mod fit;
+mod flash;
 mod handle;
 pub mod integrations;
 mod session;
 #[cfg(feature = "store")]
 pub mod store;
+#[cfg(feature = "test-util")]
+pub mod testing;
+mod typed;
 
 pub use browser::agent::{identify, Identity};
-pub use browser::limits::{BrowserLimits, Counted, LimitsDb};
+pub use browser::limits::{BrowserLimits, Counted, LimitsDb, LimitsError, PartitionLimits};
 pub use browser::{Browser, Browsers};
 #[cfg(feature = "encrypt")]
 pub use codec::derive::{MasterKey, MasterRing};
@@ -117,11 +135,19 @@ pub use engine::{Engine, Loading};
 pub use error::{ConfigError, EmptyReason, SaveError, ValueError};
 pub use fit::budget::{Binding, Budget, DEFAULT_HEADER_BUDGET, DEFAULT_HEADER_LIMIT};
 pub use fit::shrink::{ShrinkFn, ShrinkReport, ShrinkStep};
+pub use flash::{Flash, FlashLevel, FlashMessage};
 pub use handle::{SavePreview, SessionHandle};
 pub use session::Session;
+pub use typed::{Loaded, SessionValue, TypedSession};
 
 /// The README's examples, compiled and run as doctests (they use the axum
 /// and actix layers, so with the README's `cargo test --all-features`).
 #[doc = include_str!("../README.md")]
-#[cfg(all(doctest, feature = "axum", feature = "actix", feature = "redb"))]
+#[cfg(all(
+    doctest,
+    feature = "axum",
+    feature = "actix",
+    feature = "redb",
+    feature = "test-util"
+))]
 pub struct ReadmeDoctests;

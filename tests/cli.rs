@@ -2,7 +2,9 @@
 //! demo server really set, signed and encrypted: `inspect` on a Cookie
 //! header, Set-Cookie lines, a curl jar and a HAR file, with and without
 //! the key; `sign` making cookies the demo accepts; `keygen`; `budget`;
-//! and the documented exit codes on bad input.
+//! and the documented exit codes on bad input. A HAR is read as a browser
+//! sends (domain, path, Secure), and a header over a server's limit is
+//! flagged by the server's name.
 
 mod common;
 
@@ -250,7 +252,7 @@ fn inspect_reads_one_sites_cookies_from_a_jar_or_a_har_of_several() {
     assert!(r.stdout.contains("for 127.0.0.1"), "{}", r.stdout);
     assert!(
         r.stdout
-            .contains("warning: skipped 1 entries of other hosts than 127.0.0.1 (cdn.example.net)"),
+            .contains("warning: 1 entries of other hosts than 127.0.0.1 (cdn.example.net): only their Set-Cookie headers were read"),
         "{}",
         r.stdout
     );
@@ -576,4 +578,167 @@ fn budget_gives_the_entry_and_the_room_the_engine_computes() {
     assert_eq!(off["budget"]["binding"], json!("cookie-count"));
     let text = run(&["budget", "--user-agent", CHROME], "").stdout;
     assert!(text.contains("entry chromium"), "{text}");
+}
+
+#[test]
+fn inspect_reads_a_har_as_the_browser_sends_by_domain_path_and_secure() {
+    let demo = demo::start(&[]);
+    let real = real_session(&demo);
+    // Beside the real chunks, the jar holds a session of the same name for
+    // another path, which a reader by name alone took for chunk 0; another
+    // domain's cookie, which the browser refuses; and a Secure cookie set
+    // over https on a host the request does not go to.
+    let mut set_cookies: Vec<Value> = real
+        .set_cookies
+        .iter()
+        .map(|v| json!({"name": "Set-Cookie", "value": v}))
+        .collect();
+    for extra in [
+        "session=EQFother.path; Path=/admin",
+        "theme=light; Path=/admin",
+        "evil=1; Domain=example.com",
+    ] {
+        set_cookies.push(json!({"name": "Set-Cookie", "value": extra}));
+    }
+    let har = json!({"log": {"version": "1.2", "entries": [
+        {"request": {"method": "PATCH", "url": demo.url("/api/session"),
+                     "headers": [{"name": "Cookie", "value": "theme=dark; _ga=GA1.2.3.4"}]},
+         "response": {"status": 200, "headers": set_cookies}},
+        {"request": {"method": "GET", "url": "https://login.example.net/sso", "headers": []},
+         "response": {"status": 200, "headers": [
+             {"name": "Set-Cookie", "value": "sso=1; Domain=example.net; Secure"}]}},
+        {"request": {"method": "GET", "url": demo.url("/api/session/meta"), "headers": []},
+         "response": {"status": 200, "headers": []}},
+    ]}})
+    .to_string();
+    let r = run(&["inspect", "--json", "--key", SECRET], &har);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let report = r.json();
+    assert_eq!(report["status"], json!("verified"));
+    assert_eq!(report["payload"], real.session);
+    assert_eq!(report["chunks"].as_array().unwrap().len(), real.chunks);
+    assert_eq!(report["duplicates"], json!([]));
+    assert_eq!(report["input"]["url"], json!(demo.url("/api/session/meta")));
+    assert_eq!(report["input"]["cookies"], json!(real.chunks + 2));
+    assert_eq!(
+        report["input"]["left_out"],
+        json!([
+            {"name": "session", "why": "its Path=/admin does not match /api/session/meta"},
+            {"name": "theme", "why": "its Path=/admin does not match /api/session/meta"},
+            {"name": "sso", "why": "a domain cookie of example.net, not sent to 127.0.0.1"},
+        ])
+    );
+    let warnings = report["input"]["warnings"].to_string();
+    assert!(
+        warnings
+            .contains("cookie \\\"evil\\\": Domain=example.com is not 127.0.0.1 or a parent of it"),
+        "{warnings}"
+    );
+    let text = run(&["inspect", "--key", SECRET], &har).stdout;
+    assert!(
+        text.contains("left out: session (its Path=/admin does not match /api/session/meta)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "the cookies a browser sends to {}",
+            demo.url("/api/session/meta")
+        )),
+        "{text}"
+    );
+}
+
+#[test]
+fn inspect_flags_a_cookie_header_over_a_named_servers_limit() {
+    let demo = demo::start(&[]);
+    let real = real_session(&demo);
+    let header = real.jar.header();
+    // Within every default limit: nothing flagged.
+    let r = run(&["inspect", "--json", &header], "");
+    let report = r.json();
+    let limits = report["site"]["server_limits"].as_array().unwrap();
+    assert_eq!(limits.len(), 7);
+    assert!(
+        limits.iter().all(|l| l["over"] == json!(false)),
+        "{limits:?}"
+    );
+    assert!(!r.stdout.contains("OVER"));
+    // Other cookies push the header to 8183 bytes: one past nginx's 8182.
+    let pad = 8183 - header.len() - "; pad=".len();
+    let big = format!("{header}; pad={}", "x".repeat(pad));
+    assert_eq!(big.len(), 8183);
+    let r = run(&["inspect", "--json", "--key", SECRET, &big], "");
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let report = r.json();
+    assert_eq!(report["site"]["cookie_header_bytes"], json!(8183));
+    let over: Vec<(&str, u64)> = report["site"]["server_limits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["over"] == json!(true))
+        .map(|l| {
+            (
+                l["server"].as_str().unwrap(),
+                l["counted_bytes"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        over,
+        [
+            ("nginx", 8183),
+            ("Apache httpd", 8191),
+            ("Gunicorn", 8191),
+            ("Tomcat", 8193)
+        ]
+    );
+    let text = run(&["inspect", "--key", SECRET, &big], "").stdout;
+    assert!(
+        text.contains(
+            "OVER nginx's limit (large_client_header_buffers 4 8k): the Cookie value of 8182 \
+             bytes is 8183; it answers 400 Request Header Or Cookie Too Large"
+        ),
+        "{text}"
+    );
+    // curl leaves cookies out past 8181 bytes; a browser sends them all.
+    let r = run(
+        &["inspect", "--json", "--user-agent", "curl/8.5.0", &big],
+        "",
+    );
+    assert_eq!(r.json()["site"]["client_header_limit"], json!(8181));
+    assert_eq!(r.json()["site"]["over_client_limit"], json!(true));
+    let text = run(&["inspect", "--user-agent", "curl/8.5.0", &big], "").stdout;
+    assert!(
+        text.contains("OVER the client's own limit: it sends 8181 bytes"),
+        "{text}"
+    );
+    let r = run(&["inspect", "--json", "--user-agent", CHROME, &big], "");
+    assert_eq!(r.json()["site"]["over_client_limit"], json!(false));
+}
+
+#[test]
+fn budget_spells_the_binding_as_the_json_and_the_demo_do() {
+    let text = run(&["budget", "--user-agent", CHROME], "").stdout;
+    assert!(text.contains("binding: header-bytes"), "{text}");
+    assert!(!text.contains("HeaderBytes"), "{text}");
+    // For curl behind a raised budget, curl's own cap binds.
+    let args = [
+        "budget",
+        "--user-agent",
+        "curl/8.5.0",
+        "--header-budget",
+        "15360",
+    ];
+    let text = run(&args, "").stdout;
+    assert!(text.contains("binding: client-header-bytes"), "{text}");
+    assert!(
+        text.contains("the client sends 8181 bytes of Cookie header whole, at most: 8181 left"),
+        "{text}"
+    );
+    let mut json_args = args.to_vec();
+    json_args.push("--json");
+    let out = run(&json_args, "").json();
+    assert_eq!(out["budget"]["binding"], json!("client-header-bytes"));
+    assert_eq!(out["budget"]["client_header_bytes"], json!(8181));
+    assert_eq!(out["limits"]["id"], json!("curl"));
 }

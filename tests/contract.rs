@@ -302,3 +302,38 @@ fn responses_that_set_session_cookies_are_private_and_vary_on_cookie() {
         assert!(reply.set_cookies().is_empty());
     });
 }
+
+#[test]
+fn max_age_is_clamped_to_400_days_and_partitioned_adds_secure_on_every_cookie() {
+    each_server(&["--max-age", "50000000", "--partitioned"], |demo| {
+        let mut jar = Jar::default();
+        // Three cookies' worth, so that chunk cookies carry the attributes too.
+        let blob = base64::engine::general_purpose::STANDARD.encode(random_bytes(7, 4000));
+        let reply = request(
+            demo,
+            &mut jar,
+            "PATCH",
+            "/api/session",
+            &json!({ "blob": blob }).to_string(),
+        );
+        let lines = reply.set_cookies();
+        assert!(lines.len() >= 2, "{lines:?}");
+        for line in &lines {
+            let max_age: u64 = line
+                .split("; ")
+                .find_map(|a| a.strip_prefix("Max-Age="))
+                .expect("a persistent cookie")
+                .parse()
+                .unwrap();
+            assert!(max_age <= 34_560_000, "{line}");
+            assert_eq!(max_age, 34_560_000, "{line}");
+            assert!(
+                line.contains("; Partitioned") && line.contains("; Secure"),
+                "{line}"
+            );
+        }
+        // The session's lifetime is still the one asked for.
+        let meta = request(demo, &mut jar, "GET", "/api/session/meta", "").json();
+        assert!(meta["issued_at"].as_u64().is_some(), "{meta}");
+    });
+}

@@ -2,7 +2,9 @@
 //! concurrency: many tokio tasks on a multi-thread runtime, each with its
 //! own calls in flight. Redis runs as a real `redis-server` (one node, and a
 //! three-node cluster) started by these tests; see `common/redis_server.rs`
-//! for when they skip.
+//! for when they skip. With the `postgres` feature, PostgreSQL runs as a
+//! real server started by these tests (`common/postgres_server.rs`); with
+//! `sqlite`, SQLite uses a real file.
 
 mod common;
 
@@ -11,7 +13,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+#[cfg(feature = "postgres")]
+use common::postgres_server::PostgresServer;
 use common::redis_server::{Options, RedisCluster, RedisServer};
+#[cfg(feature = "postgres")]
+use cookietin::store::PostgresStore;
+#[cfg(feature = "sqlite")]
+use cookietin::store::SqliteStore;
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+use cookietin::store::StoreFuture;
 use cookietin::store::{
     contract, system_clock, Changes, Created, Entries, MemoryStore, RecordKey, RedbStore,
     RedisStore, Regenerated, Store, StoreExt, Updated,
@@ -429,5 +439,308 @@ async fn redb_persists_across_reopen_and_sweeps() {
     assert_eq!(store.sweep(system_clock()).await, Ok(0));
     for (i, k) in keys.iter().enumerate() {
         assert_eq!(store.load(*k, None).await.unwrap().is_some(), i % 2 == 0);
+    }
+}
+
+/// Every row's `size` is the bytes of its keys and values, as the cap
+/// counts them: the statements keep it right through every write.
+#[cfg(feature = "postgres")]
+const POSTGRES_SIZE_MISMATCHES: &str = "SELECT count(*) FROM cookietin_sessions \
+     WHERE size <> (SELECT coalesce(sum(octet_length(k) + octet_length(v)), 0) \
+                    FROM jsonb_each_text(entries) AS e(k, v))";
+
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_store() {
+    let Some(server) = PostgresServer::start("postgres_store") else {
+        return;
+    };
+    let store = PostgresStore::connect(&server.url()).await.unwrap();
+    let capped = PostgresStore::builder()
+        .max_record_bytes(4096)
+        .connect(&server.url())
+        .await
+        .unwrap();
+    kit(&store, &capped, 4096).await;
+    concurrency(Arc::new(
+        store.clone().with_deadline(Duration::from_secs(5)),
+    ))
+    .await;
+
+    // The table is as the schema file says, and nothing else is in it.
+    let rows: usize = server
+        .psql("cookietin", "SELECT count(*) FROM cookietin_sessions")
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(rows > 10, "{rows} rows");
+    let keys = server.psql(
+        "cookietin",
+        "SELECT bool_and(octet_length(record_key) = 32) FROM cookietin_sessions",
+    );
+    assert_eq!(keys.trim(), "t");
+    let tables = server.psql(
+        "cookietin",
+        "SELECT string_agg(tablename, ',') FROM pg_tables WHERE schemaname = 'public'",
+    );
+    assert_eq!(tables.trim(), "cookietin_sessions");
+    assert_eq!(
+        server.psql("cookietin", POSTGRES_SIZE_MISMATCHES).trim(),
+        "0"
+    );
+    // Connecting again (a second process starting) finds the table there.
+    PostgresStore::connect(&server.url()).await.unwrap();
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_schema_file_is_what_migrate_runs() {
+    let Some(server) = PostgresServer::start("postgres_schema_file") else {
+        return;
+    };
+    // A user who runs their own migrations: the file, then no migrate.
+    let file = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sql/postgres.sql"),
+    )
+    .unwrap();
+    assert_eq!(file, PostgresStore::SCHEMA);
+    server.psql("cookietin", &file);
+    server.psql("cookietin", &file);
+    let store = PostgresStore::builder()
+        .migrate(false)
+        .connect(&server.url())
+        .await
+        .unwrap();
+    let k = key("schema");
+    let far = system_clock() + 600;
+    assert_eq!(
+        store.create(k, &one("a", "1"), far).await,
+        Ok(Created::Created)
+    );
+    // Without the table, a store that does not migrate fails typed.
+    server.psql("cookietin", "DROP TABLE cookietin_sessions");
+    assert!(matches!(
+        store.load(k, None).await,
+        Err(cookietin::store::StoreError::Backend(_))
+    ));
+    store.migrate().await.unwrap();
+    assert_eq!(store.load(k, None).await, Ok(None));
+}
+
+/// Rows a store can't use, and values PostgreSQL text can't hold, fail
+/// typed and write nothing.
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_refuses_what_it_cannot_hold() {
+    use cookietin::store::StoreError;
+    let Some(server) = PostgresServer::start("postgres_refuses") else {
+        return;
+    };
+    let store = PostgresStore::connect(&server.url()).await.unwrap();
+    let far = system_clock() + 600;
+    // A row whose entries are not all strings (written by something else).
+    let k = RecordKey::from_bytes([0x11; 32]);
+    server.psql(
+        "cookietin",
+        &format!(
+            "INSERT INTO cookietin_sessions VALUES ('\\x{}', '{{\"a\": 1}}', 2, {far})",
+            "11".repeat(32)
+        ),
+    );
+    assert!(matches!(
+        store.load(k, None).await,
+        Err(StoreError::Corrupt(_))
+    ));
+    // U+0000 in a key or a value: refused before any SQL.
+    let nul = key("nul");
+    let refused = store.create(nul, &one("a\0b", "1"), far).await;
+    assert!(
+        matches!(refused, Err(StoreError::Backend(_))),
+        "{refused:?}"
+    );
+    assert_eq!(store.load(nul, None).await, Ok(None));
+    assert_eq!(
+        store.create(nul, &one("a", "1"), far).await,
+        Ok(Created::Created)
+    );
+    let mut changes = Changes::new();
+    changes.set("b", "\"x\0y\"");
+    let refused = store.update(nul, &changes, far).await;
+    assert!(
+        matches!(refused, Err(StoreError::Backend(_))),
+        "{refused:?}"
+    );
+    assert_eq!(
+        store.load(nul, None).await.unwrap().unwrap().entries,
+        one("a", "1")
+    );
+    // A key with quotes, backslashes and dots is just a key.
+    let mut changes = Changes::new();
+    changes.set(r#"a."b"\c"#, "2");
+    assert_eq!(store.update(nul, &changes, far).await, Ok(Updated::Updated));
+    let loaded = store.load(nul, None).await.unwrap().unwrap();
+    assert_eq!(
+        loaded.entries.get(r#"a."b"\c"#).map(String::as_str),
+        Some("2")
+    );
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_sweeps_in_bounded_batches() {
+    let Some(server) = PostgresServer::start("postgres_sweeps") else {
+        return;
+    };
+    let store = PostgresStore::connect(&server.url()).await.unwrap();
+    let batch = {
+        let store = store.clone();
+        move |now, rows| {
+            let store = store.clone();
+            Box::pin(async move { store.sweep_batch(now, rows).await }) as StoreFuture<'static, _>
+        }
+    };
+    let sweeper = {
+        let store = store.clone();
+        move |every, rows| store.spawn_sweeper(every, rows).unwrap()
+    };
+    bounded_sweeps(&store, batch, sweeper).await;
+}
+
+#[cfg(feature = "sqlite")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("sessions.sqlite"))
+        .await
+        .unwrap();
+    let capped = SqliteStore::builder()
+        .max_record_bytes(4096)
+        .open(dir.path().join("capped.sqlite"))
+        .await
+        .unwrap();
+    kit(&store, &capped, 4096).await;
+    concurrency(Arc::new(
+        store.clone().with_deadline(Duration::from_secs(5)),
+    ))
+    .await;
+    // The schema file is what the store runs.
+    let file = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sql/sqlite.sql"),
+    )
+    .unwrap();
+    assert_eq!(file, SqliteStore::SCHEMA);
+}
+
+/// Keys with quotes, backslashes, dots and U+0000 are just keys, and
+/// values keep their bytes.
+#[cfg(feature = "sqlite")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_keys_are_just_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("sessions.sqlite"))
+        .await
+        .unwrap();
+    let far = system_clock() + 600;
+    let k = key("odd");
+    let odd = [r#"a."b"\c"#, "$.x", "nul\0key", "[0]"];
+    let entries: Entries = odd
+        .iter()
+        .map(|k| ((*k).to_owned(), "\"v\0\"".to_owned()))
+        .collect();
+    assert_eq!(store.create(k, &entries, far).await, Ok(Created::Created));
+    let mut changes = Changes::new();
+    for (i, name) in odd.iter().enumerate() {
+        changes.set(*name, i.to_string());
+    }
+    changes.remove("[0]");
+    assert_eq!(store.update(k, &changes, far).await, Ok(Updated::Updated));
+    let loaded = store.load(k, None).await.unwrap().unwrap();
+    let want: Entries = odd[..3]
+        .iter()
+        .enumerate()
+        .map(|(i, k)| ((*k).to_owned(), i.to_string()))
+        .collect();
+    assert_eq!(loaded.entries, want);
+}
+
+#[cfg(feature = "sqlite")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_sweeps_in_bounded_batches() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("sessions.sqlite"))
+        .await
+        .unwrap();
+    let batch = {
+        let store = store.clone();
+        move |now, rows| {
+            let store = store.clone();
+            Box::pin(async move { store.sweep_batch(now, rows).await }) as StoreFuture<'static, _>
+        }
+    };
+    let sweeper = {
+        let store = store.clone();
+        move |every, rows| store.spawn_sweeper(every, rows).unwrap()
+    };
+    bounded_sweeps(&store, batch, sweeper).await;
+}
+
+/// 25 records that expire in a second and 5 that don't: batches of 10
+/// remove 10, 10, 5, then none; a sweeper at 5 rows a pass removes 12 more;
+/// the live records stay.
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+async fn bounded_sweeps(
+    store: &impl Store,
+    batch: impl Fn(u64, usize) -> StoreFuture<'static, usize>,
+    spawn: impl Fn(Duration, usize) -> cookietin::store::SqlSweeper,
+) {
+    let far = system_clock() + 600;
+    let live: Vec<RecordKey> = (0..5).map(|_| key("live")).collect();
+    for k in &live {
+        assert_eq!(
+            store.create(*k, &one("a", "1"), far).await,
+            Ok(Created::Created)
+        );
+    }
+    let soon = system_clock() + 1;
+    for _ in 0..25 {
+        assert_eq!(
+            store.create(key("soon"), &one("a", "1"), soon).await,
+            Ok(Created::Created)
+        );
+    }
+    while system_clock() <= soon {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let now = system_clock();
+    let mut passes = Vec::new();
+    for _ in 0..4 {
+        passes.push(batch(now, 10).await.unwrap());
+    }
+    assert_eq!(passes, [10, 10, 5, 0]);
+
+    let soon = system_clock() + 1;
+    for _ in 0..12 {
+        assert_eq!(
+            store.create(key("later"), &one("a", "1"), soon).await,
+            Ok(Created::Created)
+        );
+    }
+    let sweeper = spawn(Duration::from_millis(100), 5);
+    let started = std::time::Instant::now();
+    let mut seen = Vec::new();
+    while sweeper.removed() < 12 && started.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        if seen.last() != Some(&sweeper.removed()) {
+            seen.push(sweeper.removed());
+        }
+    }
+    // (Each pass is one `sweep_batch` of at most 5 rows, whose bound the
+    // batches above show; counting passes by polling would race them.)
+    assert_eq!(sweeper.removed(), 12, "{seen:?}");
+    assert_eq!(sweeper.failed_passes(), 0);
+    drop(sweeper);
+    assert_eq!(store.sweep(system_clock()).await, Ok(0));
+    for k in &live {
+        assert!(store.load(*k, None).await.unwrap().is_some());
     }
 }

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::redis_server::{Options, RedisServer};
+use common::store_calls::until_available;
 use cookietin::store::{
     system_clock, Changes, Created, Entries, RecordKey, RedbStore, RedisStore, Store, StoreError,
     StoreExt, Updated,
@@ -63,24 +64,6 @@ async fn all_there(store: &impl Store, keys: &[RecordKey], skip: usize) {
         want.insert("second".into(), format!("\"{n}\""));
         assert_eq!(record.entries, want, "record {n}");
     }
-}
-
-/// Calls `load` until it succeeds (at most `attempts` times, 100 ms
-/// apart); every failure on the way must be transient. Returns the
-/// failures seen.
-async fn until_available(store: &impl Store, probe: RecordKey, attempts: usize) -> Vec<StoreError> {
-    let mut failures = Vec::new();
-    for _ in 0..attempts {
-        match store.load(probe, None).await {
-            Ok(_) => return failures,
-            Err(e) => {
-                assert!(e.is_transient(), "an untyped failure: {e}");
-                failures.push(e);
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the store did not come back: {failures:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -64,13 +64,23 @@ const CASES: &[(&str, &str, &str)] = &[
     ("Mozilla/5.0 (Linux; U; Android 2.1-update1; en-us; Droid Build/ESE81) AppleWebKit/530.17 (KHTML, like Gecko) Version/4.0 Mobile Safari/530.17", "android-browser", "Android 2.1 stock browser"),
     ("Mozilla/5.0 (Linux; U; Android 4.0.4; en-us; Galaxy Nexus Build/IMM76B) AppleWebKit/534.30 (KHTML, like Gecko) Version/4.0 Mobile Safari/534.30", "android-browser-4", "Android 4.0 stock browser"),
     ("Mozilla/5.0 (Linux; U; Android 4.1.2; en-gb; GT-I9300 Build/JZO54K) AppleWebKit/534.30 (KHTML, like Gecko) Version/4.0 Mobile Safari/534.30", "android-browser-4", "Android 4.1 stock browser"),
-    // --- Robots, tools, garbage --------------------------------------------
-    ("curl/8.5.0", "default", "curl"),
+    // --- HTTP clients with an entry of their own ---------------------------
+    ("curl/8.5.0", "curl", "curl 8.5 (Cookie header counted alone since 8.2.0)"),
+    ("curl/8.2.0", "curl", "curl 8.2.0, the first to count the Cookie field alone"),
+    ("curl/8.1.2", "curl-legacy", "curl 8.1 (counted the whole request head)"),
+    ("curl/7.88.1", "curl-legacy", "curl 7.88 (Debian 12)"),
+    ("curl/7.68.0", "curl-legacy", "curl before the 7.84 cap"),
+    ("python-requests/2.32.3", "python-requests", "python-requests"),
+    ("python-requests/2.31.0", "python-requests", "python-requests 2.31"),
+    ("python-httpx/0.27.0", "python-httpx", "httpx"),
+    ("Go-http-client/1.1", "go-net-http", "Go net/http over HTTP/1.1"),
+    ("Go-http-client/2.0", "go-net-http", "Go net/http over HTTP/2"),
+    ("okhttp/4.12.0", "okhttp", "OkHttp"),
+    ("node", "undici", "Node's fetch"),
+    ("undici", "undici", "undici's fetch from npm"),
+    // --- Robots, other tools, garbage --------------------------------------
     ("Wget/1.21.4", "default", "wget"),
-    ("python-requests/2.31.0", "default", "python-requests"),
     ("Python-urllib/3.11", "default", "urllib"),
-    ("Go-http-client/1.1", "default", "Go net/http"),
-    ("okhttp/4.12.0", "default", "OkHttp"),
     ("MyApp/1.0 CFNetwork/1410.0.3 Darwin/22.6.0", "default", "native Apple app (not a browser)"),
     ("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", "default", "Googlebot"),
     ("Mozilla/5.0 (Linux; Android 6.0.1; Nexus 5X Build/MMB29P) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.6367.118 Mobile Safari/537.36 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", "default", "Googlebot smartphone"),
@@ -125,6 +135,49 @@ fn every_bundled_entry_is_reached_by_some_user_agent() {
 }
 
 #[test]
+fn http_clients_resolve_to_their_own_entries_and_caps() {
+    let db = LimitsDb::bundled();
+    // (user agent, entry, Cookie header cap)
+    let clients = [
+        ("curl/8.5.0", "curl", Some(8181)),
+        ("curl/7.88.1", "curl-legacy", Some(7165)),
+        ("python-requests/2.32.3", "python-requests", None),
+        ("python-httpx/0.27.0", "python-httpx", None),
+        ("Go-http-client/1.1", "go-net-http", None),
+        ("okhttp/4.12.0", "okhttp", None),
+        ("node", "undici", None),
+        ("undici", "undici", None),
+    ];
+    for (ua, want, cap) in clients {
+        let id = identify(ua);
+        let limits = db.lookup(&id);
+        assert_eq!(limits.id, want, "{ua}: {id:?}");
+        assert_eq!(limits.max_cookie_header_bytes, cap, "{ua}");
+        // Each cites the file its figures come from.
+        let cited = [".c ", ".h ", ".py", ".go", ".kt", ".js"];
+        assert!(
+            cited.iter().any(|f| limits.source.contains(f)),
+            "{ua}: {}",
+            limits.source
+        );
+    }
+    // No browser caps what it sends.
+    for entry in db.entries().iter().filter(|e| {
+        [
+            "chromium",
+            "firefox",
+            "safari",
+            "ie",
+            "android-browser",
+            "default",
+        ]
+        .contains(&e.browser.as_str())
+    }) {
+        assert_eq!(entry.max_cookie_header_bytes, None, "{}", entry.id);
+    }
+}
+
+#[test]
 fn browsers_on_ios_are_webkit_whatever_their_name() {
     for (ua, name) in [
         ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/124.0.6367.88 Mobile/15E148 Safari/604.1", "Chrome"),
@@ -163,7 +216,8 @@ fn versions_are_normalized_and_engine_based() {
         v("Mozilla/5.0 (Android 14; Mobile; rv:125.0) Gecko/125.0 Firefox/125.0").as_deref(),
         Some("125.0")
     );
-    assert_eq!(v("curl/8.5.0"), None);
+    assert_eq!(v("curl/8.5.0").as_deref(), Some("8.5.0"));
+    assert_eq!(v("Go-http-client/1.1"), None, "the HTTP version, not Go's");
 
     let id = identify("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4.1 Safari/605.1.15");
     assert_eq!(

@@ -4,7 +4,10 @@
 //!
 //! The contract: `--listen ADDR` (printing `listening on http://ADDR` when
 //! ready), `--header-budget BYTES|off`, `--set-cookie-budget BYTES|off`,
-//! `--encrypt` (encrypted sessions, with the `encrypt` feature); the key
+//! `--encrypt` (encrypted sessions, with the `encrypt` feature),
+//! `--partitioned` (`Partitioned; Secure` on every session cookie),
+//! `--max-age SECONDS` (the session lifetime, with persistent cookies whose
+//! `Max-Age` is clamped to 400 days); the key
 //! from `COOKIETIN_SECRET` (its bytes: the signing key, or with
 //! `--encrypt` the master secret);
 //!
@@ -59,6 +62,10 @@ pub struct Options {
     pub store: Option<String>,
     /// Encrypt sessions (`--encrypt`).
     pub encrypt: bool,
+    /// `Partitioned` (and so `Secure`) on every session cookie (`--partitioned`).
+    pub partitioned: bool,
+    /// The session lifetime, with persistent cookies (`--max-age SECONDS`).
+    pub max_age: Option<u64>,
 }
 
 fn bytes_or_off(flag: &str, v: &str) -> Result<Option<usize>, String> {
@@ -77,6 +84,8 @@ fn parse_args() -> Result<Options, String> {
         groups: false,
         store: None,
         encrypt: false,
+        partitioned: false,
+        max_age: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -91,13 +100,19 @@ fn parse_args() -> Result<Options, String> {
             "--server-side" => options.server_side = true,
             "--groups" => options.groups = true,
             "--store" => options.store = Some(value()?),
+            "--partitioned" => options.partitioned = true,
+            "--max-age" => {
+                let v = value()?;
+                let seconds = v.parse().map_err(|e| format!("--max-age {v}: {e}"))?;
+                options.max_age = Some(seconds);
+            }
 
             "--encrypt" if cfg!(feature = "encrypt") => options.encrypt = true,
             "--encrypt" => {
                 return Err("--encrypt needs the encrypt feature: cargo run --features encrypt --example demo -- --encrypt".into())
             }
             "-h" | "--help" => {
-                return Err("usage: [--listen ADDR] [--header-budget BYTES|off] [--set-cookie-budget BYTES|off] [--server-side | --groups] [--store redb:PATH|memory|redis://HOST:PORT/] [--encrypt]".into())
+                return Err("usage: [--listen ADDR] [--header-budget BYTES|off] [--set-cookie-budget BYTES|off] [--server-side | --groups] [--store redb:PATH|memory|redis://HOST:PORT/] [--encrypt] [--partitioned] [--max-age SECONDS]".into())
             }
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -142,10 +157,19 @@ pub fn shrink_history(data: &mut SessionData, last: bool) {
 fn client(options: &Options, secret: &[u8], name: &str) -> cookietin::EngineBuilder {
     let builder = Engine::builder(Key::try_from_bytes(secret).expect("checked"))
         .cookie_name(name)
-        // The demo serves plain http on loopback.
-        .secure(false)
+        // The demo serves plain http on loopback; browsers accept Secure
+        // cookies there, which Partitioned ones need.
+        .secure(options.partitioned)
+        .partitioned(options.partitioned)
         .header_budget(options.header_budget)
         .set_cookie_budget(options.set_cookie_budget);
+    let builder = match options.max_age {
+        // Persistent cookies, so that Max-Age (clamped to 400 days) shows.
+        Some(seconds) => builder
+            .max_age(std::time::Duration::from_secs(seconds))
+            .persistent(true),
+        None => builder,
+    };
     #[cfg(feature = "encrypt")]
     if options.encrypt {
         let master = cookietin::MasterKey::try_from_bytes(secret).expect("checked");

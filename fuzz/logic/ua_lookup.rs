@@ -10,12 +10,18 @@
 
 use cookietin::{identify, Browsers, LimitsDb};
 
-const FAMILIES: [&str; 6] = [
+const FAMILIES: [&str; 12] = [
     "chromium",
     "firefox",
     "safari",
     "ie",
     "android-browser",
+    "curl",
+    "python-requests",
+    "python-httpx",
+    "go-net-http",
+    "okhttp",
+    "undici",
     "default",
 ];
 

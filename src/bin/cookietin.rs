@@ -14,6 +14,8 @@
 //! too short); 3 the input could not be read, or holds no session cookie.
 //! Bad input is a message on stderr, never a panic.
 
+#[path = "../cli/budget.rs"]
+mod budget;
 #[path = "../cli/mod.rs"]
 mod cli;
 
@@ -388,7 +390,7 @@ fn budget(args: BudgetArgs) -> Result<u8, Failure> {
             })?
         }
     };
-    let header = other_cookies(count, bytes)?;
+    let header = budget::other_cookies(count, bytes).map_err(|e| Failure(USAGE, e))?;
     let header_budget = match args.header_budget.as_deref() {
         None => Some(DEFAULT_HEADER_BUDGET),
         Some("off") => None,
@@ -441,8 +443,10 @@ fn budget(args: BudgetArgs) -> Result<u8, Failure> {
             format!("source: {}", l.source),
             format!("other cookies: {count} taking {bytes} bytes of the Cookie header"),
             format!(
-                "room for the session: {} characters of value in up to {} cookie(s); binding: {:?}",
-                budget.capacity, budget.cookies, budget.binding
+                "room for the session: {} characters of value in up to {} cookie(s); binding: {}",
+                budget.capacity,
+                budget.cookies,
+                budget::binding_name(budget.binding)
             ),
             format!(
                 "Cookie header left: {}",
@@ -450,6 +454,12 @@ fn budget(args: BudgetArgs) -> Result<u8, Failure> {
                     .header_bytes
                     .map_or("no server limit".to_owned(), |b| format!("{b} bytes"))
             ),
+            match (l.max_cookie_header_bytes, budget.client_header_bytes) {
+                (Some(cap), Some(left)) => format!(
+                    "the client sends {cap} bytes of Cookie header whole, at most: {left} left"
+                ),
+                _ => "the client sends a Cookie header of any length".to_owned(),
+            },
             format!(
                 "that is about {} bytes of uncompressed JSON signed, {} encrypted",
                 raw.saturating_sub(22),
@@ -459,44 +469,4 @@ fn budget(args: BudgetArgs) -> Result<u8, Failure> {
         .join("\n")
     });
     Ok(OK)
-}
-
-/// A Cookie header of `count` cookies taking `bytes` bytes, separators
-/// included.
-fn other_cookies(count: usize, bytes: usize) -> Result<String, Failure> {
-    if count == 0 {
-        return match bytes {
-            0 => Ok(String::new()),
-            _ => Err(Failure(
-                USAGE,
-                "--other-cookies: bytes without cookies".to_owned(),
-            )),
-        };
-    }
-    if count > 10_000 || bytes > 1 << 20 {
-        return Err(Failure(
-            USAGE,
-            "--other-cookies: at most 10000 cookies and 1 MiB".to_owned(),
-        ));
-    }
-    let names: Vec<String> = (0..count).map(|i| format!("c{i}=")).collect();
-    let fixed: usize = names.iter().map(String::len).sum::<usize>() + 2 * (count - 1);
-    if bytes < fixed {
-        return Err(Failure(
-            USAGE,
-            format!("--other-cookies {count}/{bytes}: {count} cookies take at least {fixed} bytes"),
-        ));
-    }
-    let pad = bytes - fixed;
-    let pieces: Vec<String> = names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| {
-            let share = pad / count + usize::from(i < pad % count);
-            format!("{n}{}", "x".repeat(share))
-        })
-        .collect();
-    let header = pieces.join("; ");
-    debug_assert_eq!(header.len(), bytes);
-    Ok(header)
 }

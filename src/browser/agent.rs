@@ -21,7 +21,16 @@
 //! - the Android stock browser and WebView before Chromium (an Android
 //!   WebKit header without `Chrome/`) is `"android-browser"`, versioned by
 //!   the Android release;
-//! - robots, HTTP libraries, empty and unrecognised headers are `"default"`.
+//! - the default User-Agents of common HTTP clients, which woothee does
+//!   not tell apart (it names curl an "HTTP Library" and knows none of the
+//!   others), are matched first, by their leading product token: `curl/`
+//!   (`"curl"`, versioned), `python-requests/` (`"python-requests"`),
+//!   `python-httpx/` (`"python-httpx"`), `Go-http-client/`
+//!   (`"go-net-http"`, unversioned: its number is the HTTP version),
+//!   `okhttp/` (`"okhttp"`), and Node's fetch, which sends exactly `node`
+//!   or, from the npm package, `undici` (`"undici"`);
+//! - robots, other HTTP libraries, empty and unrecognised headers are
+//!   `"default"`.
 //!
 //! [woothee]: https://crates.io/crates/woothee
 
@@ -35,6 +44,20 @@ const IE: &str = "ie";
 const ANDROID_BROWSER: &str = "android-browser";
 const DEFAULT: &str = "default";
 
+/// HTTP clients by the product token their default User-Agent starts
+/// with (ASCII case ignored): the family, and whether the token's version
+/// is the client's own.
+const HTTP_CLIENTS: &[(&str, &str, bool)] = &[
+    ("curl/", "curl", true),
+    ("python-requests/", "python-requests", true),
+    ("python-httpx/", "python-httpx", true),
+    ("Go-http-client/", "go-net-http", false),
+    ("okhttp/", "okhttp", true),
+];
+/// Node's fetch (undici) sends one of these words as its whole User-Agent.
+const UNDICI_AGENTS: &[&str] = &["node", "undici"];
+const UNDICI: &str = "undici";
+
 /// Only this many leading bytes of a `User-Agent` are examined; real ones
 /// are far shorter, and the cap bounds the parsing cost of hostile input.
 const MAX_UA_BYTES: usize = 4096;
@@ -46,7 +69,9 @@ const ROBOT_MARKERS: &[&str] = &["+http", "bot/", "bot;", "bot)", "spider", "cra
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Identity {
     /// Family key of the cookie implementation: `"chromium"`, `"firefox"`,
-    /// `"safari"`, `"ie"`, `"android-browser"` or `"default"`.
+    /// `"safari"`, `"ie"`, `"android-browser"`, an HTTP client's (`"curl"`,
+    /// `"python-requests"`, `"python-httpx"`, `"go-net-http"`, `"okhttp"`,
+    /// `"undici"`) or `"default"`.
     pub browser: &'static str,
     /// Platform key (`"ios"`, `"android"`, `"windows"`, `"macos"`,
     /// `"linux"`, `"chromeos"`, ...), or `None` when unknown.
@@ -54,10 +79,12 @@ pub struct Identity {
     /// Version that decides the limits, as dotted decimal numbers: the
     /// Chromium version for `"chromium"`, the iOS version for Safari on iOS,
     /// the engine version for `"ie"`, the Android version for
-    /// `"android-browser"`. `None` when unknown or irrelevant.
+    /// `"android-browser"`, the client's own for an HTTP client. `None`
+    /// when unknown or irrelevant.
     pub version: Option<String>,
     /// What woothee called the client (`"Chrome"`, `"Edge"`, `"Safari"`,
-    /// `"Googlebot"`, `"UNKNOWN"`, ...), for display.
+    /// `"Googlebot"`, `"UNKNOWN"`, ...), or an HTTP client's product token
+    /// (`"curl"`, `"okhttp"`, ...), for display.
     pub name: String,
     /// What woothee called the operating system (`"Windows 10"`,
     /// `"iPhone"`, `"Mac OSX"`, `"UNKNOWN"`, ...), for display.
@@ -79,9 +106,15 @@ pub struct Identity {
 /// assert_eq!((id.browser, id.platform), ("safari", Some("ios")));
 /// assert_eq!(id.version.as_deref(), Some("17.4"));
 /// assert_eq!(id.name, "Chrome");
+///
+/// let curl = identify("curl/8.5.0");
+/// assert_eq!((curl.browser, curl.version.as_deref()), ("curl", Some("8.5.0")));
 /// ```
 pub fn identify(user_agent: &str) -> Identity {
     let ua = truncate(user_agent.trim(), MAX_UA_BYTES);
+    if let Some(client) = http_client(ua) {
+        return client;
+    }
     let parsed = Parser::new().parse(ua);
     let (name, os) = match &parsed {
         Some(r) => (r.name.to_string(), r.os.to_string()),
@@ -131,6 +164,34 @@ fn classify(ua: &str, r: Option<&WootheeResult<'_>>) -> (&'static str, Option<St
         return (SAFARI, token_version(ua, "Version/"));
     }
     (DEFAULT, None)
+}
+
+/// The identity of a common HTTP client's default User-Agent, if `ua` is
+/// one. Checked before woothee, which knows none of them but curl, and
+/// that only as an "HTTP Library".
+fn http_client(ua: &str) -> Option<Identity> {
+    let client = |browser, name: &str, version| Identity {
+        browser,
+        platform: None,
+        version,
+        name: name.to_owned(),
+        os: "UNKNOWN".to_owned(),
+    };
+    if let Some(word) = UNDICI_AGENTS.iter().find(|w| ua.eq_ignore_ascii_case(w)) {
+        return Some(client(UNDICI, word, None));
+    }
+    HTTP_CLIENTS
+        .iter()
+        .find_map(|&(token, browser, versioned)| {
+            let head = ua.get(..token.len())?;
+            if !head.eq_ignore_ascii_case(token) {
+                return None;
+            }
+            let version = versioned
+                .then(|| normalize_version(&ua[token.len()..]))
+                .flatten();
+            Some(client(browser, &token[..token.len() - 1], version))
+        })
 }
 
 /// Maps woothee's operating system name to a platform key.
@@ -274,6 +335,43 @@ mod tests {
         assert_eq!(truncate("aé", 2), "a");
         assert_eq!(truncate("🍪🍪", 5), "🍪");
         assert_eq!(truncate("🍪", 3), "");
+    }
+
+    #[test]
+    fn http_clients_are_matched_by_their_leading_token() {
+        let id = |ua| {
+            let id = identify(ua);
+            (id.browser, id.version, id.name)
+        };
+        let v = |s: &str| Some(s.to_owned());
+        assert_eq!(id("curl/8.5.0"), ("curl", v("8.5.0"), "curl".into()));
+        assert_eq!(id("CURL/7.84"), ("curl", v("7.84"), "curl".into()));
+        assert_eq!(id("curl/"), ("curl", None, "curl".into()));
+        assert_eq!(
+            id("python-requests/2.32.3"),
+            ("python-requests", v("2.32.3"), "python-requests".into())
+        );
+        assert_eq!(
+            id("python-httpx/0.27.0"),
+            ("python-httpx", v("0.27.0"), "python-httpx".into())
+        );
+        assert_eq!(
+            id("Go-http-client/2.0"),
+            ("go-net-http", None, "Go-http-client".into())
+        );
+        assert_eq!(
+            id("okhttp/4.12.0"),
+            ("okhttp", v("4.12.0"), "okhttp".into())
+        );
+        assert_eq!(id("node"), ("undici", None, "node".into()));
+        assert_eq!(id(" undici "), ("undici", None, "undici".into()));
+        // Only the leading token counts, and only the whole word for undici.
+        assert_eq!(id("nodejs").0, "default");
+        assert_eq!(id("my-app curl/8.5.0").0, "default");
+        assert_eq!(id("Mozilla/5.0 okhttp/4.12.0").0, "default");
+        // A multi-byte character where a token would end does not panic.
+        assert_eq!(id("curl\u{e9}8").0, "default");
+        assert_eq!(id("okhtt\u{1f36a}").0, "default");
     }
 
     #[test]

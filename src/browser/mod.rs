@@ -6,8 +6,8 @@
 //! length and is emptied when full, so a flood of random User-Agents costs
 //! parses but never memory.
 
-pub mod agent;
-pub mod limits;
+pub(crate) mod agent;
+pub(crate) mod limits;
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock, RwLock};

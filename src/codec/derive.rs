@@ -1,24 +1,4 @@
 //! Master secrets, and the keys derived from them (feature `encrypt`).
-//!
-//! A deployment holds one secret, a [`MasterKey`], and every key the engine
-//! uses is derived from it with HKDF-SHA256 (RFC 5869), one purpose label
-//! each, so that a derived key that leaks gives none of the others:
-//!
-//! | purpose | HKDF info | bytes |
-//! |---|---|---|
-//! | the HMAC key that signs cookie `NAME` | `cookietin v1 sign ` + `NAME` | 32 |
-//! | the AES-256-GCM-SIV key that encrypts cookie `NAME` | `cookietin v1 encrypt ` + `NAME` | 32 |
-//! | the key id written in encrypted envelopes | `cookietin v1 key id` | 2 |
-//!
-//! The extract step uses the salt `cookietin v1 master`. A [`MasterRing`]
-//! rotates master secrets as a [`KeyRing`] rotates signing keys: the first
-//! encrypts (or signs), every one decrypts (or verifies).
-//!
-//! Deployments hold secrets as text, so the ring loads from base64
-//! ([`MasterKey::from_base64`]), from a comma-separated list of base64
-//! secrets, newest first ([`MasterRing::from_base64_list`]), and from an
-//! environment variable holding such a list ([`MasterRing::from_env`]).
-//! No error message and no `Debug` output contains key material.
 
 use std::fmt;
 
@@ -42,6 +22,26 @@ const KEY_ID: &[u8] = b"cookietin v1 key id";
 
 /// A master secret of at least 32 bytes, from which the engine derives its
 /// signing and encryption keys (feature `encrypt`).
+///
+/// A deployment holds one secret, a [`MasterKey`], and every key the engine
+/// uses is derived from it with HKDF-SHA256 (RFC 5869), one purpose label
+/// each, so that a derived key that leaks gives none of the others:
+///
+/// | purpose | HKDF info | bytes |
+/// |---|---|---|
+/// | the HMAC key that signs cookie `NAME` | `cookietin v1 sign ` + `NAME` | 32 |
+/// | the AES-256-GCM-SIV key that encrypts cookie `NAME` | `cookietin v1 encrypt ` + `NAME` | 32 |
+/// | the key id written in encrypted envelopes | `cookietin v1 key id` | 2 |
+///
+/// The extract step uses the salt `cookietin v1 master`. A [`MasterRing`]
+/// rotates master secrets as a [`KeyRing`] rotates signing keys: the first
+/// encrypts (or signs), every one decrypts (or verifies).
+///
+/// Deployments hold secrets as text, so the ring loads from base64
+/// ([`MasterKey::from_base64`]), from a comma-separated list of base64
+/// secrets, newest first ([`MasterRing::from_base64_list`]), and from an
+/// environment variable holding such a list ([`MasterRing::from_env`]).
+/// No error message and no `Debug` output contains key material.
 ///
 /// Only the HKDF state is kept, and `Debug` prints the public key id, never
 /// the secret.

@@ -71,6 +71,11 @@ impl fmt::Debug for Key {
 
 /// The keys an engine signs and verifies with: the first signs, all verify.
 ///
+/// To rotate, put a new key first and keep the old one behind it for as
+/// long as sessions signed with it may still be alive (the engine's max
+/// age). A session that only an old key verifies is re-issued under the
+/// current key on its next save.
+///
 /// # Example
 /// ```
 /// use cookietin::{Key, KeyRing};

@@ -3,7 +3,7 @@
 //!
 //! # Format, version 1
 //!
-//! The cookie value (all chunks joined, see [`chunk`](crate::fit::chunk)) is the
+//! The cookie value (all chunks joined: `NAME`, `NAME.1`, ...) is the
 //! base64url encoding, without padding, of one of two envelopes. Both begin
 //! with the same six header bytes, so chunk gathering, the chunk count check
 //! and the first eight characters' header work the same for both.
@@ -85,12 +85,12 @@ pub(crate) mod aead;
 pub(crate) mod chunk_names;
 pub(crate) mod compress;
 #[cfg(feature = "encrypt")]
-pub mod derive;
+pub(crate) mod derive;
 mod dictionary;
 mod envelope;
 mod header;
 pub mod inspect;
-pub mod key;
+pub(crate) mod key;
 mod key_id;
 mod open;
 mod secrets;

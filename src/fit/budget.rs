@@ -7,11 +7,19 @@
 //! count subtracts the cookies the request carries that are not ours, so a
 //! save never pushes the site over the browser's limit and makes it evict a
 //! cookie. The header room subtracts the other cookies' bytes and the `; `
-//! separators.
+//! separators, under the server's budget and under the client's own cap on
+//! what it sends (curl's), whichever is smaller.
+//!
+//! A partitioned session (CHIPS) also fits the browser's per-partition
+//! limits: the bytes of all the site's cookies in the partition, as the
+//! browser counts them (name + value), and their number. The request's
+//! other cookies are counted against both, as they are against the site's
+//! count: conservatively, since some of them may live outside the
+//! partition.
 
 use serde::Serialize;
 
-use crate::browser::limits::{BrowserLimits, Counted};
+use crate::browser::limits::{BrowserLimits, Counted, PartitionLimits};
 use crate::codec::chunk_names::{chunk_name_len, same_length_until, MAX_CHUNKS};
 use crate::codec::{encoded_len, HEADER_LEN};
 use crate::fit::chunk::IndexSet;
@@ -50,6 +58,15 @@ pub enum Binding {
     HeaderBytes,
     /// The budget for the response's `Set-Cookie` lines is the limit.
     ResponseBytes,
+    /// The client's own cap on the Cookie header it sends
+    /// ([`BrowserLimits::max_cookie_header_bytes`]: curl's) is the limit.
+    ClientHeaderBytes,
+    /// The bytes a browser keeps of the site's cookies in one partition
+    /// ([`PartitionLimits::max_bytes`]) are the limit.
+    PartitionBytes,
+    /// The cookies a browser keeps of the site in one partition
+    /// ([`PartitionLimits::max_cookies`]) are the limit.
+    PartitionCookies,
 }
 
 /// What the budget is computed from, besides the browser's limits.
@@ -67,6 +84,9 @@ pub(crate) struct BudgetConfig {
     pub line_overhead: usize,
     /// Bytes of a removal Set-Cookie value besides `name=`.
     pub removal_overhead: usize,
+    /// The cookies are `Partitioned` (CHIPS): the browser's per-partition
+    /// limits, when known, cap the session too.
+    pub partitioned: bool,
 }
 
 impl BudgetConfig {
@@ -75,12 +95,16 @@ impl BudgetConfig {
     /// hard limits, so that a smaller session (or none) would help.
     ///
     /// They fit when the whole Cookie header (`header_bytes`) is within the
-    /// header budget, and the site's cookies (`other_cookies` and the
+    /// header budget and the client's own cap, and the site's cookies (`other_cookies` and the
     /// session's `chunks`) within the browser's per-site count less the
     /// reserved cookies, and the chunks within the chunk cap. Other cookies
     /// past the hard header limit or the per-site count mean that nothing
     /// in front of the app enforces them (the request got here), so
     /// expelling the session would help nothing.
+    ///
+    /// For partitioned cookies, the request's cookies must also be within
+    /// the browser's per-partition bytes and count (less the reserved
+    /// cookies).
     pub(crate) fn needs_refit(
         &self,
         limits: &BrowserLimits,
@@ -89,14 +113,32 @@ impl BudgetConfig {
         chunks: usize,
     ) -> bool {
         let (other_cookies, other_bytes) = other;
+        let partition = limits.partition.filter(|_| self.partitioned);
+        let in_partition = partition.is_none_or(|p| {
+            let cookies = other_cookies + chunks;
+            pair_bytes(header_bytes, cookies) <= p.max_bytes
+                && cookies <= p.max_cookies.saturating_sub(self.reserved_cookies)
+        });
+        let others_in_partition = partition.is_none_or(|p| {
+            pair_bytes(other_bytes, other_cookies) <= p.max_bytes && other_cookies <= p.max_cookies
+        });
         let site = limits.max_cookies_per_site;
-        let header = self.header_budget.is_none_or(|b| header_bytes <= b);
+        let client_cap = limits.max_cookie_header_bytes;
+        let header = self.header_budget.is_none_or(|b| header_bytes <= b)
+            && client_cap.is_none_or(|c| header_bytes <= c);
         let count = other_cookies + chunks <= site.saturating_sub(self.reserved_cookies);
         let cap = chunks <= self.max_chunks.unwrap_or(MAX_CHUNKS).min(MAX_CHUNKS);
         let others_within =
             self.header_limit.is_none_or(|l| other_bytes <= l) && other_cookies <= site;
-        !(header && count && cap) && others_within
+        !(header && count && cap && in_partition) && others_within && others_in_partition
     }
+}
+
+/// The bytes of `cookies` pairs that take `header_bytes` of a Cookie
+/// header: less their `; ` separators. Each pair's `=` stays counted, so
+/// this is at most one byte a cookie over their name + value.
+fn pair_bytes(header_bytes: usize, cookies: usize) -> usize {
+    header_bytes.saturating_sub(2 * cookies.saturating_sub(1))
 }
 
 /// Bytes of a response header line besides the `Set-Cookie` value:
@@ -104,6 +146,17 @@ impl BudgetConfig {
 pub(crate) const SET_COOKIE_LINE: usize = "Set-Cookie: \r\n".len();
 
 /// The room for the session on one request, and which limit binds.
+///
+/// The room a session has on one request: per cookie, in cookies, and in
+/// the Cookie header the server in front will accept.
+///
+/// All three are counted exactly. The per-cookie room subtracts what this
+/// browser counts besides the value (the name, and for browsers that count
+/// the whole line, the attributes as they are really written). The cookie
+/// count subtracts the cookies the request carries that are not ours, so a
+/// save never pushes the site over the browser's limit and makes it evict a
+/// cookie. The header room subtracts the other cookies' bytes and the `; `
+/// separators.
 ///
 /// # Example
 /// ```
@@ -135,9 +188,21 @@ pub struct Budget {
     /// The hard limit on the whole Cookie header that the soft budget
     /// protects (see [`DEFAULT_HEADER_LIMIT`]), or `None` with no server limit.
     pub header_limit: Option<usize>,
+    /// Cookie header bytes left for the session under the client's own cap
+    /// on what it sends ([`BrowserLimits::max_cookie_header_bytes`]), or
+    /// `None` when the client has none (every browser). A hard limit: the
+    /// session is fitted within it whatever the server's budget says.
+    pub client_header_bytes: Option<usize>,
     /// Bytes of `Set-Cookie` header lines left for the session's chunks
     /// (after expiring the request's other chunks), or `None` with no limit.
     pub response_bytes: Option<usize>,
+    /// Whether the budget is for partitioned cookies (CHIPS), counted
+    /// against the browser's per-partition limits.
+    pub partitioned: bool,
+    /// Bytes of cookies (name + value, as the browser counts them) left for
+    /// the session in the browser's partition, or `None` when the session
+    /// is not partitioned or the browser's partition limits are not known.
+    pub partition_bytes: Option<usize>,
     /// Cookies on the request that are not the session's.
     pub other_cookies: usize,
     /// Bytes those cookies take in the Cookie header, separators included.
@@ -148,9 +213,19 @@ pub struct Budget {
     pub binding: Binding,
     #[serde(skip)]
     line_overhead: usize,
+    /// What the partition's bytes count per cookie.
+    #[serde(skip)]
+    partition_counts: Counted,
+    /// Which count limits `cookies`: the site's or the partition's.
+    #[serde(skip)]
+    count_binding: Binding,
 }
 
 impl Budget {
+    /// The budget of a session on a request whose other cookies are
+    /// `other_cookies` taking `other_bytes`, and which carried the session's
+    /// chunks `seen`. For partitioned cookies (`config.partitioned`), the
+    /// browser's per-partition limits, when known, cap it too.
     pub(crate) fn new(
         name: &str,
         limits: &BrowserLimits,
@@ -159,6 +234,7 @@ impl Budget {
         other_bytes: usize,
         seen: &IndexSet,
     ) -> Budget {
+        let partitioned = config.partitioned;
         let max_cookie_bytes = config
             .max_cookie_bytes
             .map_or(limits.max_cookie_bytes, |cap| {
@@ -168,13 +244,30 @@ impl Budget {
             Counted::NameValue => 0,
             Counted::Line => 1 + config.line_overhead,
         };
-        let cookies = limits
+        let site_cookies = limits
             .max_cookies_per_site
             .saturating_sub(other_cookies)
             .saturating_sub(config.reserved_cookies)
             .min(config.max_chunks.unwrap_or(MAX_CHUNKS))
             .min(MAX_CHUNKS);
+        let partition: Option<PartitionLimits> = limits.partition.filter(|_| partitioned);
+        let partition_cookies = partition.map(|p| {
+            p.max_cookies
+                .saturating_sub(other_cookies)
+                .saturating_sub(config.reserved_cookies)
+        });
+        let (cookies, count_binding) = match partition_cookies {
+            Some(p) if p < site_cookies => (p, Binding::PartitionCookies),
+            _ => (site_cookies, Binding::CookieCount),
+        };
+        let partition_bytes = partition.map(|p| {
+            p.max_bytes
+                .saturating_sub(pair_bytes(other_bytes, other_cookies))
+        });
         let header_bytes = config.header_budget.map(|b| b.saturating_sub(other_bytes));
+        let client_header_bytes = limits
+            .max_cookie_header_bytes
+            .map(|cap| cap.saturating_sub(other_bytes));
         // Room for expiring every chunk past the first that the request
         // carried; the first is always overwritten.
         let removals: usize = seen
@@ -191,8 +284,13 @@ impl Budget {
             cookies,
             header_bytes,
             header_limit: config.header_limit,
+            client_header_bytes,
             response_bytes,
             line_overhead: config.line_overhead,
+            partitioned,
+            partition_bytes,
+            partition_counts: partition.map_or(Counted::NameValue, |p| p.counts),
+            count_binding,
             other_cookies,
             other_bytes,
             capacity: 0,
@@ -225,27 +323,40 @@ impl Budget {
         SET_COOKIE_LINE + chunk_name_len(name, index) + 1 + self.line_overhead
     }
 
+    /// Partition bytes chunk `index` costs besides its value: its name, and
+    /// for a browser that counts whole lines, `=` and the attributes.
+    fn partition_cost(&self, name: &str, index: usize) -> usize {
+        let line = match self.partition_counts {
+            Counted::NameValue => 0,
+            Counted::Line => 1 + self.line_overhead,
+        };
+        chunk_name_len(name, index) + line
+    }
+
     fn measure(&self, name: &str) -> (usize, Binding) {
         let one_cookie = if self.cookies == 1 {
             Binding::PerCookie
         } else {
-            Binding::CookieCount
+            self.count_binding
         };
         // The first chunk must carry the whole envelope header (see `plan`):
         // when it can't, the other chunks' room is of no use.
         if self.cookies > 0 && self.chunk_room(name, 0) < encoded_len(HEADER_LEN) {
             return (0, Binding::PerCookie);
         }
-        // The request's Cookie header and the response's Set-Cookie lines
-        // each pay a fixed cost per chunk plus the chunk's value.
+        // The request's Cookie header, the response's Set-Cookie lines and
+        // the browser's partition each pay a fixed cost per chunk plus the
+        // chunk's value. The header has two limits of the same cost; the
+        // smaller binds.
         let mut lanes = [
-            (
-                self.header_bytes.unwrap_or(usize::MAX),
-                Binding::HeaderBytes,
-            ),
+            self.header_lane(),
             (
                 self.response_bytes.unwrap_or(usize::MAX),
                 Binding::ResponseBytes,
+            ),
+            (
+                self.partition_bytes.unwrap_or(usize::MAX),
+                Binding::PartitionBytes,
             ),
         ];
         let mut total = 0;
@@ -255,6 +366,7 @@ impl Budget {
             let fixed = [
                 self.header_cost(name, index),
                 self.response_cost(name, index),
+                self.partition_cost(name, index),
             ];
             let full = room - room % 4;
             // Chunks cost the same while their names keep their length:
@@ -304,6 +416,17 @@ impl Budget {
         (total, one_cookie)
     }
 
+    /// The Cookie header bytes left, and the limit that leaves them: the
+    /// server's budget or the client's cap, whichever is smaller (the
+    /// server's on a tie).
+    fn header_lane(&self) -> (usize, Binding) {
+        match (self.header_bytes, self.client_header_bytes) {
+            (Some(budget), Some(cap)) if cap < budget => (cap, Binding::ClientHeaderBytes),
+            (None, Some(cap)) => (cap, Binding::ClientHeaderBytes),
+            (budget, _) => (budget.unwrap_or(usize::MAX), Binding::HeaderBytes),
+        }
+    }
+
     /// The chunk lengths for a value of `len` base64 characters, or `None`
     /// when it does not fit.
     pub(crate) fn plan(&self, name: &str, len: usize) -> Option<Vec<usize>> {
@@ -338,204 +461,4 @@ impl Budget {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn chromium() -> BrowserLimits {
-        BrowserLimits {
-            id: "chromium".into(),
-            browser: "chromium".into(),
-            platform: None,
-            min_version: None,
-            max_cookie_bytes: 4096,
-            counts: Counted::NameValue,
-            max_attribute_bytes: 1024,
-            max_cookies_per_site: 180,
-            purge_to: 150,
-            max_cookies_total: 3300,
-            source: "test".into(),
-        }
-    }
-
-    fn config(header: Option<usize>) -> BudgetConfig {
-        BudgetConfig {
-            header_budget: header,
-            header_limit: header,
-            max_cookie_bytes: None,
-            max_chunks: None,
-            reserved_cookies: 0,
-            response_budget: None,
-            line_overhead: 40,
-            removal_overhead: 80,
-        }
-    }
-
-    #[test]
-    fn header_budget_binds_and_plans_fit_it_exactly() {
-        let b = Budget::new(
-            "sid",
-            &chromium(),
-            &config(Some(8182)),
-            3,
-            100,
-            &IndexSet::default(),
-        );
-        assert_eq!(b.binding, Binding::HeaderBytes);
-        let lens = b.plan("sid", b.capacity).unwrap();
-        assert_eq!(b.header_bytes_of("sid", &lens) + 100, 8182);
-        assert!(b.plan("sid", b.capacity + 1).is_none());
-    }
-
-    #[test]
-    fn count_binds_without_a_header_budget() {
-        let b = Budget::new(
-            "sid",
-            &chromium(),
-            &config(None),
-            175,
-            100,
-            &IndexSet::default(),
-        );
-        assert_eq!((b.cookies, b.binding), (5, Binding::CookieCount));
-        let lens = b.plan("sid", b.capacity).unwrap();
-        assert_eq!(lens.len(), 5);
-        assert_eq!(lens[0], 4092);
-        assert_eq!(lens[1], 4096 - "sid.1".len() - 3);
-        assert!(lens
-            .iter()
-            .enumerate()
-            .all(|(i, l)| l + chunk_name_len("sid", i) <= 4096));
-    }
-
-    #[test]
-    fn one_cookie_left_binds_per_cookie() {
-        let b = Budget::new(
-            "sid",
-            &chromium(),
-            &config(None),
-            179,
-            100,
-            &IndexSet::default(),
-        );
-        assert_eq!(
-            (b.cookies, b.binding, b.capacity),
-            (1, Binding::PerCookie, 4093)
-        );
-    }
-
-    #[test]
-    fn line_counting_browsers_pay_for_attributes() {
-        let mut limits = chromium();
-        limits.counts = Counted::Line;
-        let b = Budget::new("sid", &limits, &config(None), 0, 0, &IndexSet::default());
-        assert_eq!(b.plan("sid", 5000).unwrap()[0], (4096 - 41 - 3) / 4 * 4);
-    }
-
-    #[test]
-    fn response_budget_binds_and_reserves_removals() {
-        let mut seen = IndexSet::default();
-        (0..3).for_each(|i| seen.insert(i));
-        let config = BudgetConfig {
-            response_budget: Some(3000),
-            ..config(None)
-        };
-        let b = Budget::new("sid", &chromium(), &config, 0, 0, &seen);
-        let removals = 2 * (SET_COOKIE_LINE + "sid.1".len() + 1 + 80);
-        assert_eq!(b.response_bytes, Some(3000 - removals));
-        assert_eq!(b.binding, Binding::ResponseBytes);
-        let first_line = SET_COOKIE_LINE + "sid".len() + 1 + 40;
-        assert_eq!(b.capacity, 3000 - removals - first_line);
-    }
-
-    /// The capacity by walking every chunk, as the budget once did.
-    fn capacity_by_walking(b: &Budget, name: &str) -> usize {
-        let mut left = [
-            b.header_bytes.unwrap_or(usize::MAX),
-            b.response_bytes.unwrap_or(usize::MAX),
-        ];
-        let mut total = 0;
-        for index in 0..b.cookies {
-            let room = b.chunk_room(name, index);
-            let fixed = [b.header_cost(name, index), b.response_cost(name, index)];
-            let limit = left
-                .iter()
-                .zip(fixed)
-                .map(|(l, c)| l.saturating_sub(c))
-                .fold(room, usize::min);
-            if limit < room || index + 1 == b.cookies {
-                return total + limit;
-            }
-            let full = room - room % 4;
-            total += full;
-            for (l, c) in left.iter_mut().zip(fixed) {
-                *l = l.saturating_sub(c + full);
-            }
-        }
-        total
-    }
-
-    #[test]
-    fn skipping_runs_of_chunks_measures_what_walking_every_chunk_does() {
-        let mut seen = IndexSet::default();
-        (0..12).for_each(|i| seen.insert(i));
-        for per_site in [1, 2, 9, 10, 11, 50, 100, 101, 180, 255] {
-            for header in [
-                None,
-                Some(0),
-                Some(40),
-                Some(4000),
-                Some(7168),
-                Some(40_000),
-                Some(65536),
-                Some(1 << 20),
-            ] {
-                for response in [None, Some(3000), Some(100_000)] {
-                    for others in [0, 1, 3] {
-                        let mut limits = chromium();
-                        limits.max_cookies_per_site = per_site;
-                        let config = BudgetConfig {
-                            response_budget: response,
-                            ..config(header)
-                        };
-                        let b = Budget::new("sid", &limits, &config, others, others * 20, &seen);
-                        if b.cookies > 0 && b.chunk_room("sid", 0) < encoded_len(HEADER_LEN) {
-                            continue;
-                        }
-                        assert_eq!(
-                            b.capacity,
-                            capacity_by_walking(&b, "sid"),
-                            "{per_site} per site, header {header:?}, response {response:?}, {others} others"
-                        );
-                        if b.capacity > 0 {
-                            assert!(b.plan("sid", b.capacity).is_some(), "{b:?}");
-                        }
-                        assert!(b.plan("sid", b.capacity + 1).is_none());
-                    }
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn no_room_means_no_plan() {
-        let b = Budget::new(
-            "sid",
-            &chromium(),
-            &config(Some(50)),
-            0,
-            0,
-            &IndexSet::default(),
-        );
-        assert_eq!(b.capacity, 50 - 4);
-        assert!(b.plan("sid", 47).is_none());
-        let full = Budget::new(
-            "sid",
-            &chromium(),
-            &config(None),
-            180,
-            0,
-            &IndexSet::default(),
-        );
-        assert_eq!(full.capacity, 0);
-    }
-}
+mod tests;

@@ -5,6 +5,6 @@
 //! Fitting is told limits, never a User-Agent: the engine resolves the
 //! browser first and hands its limits in.
 
-pub mod budget;
-pub mod chunk;
-pub mod shrink;
+pub(crate) mod budget;
+pub(crate) mod chunk;
+pub(crate) mod shrink;

@@ -1,5 +1,7 @@
-//! actix-web 4: [`SessionMiddleware`], the session as an extractor, and the
-//! crate's errors as [`ResponseError`]s (feature `actix`).
+//! actix-web 4: [`SessionMiddleware`], the session as an extractor (a
+//! [`SessionHandle`], a [`TypedSession<T>`](crate::TypedSession) or the
+//! [`Flash`]), and the crate's errors as [`ResponseError`]s (feature
+//! `actix`).
 //!
 //! The middleware does what the tower layer does (see
 //! [`tower`](crate::integrations::tower) for the rules), over actix-web's
@@ -53,7 +55,7 @@ use crate::integrations::finish::Finish;
 use crate::integrations::future::SessionResponse;
 use crate::integrations::response::{private_cache_control, varies_on_cookie};
 use crate::integrations::{ResponseFuture, SaveOutcome};
-use crate::{Client, Engine, SaveError, Session, SessionHandle, ValueError};
+use crate::{Client, Engine, Flash, SaveError, Session, SessionHandle, TypedSession, ValueError};
 
 /// Loads and saves sessions around the app's services. Cheap to clone, as
 /// its engine is: build it inside `HttpServer::new`'s factory from a clone
@@ -246,6 +248,108 @@ impl FromRequest for SessionHandle {
     fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
         let found = request.extensions().get::<SessionHandle>().cloned();
         ready(found.ok_or_else(|| MissingSessionMiddleware.into()))
+    }
+}
+
+/// A [`TypedSession`] of the request's session (see
+/// [`SessionValue`](crate::SessionValue)): it never fails once the
+/// middleware is installed. A stored value of another shape gives the
+/// default, and [`TypedSession::loaded`] says so.
+///
+/// # Example
+/// ```
+/// use actix_web::{web, App, HttpResponse};
+/// use cookietin::integrations::actix::SessionMiddleware;
+/// use cookietin::{Engine, Key, SessionValue, TypedSession, ValueError};
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Serialize, Deserialize, Default)]
+/// struct Visits {
+///     count: u64,
+/// }
+///
+/// impl SessionValue for Visits {
+///     const KEY: &'static str = "visits";
+/// }
+///
+/// async fn visit(visits: TypedSession<Visits>) -> Result<HttpResponse, ValueError> {
+///     let n = visits.update(|v| {
+///         v.count += 1;
+///         v.count
+///     })?;
+///     Ok(HttpResponse::Ok().body(format!("visit number {n}")))
+/// }
+///
+/// fn main() -> Result<(), Box<dyn std::error::Error>> {
+///     let engine = Engine::builder(Key::try_from_bytes(&[1; 32])?).build()?;
+///     let _server = actix_web::HttpServer::new(move || {
+///         App::new()
+///             .wrap(SessionMiddleware::new(engine.clone()))
+///             .route("/", web::get().to(visit))
+///     });
+///     Ok(())
+/// }
+/// ```
+impl<T: crate::SessionValue> FromRequest for TypedSession<T> {
+    type Error = Error;
+    type Future = Ready<Result<TypedSession<T>, Error>>;
+
+    fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let found = request.extensions().get::<SessionHandle>().cloned();
+        ready(
+            found
+                .map(TypedSession::new)
+                .ok_or_else(|| MissingSessionMiddleware.into()),
+        )
+    }
+}
+
+/// The request's [`Flash`]: begun by the first extraction in a request,
+/// which takes the waiting messages out of the session; every later
+/// extraction in the same request gets that same flash.
+///
+/// # Example
+/// ```
+/// use actix_web::http::header::LOCATION;
+/// use actix_web::{web, App, HttpResponse};
+/// use cookietin::integrations::actix::SessionMiddleware;
+/// use cookietin::{Engine, Flash, Key};
+///
+/// async fn save(flash: Flash) -> HttpResponse {
+///     flash.success("profile saved");
+///     HttpResponse::SeeOther().insert_header((LOCATION, "/profile")).finish()
+/// }
+///
+/// async fn profile(flash: Flash) -> HttpResponse {
+///     let notes: Vec<String> = flash.take().into_iter().map(|m| m.text).collect();
+///     HttpResponse::Ok().body(format!("profile {notes:?}"))
+/// }
+///
+/// fn main() -> Result<(), Box<dyn std::error::Error>> {
+///     let engine = Engine::builder(Key::try_from_bytes(&[1; 32])?).build()?;
+///     let _server = actix_web::HttpServer::new(move || {
+///         App::new()
+///             .wrap(SessionMiddleware::new(engine.clone()))
+///             .route("/profile", web::get().to(profile))
+///             .route("/profile", web::post().to(save))
+///     });
+///     Ok(())
+/// }
+/// ```
+impl FromRequest for Flash {
+    type Error = Error;
+    type Future = Ready<Result<Flash, Error>>;
+
+    fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        if let Some(flash) = request.extensions().get::<Flash>() {
+            return ready(Ok(flash.clone()));
+        }
+        let Some(handle) = request.extensions().get::<SessionHandle>().cloned() else {
+            return ready(Err(MissingSessionMiddleware.into()));
+        };
+        let flash = Flash::begin(handle);
+        request.extensions_mut().insert(flash.clone());
+        ready(Ok(flash))
     }
 }
 

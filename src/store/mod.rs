@@ -12,6 +12,8 @@
 //! | [`MemoryStore`] | `store` | tests and development: bounded, in this process |
 //! | `RedbStore` | `redb` | the embedded default: a file, durable, group commit |
 //! | `RedisStore` | `redis` | Redis 6.2+ and Redis Cluster |
+//! | `PostgresStore` | `postgres` | PostgreSQL 12+: the database many apps already run; one row per session |
+//! | `SqliteStore` | `sqlite` | a SQLite file: embedded, durable, readable with any SQLite tool |
 //!
 //! Anyone can implement [`Store`] for another backend and run
 //! [`contract::check`] in its tests.
@@ -85,7 +87,8 @@
 //! expires with its TTL.
 //!
 //! [`MemoryStore`] and `RedbStore` move a record in one critical section or
-//! one write transaction.
+//! one write transaction. `PostgresStore` and `SqliteStore` change the
+//! row's key in place, in one `UPDATE`.
 //!
 //! # Group commit (redb)
 //!
@@ -97,6 +100,34 @@
 //! therefore acknowledged only once it is on disk, and concurrent writers
 //! share the fsync. Reads don't queue: they run in their own read
 //! transactions, concurrently with the writer.
+//!
+//! # SQL stores (PostgreSQL, SQLite)
+//!
+//! One table, `cookietin_sessions`: the 32-byte record key (primary key),
+//! `entries` (a JSON object of each key's JSON text, as a string, so values
+//! come back byte for byte), `size` (for the cap) and `expires_at`, with an
+//! index on `expires_at` for the sweep. The schema ships as
+//! `data/sql/postgres.sql` and `data/sql/sqlite.sql`, and as
+//! `PostgresStore::SCHEMA` and `SqliteStore::SCHEMA`; the stores create it
+//! at start-up unless told not to.
+//!
+//! Every call is one statement (one round trip), atomic on its own, with
+//! no transaction:
+//!
+//! | call | statement |
+//! |---|---|
+//! | create | `INSERT ... ON CONFLICT DO UPDATE ... WHERE` the row expired |
+//! | load | `SELECT ... WHERE expires_at > now` |
+//! | load with touch, touch | `UPDATE ... SET expires_at WHERE` live (`RETURNING` the row) |
+//! | update | `UPDATE ... SET entries = entries - removed \|\| set` (PostgreSQL) or `json_patch` (SQLite), the size and the expiry, `WHERE` live and within the cap; only when it wrote nothing, a `SELECT` tells a missing row from one over the cap |
+//! | delete | `DELETE ... RETURNING expires_at > now` |
+//! | regenerate | `UPDATE ... SET record_key = new WHERE record_key = old` and live |
+//! | sweep | `DELETE ... WHERE key IN (SELECT ... expires_at <= now ORDER BY expires_at LIMIT n)` |
+//!
+//! An update of the old key that waits on a regenerate's row lock finds no
+//! row with that key once the move commits, and answers
+//! [`Updated::Missing`]. Two updates of one row serialize on its lock, and
+//! each applies its keys to the row as the other left it.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -111,6 +142,8 @@ mod record;
 mod redb;
 #[cfg(feature = "redis")]
 mod redis;
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+mod sql;
 
 pub use deadline::{Deadline, StoreExt, DEFAULT_DEADLINE};
 pub use error::StoreError;
@@ -123,6 +156,12 @@ pub use record::{
 pub use redb::{RedbStore, RedbStoreBuilder, Sweeper};
 #[cfg(feature = "redis")]
 pub use redis::{RedisStore, DEFAULT_PREFIX};
+#[cfg(feature = "postgres")]
+pub use sql::{PostgresStore, PostgresStoreBuilder};
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+pub use sql::{SqlSweeper, DEFAULT_SWEEP_ROWS};
+#[cfg(feature = "sqlite")]
+pub use sql::{SqliteStore, SqliteStoreBuilder};
 
 pub(crate) use record::check_size;
 

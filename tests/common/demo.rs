@@ -170,14 +170,30 @@ pub fn request_to(
     path: &str,
     body: &str,
 ) -> Reply {
+    let cookie = jar.header();
+    let mut all = headers.to_vec();
+    if !jar.cookies.is_empty() {
+        all.insert(0, ("Cookie", cookie.as_str()));
+    }
+    let reply = exchange(addr, &all, method, path, body);
+    jar.apply(&reply.set_cookies());
+    reply
+}
+
+/// One HTTP/1.1 request to `addr` (`host:port`) with these headers and
+/// `Connection: close`, and its response.
+pub fn exchange(
+    addr: &str,
+    headers: &[(&str, &str)],
+    method: &str,
+    path: &str,
+    body: &str,
+) -> Reply {
     let mut stream = TcpStream::connect(addr).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
         .unwrap();
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\n");
-    if !jar.cookies.is_empty() {
-        head.push_str(&format!("Cookie: {}\r\n", jar.header()));
-    }
     for (name, value) in headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
@@ -205,11 +221,9 @@ pub fn request_to(
             (n.to_owned(), v.trim_start().to_owned())
         })
         .collect();
-    let reply = Reply {
+    Reply {
         status,
         headers,
         body: body.to_owned(),
-    };
-    jar.apply(&reply.set_cookies());
-    reply
+    }
 }

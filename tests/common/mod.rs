@@ -2,15 +2,23 @@
 //! browser's for one host and path, deterministic data, (in [`demo`])
 //! the demo server and plain HTTP requests to it, (in [`redis_server`])
 //! real Redis nodes and clusters for the store tests, (in
-//! [`probe_store`]) a memory store that counts its calls, and a
+//! [`postgres_server`]) a real PostgreSQL server for the SQL stores, (in
+//! [`probe_store`]) a memory store that counts its calls, (in
+//! [`store_calls`]) store calls the fault tests share, (in [`test_jar`],
+//! feature `test-util`) real HTTP requests through a `TestJar`, and a
 //! current-thread runtime for the async API.
 #![allow(dead_code)]
 
 pub mod browser_model;
 pub mod demo;
+pub mod postgres_server;
 #[cfg(feature = "store")]
 pub mod probe_store;
 pub mod redis_server;
+#[cfg(feature = "store")]
+pub mod store_calls;
+#[cfg(feature = "test-util")]
+pub mod test_jar;
 
 use std::cell::Cell;
 

@@ -135,6 +135,7 @@ impl Settings {
             response_budget: self.set_cookie_budget,
             line_overhead: attributes.line_overhead(),
             removal_overhead: attributes.removal("n").len() - "n=".len(),
+            partitioned: attributes.partitioned,
         };
         #[cfg(feature = "encrypt")]
         let keys = match self.encrypt {

@@ -173,8 +173,56 @@ impl<F: Flavour> EngineBuilder<F> {
     /// Whether cookies persist across browser restarts, carrying `Max-Age`
     /// and `Expires` equal to the max age (default off: browser-session
     /// cookies). The signed max age is enforced either way.
+    ///
+    /// `Max-Age` and `Expires` are clamped to 400 days (34,560,000 seconds):
+    /// RFC 6265bis caps a cookie's lifetime there, and Chromium clamps any
+    /// longer one, so no `Set-Cookie` says more. A longer
+    /// [`max_age`](EngineBuilder::max_age) still bounds the signed session,
+    /// but the browser drops its cookies after 400 days.
+    ///
+    /// # Example
+    /// ```
+    /// use std::time::Duration;
+    /// use cookietin::{Engine, Key};
+    ///
+    /// let engine = Engine::builder(Key::try_from_bytes(&[1; 32])?)
+    ///     .persistent(true)
+    ///     .max_age(Duration::from_secs(50_000_000))
+    ///     .build()?;
+    /// let mut session = engine.load(Vec::<&str>::new(), None);
+    /// session.insert("user", &"ada")?;
+    /// let saved = engine.save(&mut session)?;
+    /// assert!(saved.set_cookies[0].contains("; Max-Age=34560000"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn persistent(mut self, persistent: bool) -> Self {
         self.settings.attributes.persistent_for = persistent.then_some(0);
+        self
+    }
+
+    /// The `Partitioned` attribute (default off), for a session in an
+    /// iframe on another site now that third-party cookies are blocked
+    /// (CHIPS): the browser keeps the cookies per top-level site. It
+    /// requires `Secure` (a build error otherwise), and the budget then
+    /// counts the browser's per-partition limits.
+    ///
+    /// # Example
+    /// ```
+    /// use cookietin::{ConfigError, Engine, Key};
+    ///
+    /// let key = || Key::try_from_bytes(&[1; 32]);
+    /// let engine = Engine::builder(key()?).partitioned(true).build()?;
+    /// let mut session = engine.load(Vec::<&str>::new(), None);
+    /// session.insert("user", &"ada")?;
+    /// let line = &engine.save(&mut session)?.set_cookies[0];
+    /// assert!(line.contains("; Partitioned") && line.contains("; Secure"));
+    ///
+    /// let insecure = Engine::builder(key()?).partitioned(true).secure(false).build();
+    /// assert_eq!(insecure.unwrap_err(), ConfigError::PartitionedRequiresSecure);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn partitioned(mut self, partitioned: bool) -> Self {
+        self.settings.attributes.partitioned = partitioned;
         self
     }
 
@@ -298,7 +346,30 @@ impl<F: Flavour> EngineBuilder<F> {
         self
     }
 
-    /// Registers a shrink callback for `keys`; see [`shrink`](crate::fit::shrink).
+    /// Registers a shrink callback for `keys`: `callback(data, last)` may
+    /// trim or remove them when the session does not fit.
+    ///
+    /// When a session does not fit its [`Budget`](crate::Budget), the save runs,
+    /// in this order and stopping as soon as it fits:
+    ///
+    /// 1. the registered callbacks, in registration order, in rounds repeated
+    ///    while a round makes the session smaller (`last = false`); with an
+    ///    overflow store (feature `store`), one round, then the keys the app
+    ///    lets move go into the store, largest first, whole (each move a
+    ///    [`ShrinkStep::Moved`](crate::ShrinkStep::Moved)), and then the rounds go on;
+    /// 2. dropping the keys that no callback covers, largest first;
+    /// 3. each callback once more with `last = true`, its final chance;
+    /// 4. dropping every remaining key, largest first.
+    ///
+    /// A session that fits is never touched, and every callback run and key
+    /// dropped is reported in a [`ShrinkReport`](crate::ShrinkReport). A callback runs only while one
+    /// of its keys is present.
+    ///
+    /// Fitting is checked by a full encode (serialize and deflate) only when a
+    /// cheap estimate says the session may fit, or when the JSON has shrunk
+    /// enough since the last full encode that the estimate needs refreshing.
+    /// The estimate scales the JSON length, which the session knows without
+    /// serializing, by the encoded-to-JSON ratio of the last full encode.
     ///
     /// # Example
     /// ```

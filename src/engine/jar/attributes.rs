@@ -38,6 +38,9 @@ pub(crate) struct Attributes {
     /// `Some(seconds)`: a persistent cookie with Max-Age and Expires;
     /// `None`: a browser-session cookie.
     pub persistent_for: Option<u64>,
+    /// The `Partitioned` attribute (CHIPS): the cookie is kept per top-level
+    /// site.
+    pub partitioned: bool,
     /// Everything after `name=value` but Expires, rendered by the `cookie`
     /// crate on first use. Set the fields above before the first use.
     suffix: std::sync::OnceLock<String>,
@@ -52,6 +55,7 @@ impl Default for Attributes {
             http_only: true,
             same_site: SameSite::Lax,
             persistent_for: None,
+            partitioned: false,
             suffix: std::sync::OnceLock::new(),
         }
     }
@@ -62,6 +66,9 @@ impl Default for Attributes {
 const MAX_ATTRIBUTE_VALUE: usize = 1024;
 /// Room left in a one-byte name length for the `.254` chunk suffix.
 const MAX_NAME: usize = 250;
+/// The longest Max-Age or Expires a cookie may say: 400 days (RFC 6265bis
+/// section 5.6.1 and 5.6.2; Chromium's `canonical_cookie.cc` clamps to it).
+pub(crate) const MAX_COOKIE_AGE: u64 = 400 * 24 * 3600;
 
 impl Attributes {
     /// Checks the name and attributes as a browser would, so that a cookie
@@ -71,10 +78,19 @@ impl Attributes {
         if name.is_empty() || name.len() > MAX_NAME || !name.bytes().all(token) {
             return Err(ConfigError::InvalidCookieName(name.to_owned()));
         }
+        // Prefixes match case-insensitively (RFC 6265bis section 5.4).
         let lower = name.to_ascii_lowercase();
         let host = lower.starts_with("__host-");
-        if (host || lower.starts_with("__secure-")) && !self.secure {
+        // `__Http-` and `__Host-Http-` (draft-ietf-httpbis-layered-cookies).
+        let http = lower.starts_with("__http-") || lower.starts_with("__host-http-");
+        if (host || http || lower.starts_with("__secure-")) && !self.secure {
             return Err(ConfigError::PrefixRequiresSecure(name.to_owned()));
+        }
+        if http && !self.http_only {
+            return Err(ConfigError::PrefixRequiresHttpOnly(name.to_owned()));
+        }
+        if self.partitioned && !self.secure {
+            return Err(ConfigError::PartitionedRequiresSecure);
         }
         if host && self.domain.is_some() {
             return Err(ConfigError::HostPrefixForbidsDomain(name.to_owned()));
@@ -123,6 +139,9 @@ impl Attributes {
         }
         cookie.set_secure(self.secure);
         cookie.set_http_only(self.http_only);
+        if self.partitioned {
+            cookie.set_partitioned(true);
+        }
         cookie.set_same_site(match self.same_site {
             SameSite::Lax => CookieSameSite::Lax,
             SameSite::Strict => CookieSameSite::Strict,
@@ -136,7 +155,8 @@ impl Attributes {
     fn render(&self, name: &str, value: &str, now: Option<u64>) -> String {
         let mut cookie = self.apply(Cookie::new(name.to_owned(), value.to_owned()));
         if let Some(seconds) = self.persistent_for {
-            let seconds = i64::try_from(seconds).unwrap_or(i64::MAX);
+            // No Set-Cookie says more than browsers keep (RFC 6265bis).
+            let seconds = i64::try_from(seconds.min(MAX_COOKIE_AGE)).unwrap_or(i64::MAX);
             cookie.set_max_age(CookieDuration::seconds(seconds));
             if let Some(now) = now {
                 let expires = unix_time(now).saturating_add(CookieDuration::seconds(seconds));
@@ -246,6 +266,99 @@ mod tests {
             let fast = attrs.set_cookie("sid.1", "v4lue", 1_700_000_000);
             assert_eq!(fast, attrs.render("sid.1", "v4lue", Some(1_700_000_000)));
         }
+    }
+
+    #[test]
+    fn max_age_and_expires_are_clamped_to_400_days() {
+        let attrs = Attributes {
+            persistent_for: Some(50_000_000),
+            ..Attributes::default()
+        };
+        let now = 1_700_000_000;
+        let line = attrs.set_cookie("sid", "abc", now);
+        assert!(line.contains("; Max-Age=34560000"), "{line}");
+        // 1_700_000_000 + 34_560_000 s is Wed, 18 Dec 2024 22:13:20 GMT.
+        assert!(
+            line.contains("; Expires=Wed, 18 Dec 2024 22:13:20 GMT"),
+            "{line}"
+        );
+        let short = Attributes {
+            persistent_for: Some(3600),
+            ..Attributes::default()
+        };
+        assert!(short
+            .set_cookie("sid", "abc", now)
+            .contains("; Max-Age=3600"));
+    }
+
+    #[test]
+    fn partitioned_needs_secure_and_goes_on_every_line() {
+        let attrs = Attributes {
+            partitioned: true,
+            ..Attributes::default()
+        };
+        assert!(attrs.validate("sid").is_ok());
+        let line = attrs.set_cookie("sid", "abc", 0);
+        assert!(
+            line.contains("; Partitioned") && line.contains("; Secure"),
+            "{line}"
+        );
+        // A removal must name the same partition, or it deletes nothing.
+        assert!(attrs.removal("sid.1").contains("; Partitioned"));
+        let insecure = Attributes {
+            partitioned: true,
+            secure: false,
+            ..Attributes::default()
+        };
+        assert_eq!(
+            insecure.validate("sid"),
+            Err(ConfigError::PartitionedRequiresSecure)
+        );
+    }
+
+    #[test]
+    fn http_prefixes_need_secure_and_http_only() {
+        for name in ["__Http-sid", "__Host-Http-sid", "__http-sid"] {
+            assert!(Attributes::default().validate(name).is_ok(), "{name}");
+            let readable = Attributes {
+                http_only: false,
+                ..Attributes::default()
+            };
+            assert_eq!(
+                readable.validate(name),
+                Err(ConfigError::PrefixRequiresHttpOnly(name.into()))
+            );
+            let insecure = Attributes {
+                secure: false,
+                ..Attributes::default()
+            };
+            assert_eq!(
+                insecure.validate(name),
+                Err(ConfigError::PrefixRequiresSecure(name.into()))
+            );
+        }
+        // The Host variant also needs Path=/ and no Domain.
+        let with_domain = Attributes {
+            domain: Some("example.com".into()),
+            ..Attributes::default()
+        };
+        assert_eq!(
+            with_domain.validate("__Host-Http-sid"),
+            Err(ConfigError::HostPrefixForbidsDomain(
+                "__Host-Http-sid".into()
+            ))
+        );
+        assert!(with_domain.validate("__Http-sid").is_ok());
+        let sub_path = Attributes {
+            path: "/app".into(),
+            ..Attributes::default()
+        };
+        assert_eq!(
+            sub_path.validate("__Host-Http-sid"),
+            Err(ConfigError::HostPrefixRequiresRootPath(
+                "__Host-Http-sid".into()
+            ))
+        );
     }
 
     #[test]

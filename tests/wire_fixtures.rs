@@ -244,3 +244,58 @@ fn version_of(header: &str) -> u8 {
 fn format_1_cookies_still_load() {
     check_file("wire_v1.json", 1);
 }
+
+#[test]
+fn format_2_cookies_load() {
+    check_file("wire_v2.json", 2);
+}
+
+/// Loads `header` with an engine of `kind`, inserts a key when `change`,
+/// and saves: the save's Set-Cookie lines.
+fn load_and_save(kind: &str, header: &str, change: bool) -> Vec<String> {
+    match client(kind) {
+        Some(engine) => {
+            let mut session = engine.load([header], Some(corpus::CHROME));
+            if change {
+                session.insert("changed", &true).unwrap();
+            }
+            engine.save(&mut session).unwrap().set_cookies
+        }
+        None => block_on(async {
+            let engine = stored(kind);
+            let mut session = engine.load([header], Some(corpus::CHROME)).await;
+            if change {
+                session.insert("changed", &true).unwrap();
+            }
+            engine.save(&mut session).await.unwrap().set_cookies
+        }),
+    }
+}
+
+/// A format 1 cookie is not rewritten for its version alone: a save with
+/// nothing to write sends nothing. The next save that writes writes format
+/// 2, which loads the changed session.
+#[test]
+fn format_1_is_rewritten_as_format_2_on_the_next_save_not_before() {
+    for fixture in fixtures("wire_v1.json") {
+        let what = format!("{} {}", fixture.kind, fixture.session);
+        let untouched = load_and_save(&fixture.kind, &fixture.cookie_header, false);
+        assert_eq!(untouched, Vec::<String>::new(), "{what}");
+        let lines = load_and_save(&fixture.kind, &fixture.cookie_header, true);
+        let (header, _) = header_of(&lines);
+        assert_eq!(version_of(&header), 2, "{what}: {header}");
+        // Every cookie the save wrote is format 2 (with groups, only the
+        // changed group's cookie is rewritten).
+        let rewritten = load(&fixture.kind, &header);
+        assert_eq!(
+            rewritten.get::<bool>("changed").unwrap(),
+            Some(true),
+            "{what}"
+        );
+        let mut expected: serde_json::Value = serde_json::from_str(&fixture.json).unwrap();
+        expected["changed"] = true.into();
+        if fixture.kind != "groups" {
+            assert_eq!(rewritten.data().to_value(), expected, "{what}");
+        }
+    }
+}

@@ -3,8 +3,9 @@
 //! generated sessions, every candidate against format 1's deflate in the
 //! same run (interleaved rounds, median of per-round ratios).
 //!
-//! `cargo bench --bench compression [-- ROUNDS]` (features `zstd` and
-//! `ruzstd`, both needed to compare the C and the Rust decoder).
+//! `cd benches/peers && cargo bench --bench compression [-- ROUNDS]`: in
+//! the peers' package, so the main crate depends on none of zstd, ruzstd
+//! or lz4_flex.
 //!
 //! Wire bytes are the base64url length of the signed envelope each
 //! candidate gives: the 6-byte header, a 1-byte codec id when compressed
@@ -14,9 +15,9 @@
 //! `data/dictionaries/train.py --dump` (another seed than the training
 //! set), so the dictionary is measured on sessions it was not trained on,
 //! and never on the corpus.
-#[path = "support/corpus.rs"]
+#[path = "../../support/corpus.rs"]
 mod corpus;
-#[path = "support/interleave.rs"]
+#[path = "../../support/interleave.rs"]
 mod interleave;
 
 use std::cell::RefCell;
@@ -24,14 +25,19 @@ use std::cell::RefCell;
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress};
 use zstd::zstd_safe::{self, CCtx, CDict, CParameter, DCtx, DDict, DParameter, FrameFormat};
 
-const TRAINED: &[u8] = include_bytes!("../data/dictionaries/sessions-1.zdict");
+const TRAINED: &[u8] = include_bytes!("../../../data/dictionaries/sessions-1.zdict");
+
+/// The script that trains the dictionary and generates sessions.
+const TRAIN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/dictionaries/train.py");
 
 /// One way to compress a payload.
 trait Codec {
     fn name(&self) -> String;
-    /// Format 1 has no codec byte.
+    /// Bytes the envelope spends to name the codec: none, since format 2
+    /// names it (and its dictionary) in the header's flag bits, as format 1
+    /// names deflate.
     fn codec_byte(&self) -> usize {
-        1
+        0
     }
     fn compress(&self, input: &[u8], out: &mut Vec<u8>);
     fn decompress(&self, input: &[u8], len: usize, out: &mut Vec<u8>);
@@ -63,9 +69,6 @@ impl Codec for Deflate {
             false => format!("deflate L{}", self.level),
         }
     }
-    fn codec_byte(&self) -> usize {
-        usize::from(!self.v1)
-    }
     fn compress(&self, input: &[u8], out: &mut Vec<u8>) {
         let mut c = self.c.borrow_mut();
         c.reset();
@@ -75,14 +78,14 @@ impl Codec for Deflate {
             self.level
         };
         c.set_level(Compression::new(level)).unwrap();
-        c.set_dictionary(cookietin::DICTIONARY).unwrap();
+        c.set_dictionary(cookietin::codec::DICTIONARY).unwrap();
         out.reserve(input.len() + input.len() / 1000 + 64);
         c.compress_vec(input, out, FlushCompress::Finish).unwrap();
     }
     fn decompress(&self, input: &[u8], len: usize, out: &mut Vec<u8>) {
         let mut d = self.d.borrow_mut();
         d.reset(false);
-        d.set_dictionary(cookietin::DICTIONARY).unwrap();
+        d.set_dictionary(cookietin::codec::DICTIONARY).unwrap();
         out.reserve(len);
         d.decompress_vec(input, out, FlushDecompress::Finish)
             .unwrap();
@@ -203,6 +206,31 @@ impl Codec for Lz4 {
     }
 }
 
+/// zstd from `min` bytes of JSON up, deflate L6 (format 1's) below.
+struct Hybrid {
+    zstd: Zstd,
+    deflate: Deflate,
+    min: usize,
+}
+
+impl Codec for Hybrid {
+    fn name(&self) -> String {
+        format!("{}, deflate under {}", self.zstd.name(), self.min)
+    }
+    fn compress(&self, input: &[u8], out: &mut Vec<u8>) {
+        match input.len() < self.min {
+            true => self.deflate.compress(input, out),
+            false => self.zstd.compress(input, out),
+        }
+    }
+    fn decompress(&self, input: &[u8], len: usize, out: &mut Vec<u8>) {
+        match len < self.min {
+            true => self.deflate.decompress(input, len, out),
+            false => self.zstd.decompress(input, len, out),
+        }
+    }
+}
+
 /// Never compresses.
 struct Raw;
 
@@ -246,7 +274,7 @@ fn trained_content() -> Vec<u8> {
 fn other_size(size: usize) -> Option<Vec<u8>> {
     let path = std::env::temp_dir().join(format!("cookietin-dict-{size}.zdict"));
     let ok = std::process::Command::new("python3")
-        .args(["data/dictionaries/train.py", "--size", &size.to_string(), "--out"])
+        .args([TRAIN, "--size", &size.to_string(), "--out"])
         .arg(&path)
         .status()
         .map(|s| s.success())
@@ -258,7 +286,7 @@ fn other_size(size: usize) -> Option<Vec<u8>> {
 fn generated() -> Vec<Vec<u8>> {
     let out = std::process::Command::new("python3")
         .args([
-            "data/dictionaries/train.py",
+            TRAIN,
             "--dump",
             "/dev/stdout",
             "--samples",
@@ -279,7 +307,7 @@ fn main() {
         .skip(1)
         .find_map(|a| a.parse().ok())
         .unwrap_or(11);
-    let v1_dict = cookietin::DICTIONARY;
+    let v1_dict = cookietin::codec::DICTIONARY;
     let candidates: Vec<Box<dyn Codec>> = vec![
         Box::new(Deflate::new(6, true)),
         Box::new(Deflate::new(1, false)),
@@ -287,6 +315,18 @@ fn main() {
         Box::new(Deflate::new(6, false)),
         Box::new(Zstd::new("no dict", 1, None)),
         Box::new(Zstd::new("v1 dict raw", 1, Some(v1_dict))),
+        Box::new(Zstd::new("v1 dict raw", 2, Some(v1_dict))),
+        Box::new(Zstd::new("v1 dict raw", 3, Some(v1_dict))),
+        Box::new(Hybrid {
+            zstd: Zstd::new("v1 dict raw", 3, Some(v1_dict)),
+            deflate: Deflate::new(6, true),
+            min: 256,
+        }),
+        Box::new(Hybrid {
+            zstd: Zstd::new("trained 4K", 3, Some(TRAINED)),
+            deflate: Deflate::new(6, true),
+            min: 256,
+        }),
         Box::new(Zstd::new("trained 4K", -1, Some(TRAINED))),
         Box::new(Zstd::new("trained 4K", 1, Some(TRAINED))),
         Box::new(Zstd::new("trained 4K", 3, Some(TRAINED))),
@@ -358,19 +398,25 @@ fn main() {
             .map(|(a, b)| *a as i64 - *b as i64)
             .max()
             .unwrap();
+        let corpus_over = sizes
+            .iter()
+            .zip(&v1_sizes)
+            .filter(|(a, b)| **a > **b + (**b * 3 / 100).max(8))
+            .count();
         let gen_over = gen
             .iter()
             .zip(&v1_generated)
             .filter(|(a, b)| **a > **b + (**b * 3 / 100).max(8))
             .count();
         row += &format!(
-            " {} ({:.3}) | {} ({:.3}; {} over the limit) | {:+} |",
+            " {} ({:.3}) | {} ({:.3}; {} over the limit) | {:+} ({} over the limit) |",
             sizes.iter().sum::<usize>(),
             sizes.iter().sum::<usize>() as f64 / v1_sizes.iter().sum::<usize>() as f64,
             gen.iter().sum::<usize>(),
             gen.iter().sum::<usize>() as f64 / v1_generated.iter().sum::<usize>() as f64,
             gen_over,
-            worst
+            worst,
+            corpus_over
         );
         println!("{row}");
     }
@@ -378,7 +424,7 @@ fn main() {
     // Where compression stops paying: the smallest generated sessions,
     // raw against the trained zstd.
     println!("\n## Small sessions: raw against zstd L1 trained 4K (JSON bytes: raw / zstd characters)\n");
-    let zstd1 = &candidates[7];
+    let zstd1 = &candidates[11];
     let mut small: Vec<&Vec<u8>> = generated.iter().filter(|j| j.len() < 160).collect();
     small.sort_by_key(|j| j.len());
     small.dedup_by_key(|j| j.len() / 8);

@@ -7,11 +7,13 @@
 //! HMAC under the engine's key, as `session=...`.
 //!
 //! Asserts: nothing panics; a version other than 1 and 2 is refused as
-//! `UnsupportedVersion`, unknown flags (`0b1000`, or `ENCRYPTED` to an
-//! engine that does not decrypt) as `UnsupportedFlags`; the same flags
-//! and payload under version 1 and version 2 load the same session or
-//! fail for the same reason; a raw payload that loads is a JSON object; and a session that loaded, changed and saved, is written as
-//! version 2 and loads back as saved.
+//! `UnsupportedVersion`, flag `0b1000` as `UnsupportedFlags`, then a
+//! payload under 2 bytes as `Malformed`, and `ENCRYPTED` (to an engine
+//! that does not decrypt) as `UnsupportedFlags` or, when short,
+//! `Malformed`; the same flags and payload under version 1 and version 2
+//! load the same session or fail for the same reason; a raw payload that
+//! loads is a JSON object; and a session that loaded, changed and saved,
+//! is written as version 2 and loads back as saved.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -60,6 +62,7 @@ pub fn run(data: &[u8]) {
     let engine = engine();
     let (version, flags) = (first >> 4, first & 0x0f);
     let session = engine.load([header(first, payload)], None);
+    // The header's first checks, then the length, then what the flags ask.
     if !(1..=2).contains(&version) {
         assert_eq!(
             session.empty_reason(),
@@ -67,10 +70,22 @@ pub fn run(data: &[u8]) {
         );
         return;
     }
-    if flags & 0b1100 != 0 {
+    if flags & 0b1000 != 0 {
         assert_eq!(
             session.empty_reason(),
             Some(&EmptyReason::UnsupportedFlags(flags))
+        );
+        return;
+    }
+    if payload.len() < 2 || flags & 0b0100 != 0 {
+        // Shorter than the smallest envelope (`{}`), or encrypted to an
+        // engine that does not decrypt (refused with the header by a
+        // build without `encrypt`, after the length by one with it).
+        let reason = session.empty_reason();
+        assert!(
+            reason == Some(&EmptyReason::Malformed)
+                || (flags & 0b0100 != 0 && reason == Some(&EmptyReason::UnsupportedFlags(flags))),
+            "{reason:?}"
         );
         return;
     }

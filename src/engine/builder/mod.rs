@@ -266,7 +266,9 @@ impl<F: Flavour> EngineBuilder<F> {
     /// time is checked on every hit, and the store steps (revocation
     /// included) run as on any load, so a hit never gives back a session
     /// that a miss would refuse. Only verified sessions are kept; the
-    /// oldest go first. Each group of an engine has its own.
+    /// oldest go first. Each group of an engine has its own. An encrypted
+    /// session's plaintext then stays in this process's memory until it is
+    /// evicted; set 0 where that matters.
     ///
     /// # Example
     /// ```

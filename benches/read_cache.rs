@@ -1,8 +1,9 @@
 //! The read cache's price and gain, per corpus session, in one run:
 //! `Engine::load` with the cache off against the same load on a hit (the
 //! same cookies again), on a miss at a first sighting (noted, not kept),
-//! and on a miss that is kept (a second sighting: inserted, and evicting
-//! an older entry).
+//! on a miss that is kept (a second sighting: inserted, and evicting an
+//! older entry), and over the rps bench's mix, one write (load, change,
+//! save) then nine loads of what it wrote.
 //!
 //! `cargo bench --bench read_cache [-- ROUNDS]`: median of per-round
 //! ratios over interleaved rounds, in the thread's CPU time (Linux).
@@ -75,8 +76,8 @@ fn main() {
     const FIRST: usize = 3 * 4096;
     const KEPT: usize = 512;
     println!("# read cache: load with the cache off, on a hit, on a miss; {rounds} rounds\n");
-    println!("| session | hit: off µs, on µs, on / off | miss, first sighting: off, on, on / off | miss, kept: off, on, on / off |");
-    println!("|---|---|---|---|");
+    println!("| session | hit: off µs, on µs, on / off | miss, first sighting: off, on, on / off | miss, kept: off, on, on / off | 1 write + 9 reads: off, on, on / off |");
+    println!("|---|---|---|---|---|");
     for (name, entries) in corpus::ordered() {
         let off = engine(0);
         let on = engine(CACHE);
@@ -110,11 +111,34 @@ fn main() {
                 interleave::us(on)
             )
         };
+        // The 9:1 mix of the rps bench, in process: a write (load, change,
+        // save), then nine loads of what it wrote.
+        let mix = |engine: &Engine, header: &mut String, n: &mut u64| {
+            let mut session = engine.load([&*header], Some(corpus::CHROME));
+            *n += 1;
+            session.insert("n", n).unwrap();
+            let saved = engine.save(&mut session).unwrap();
+            *header = saved
+                .set_cookies
+                .iter()
+                .map(|l| l.split(';').next().unwrap())
+                .collect::<Vec<_>>()
+                .join("; ");
+            for _ in 0..9 {
+                std::hint::black_box(engine.load([&*header], Some(corpus::CHROME)));
+            }
+        };
+        let (mut h_off, mut h_on) = (one.clone(), one.clone());
+        let (mut n_off, mut n_on) = (0, 0);
+        let mut mix_off = |n: usize| cpu_batch(n, &mut || mix(&off, &mut h_off, &mut n_off));
+        let mut mix_on = |n: usize| cpu_batch(n, &mut || mix(&on, &mut h_on, &mut n_on));
+        let mixed = interleave::paired_for(rounds, 2e6, &mut mix_off, &mut mix_on);
         println!(
-            "| {name} | {} | {} | {} |",
+            "| {name} | {} | {} | {} | {} |",
             cell(time(1)),
             cell(time(FIRST)),
-            cell(time(KEPT))
+            cell(time(KEPT)),
+            cell(mixed)
         );
     }
 }

@@ -72,6 +72,39 @@ fn a_hit_gives_the_same_session_as_a_miss() {
     }
 }
 
+/// What a save keeps in the cache (its own cookies) is what a load of
+/// them gives, for sessions that shrinking changed or did not, with a
+/// session id or not.
+#[test]
+fn the_cookies_a_save_keeps_load_as_a_miss_would() {
+    set_now(1_800_000_000);
+    let uncached = builder(1).read_cache_bytes(0).build().unwrap();
+    let shrinking = builder(1)
+        .max_cookie_bytes(300)
+        .max_chunks(2)
+        .on_shrink(["history"], history_callback)
+        .build()
+        .unwrap();
+    for engine in [builder(1).build().unwrap(), shrinking] {
+        for (name, entries) in corpus::ordered() {
+            let mut session = engine.load(Vec::<&str>::new(), Some(CHROME));
+            for (k, v) in &entries {
+                session.data_mut().insert_raw(k, v.clone());
+            }
+            session.insert("history", &["/", "/a", "/b"]).unwrap();
+            let Ok(saved) = engine.save(&mut session) else {
+                continue;
+            };
+            let mut jar = Jar::default();
+            jar.apply(&saved.set_cookies);
+            let header = jar.header();
+            let first = engine.load([&header], Some(CHROME));
+            let fresh = uncached.load([&header], Some(CHROME));
+            assert_eq!(view(&first), view(&fresh), "{name}");
+        }
+    }
+}
+
 #[test]
 fn expiry_is_checked_on_every_hit() {
     set_now(1_800_000_000);

@@ -24,7 +24,10 @@
 //! two copies of a chunk are not cached (the rare case of cookies on two
 //! paths).
 //!
-//! A session is kept the second time its cookies verify, not the first:
+//! The cookies a save writes are kept at once, with the data they encode
+//! (unless shrinking moved or dropped keys): the next requests carry them.
+//! Other sessions are kept the second time their cookies verify, not the
+//! first:
 //! a first sighting only notes the hash in a fixed table of [`SEEN`]
 //! slots, without a lock or an allocation, so that cookies seen once (a
 //! session read once after a write, or a flood of fresh ones) cost a miss
@@ -145,6 +148,12 @@ impl ReadCache {
             return;
         }
         self.put(hash, pieces, opened);
+    }
+
+    /// Keeps the cookies a save just wrote, with what they hold: they are
+    /// read on the next requests, so they are kept at once.
+    pub(crate) fn keep(&self, pieces: &[(u8, &str)], opened: &Opened) {
+        self.put(self.hash(pieces), pieces, opened);
     }
 
     /// Keeps what these chunks (in index order) opened to.

@@ -16,7 +16,7 @@
 //! let value = line.split(';').next().unwrap().strip_prefix("session=").unwrap();
 //!
 //! let view = EnvelopeView::decode([value])?;
-//! assert_eq!((view.version(), view.chunks(), view.is_encrypted()), (1, 1, false));
+//! assert_eq!((view.version(), view.chunks(), view.is_encrypted()), (2, 1, false));
 //! // Anyone can read a signed session; only the key tells whether it is genuine.
 //! assert_eq!(view.unverified_data(1 << 20)?.get::<String>("user")?.as_deref(), Some("ada"));
 //! let opened = view.verify("session", &KeyRing::new(key), 1 << 20)?;

@@ -1,5 +1,9 @@
 #!/usr/bin/env python3
-"""Trains the zstd dictionary of wire format 2 on generated sessions.
+"""Trains the zstd dictionary candidate for wire format 2 on generated sessions.
+
+Measured by benches/peers/benches/compression.rs and not chosen: on the
+corpus it loses to deflate with dictionary 1 (BENCHMARKS.md, "Wire format
+2"), so no format version uses it. Kept to measure against.
 
 The sessions are made up here, from a seeded generator, in the shapes web
 apps keep in a session (logins, carts, OIDC tokens, form wizards, flash
@@ -10,8 +14,9 @@ sessions it is measured on.
     python3 data/dictionaries/train.py [--size BYTES] [--id N] [--out FILE]
 
 Needs the `zstd` command (Debian: zstd). The output is deterministic for a
-given zstd version, seed, size and id; the shipped dictionary is part of
-the wire format and never changes under its id: a new one takes a new id.
+given zstd version, seed, size and id. Should a dictionary ever become part
+of the wire format, it never changes under its id: a new one takes a new
+id (format 2's compression id, flag bits 0 and 3).
 """
 import argparse
 import base64

@@ -714,13 +714,20 @@ fn issued_at_at_the_end_of_u32_is_in_the_future() {
 #[test]
 fn unknown_format_versions_are_rejected() {
     let engine = builder(1).build().unwrap();
-    for version in [0u8, 2, 15] {
+    for version in [0u8, 3, 15] {
         let value = envelope(1, "session", version << 4, 1, now() as u32, br#"{"a":1}"#);
         rejected(
             &engine,
             &[format!("session={value}")],
             EmptyReason::UnsupportedVersion(version),
         );
+    }
+    // Versions 1 and 2 are both read.
+    for version in [1u8, 2] {
+        let value = envelope(1, "session", version << 4, 1, now() as u32, br#"{"a":1}"#);
+        let session = engine.load([format!("session={value}")], None);
+        assert_eq!(session.empty_reason(), None, "version {version}");
+        assert_eq!(session.get::<u32>("a").unwrap(), Some(1));
     }
 }
 

@@ -517,7 +517,64 @@ fn all_seeds() -> Vec<(&'static str, &'static str, Vec<u8>)> {
     for (n, input) in groups::routing_seeds() {
         seeds.push(("routing", n, input.encode()));
     }
+    for (n, b) in envelope_seeds() {
+        seeds.push(("signed_envelope", n, b));
+    }
     seeds
+}
+
+/// Seeds of `signed_envelope`: format versions 1 and 2, raw and deflated
+/// with dictionary 1, a payload that is not JSON, and a version to come.
+fn envelope_seeds() -> Vec<(&'static str, Vec<u8>)> {
+    use flate2::{Compress, Compression, FlushCompress};
+    use logic::signed_envelope::input;
+    let json = br#"{"user":{"id":7,"name":"Ada"},"cart":["apple","pear"],"csrf_token":"q7f3Xk9LmZ0aB2cD"}"#;
+    let mut z = Compress::new(Compression::new(6), false);
+    z.set_dictionary(cookietin::codec::DICTIONARY).unwrap();
+    let mut deflated = Vec::with_capacity(256);
+    z.compress_vec(json, &mut deflated, FlushCompress::Finish)
+        .unwrap();
+    vec![
+        ("v2_raw", input(0x20, json)),
+        ("v1_raw", input(0x10, json)),
+        ("v2_deflate", input(0x21, &deflated)),
+        ("v1_deflate", input(0x11, &deflated)),
+        ("v2_not_json", input(0x20, b"{\"a\":")),
+        ("v3", input(0x31, &deflated)),
+    ]
+}
+
+#[test]
+#[ignore = "writes fuzz/seeds/signed_envelope; run on purpose only"]
+fn write_envelope_seeds() {
+    let dir = fuzz_dir().join("seeds").join("signed_envelope");
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    for (name, bytes) in envelope_seeds() {
+        fs::write(dir.join(name), bytes).unwrap();
+    }
+}
+
+#[test]
+fn envelope_seeds_load_in_both_versions() {
+    let engine = logic::signed_envelope::engine();
+    for (name, bytes) in envelope_seeds() {
+        let header = logic::signed_envelope::header(bytes[0], &bytes[1..]);
+        let session = engine.load([header.as_str()], None);
+        let loads = name.ends_with("_raw") || name.ends_with("_deflate");
+        assert_eq!(
+            session.empty_reason().is_none(),
+            loads,
+            "{name}: {:?}",
+            session.empty_reason()
+        );
+        if loads {
+            assert_eq!(
+                session.data().get::<Vec<String>>("cart").unwrap().unwrap(),
+                ["apple", "pear"]
+            );
+        }
+    }
 }
 
 /// Seeds of the targets of encrypted sessions and of the inspector.

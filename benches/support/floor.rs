@@ -102,7 +102,7 @@ impl FloorSave {
             self.bytes.extend_from_slice(&self.json);
             0
         };
-        self.bytes[0] = 1 << 4 | flags;
+        self.bytes[0] = 2 << 4 | flags;
         self.bytes[1] = chunks;
         self.bytes[2..HEADER_LEN].copy_from_slice(&issued_at.to_be_bytes());
         let mut mac = self.mac.clone();

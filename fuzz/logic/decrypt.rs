@@ -9,7 +9,8 @@
 //!   are under key 1, an old key), then a save of what loaded, whose
 //!   cookies must load back as saved;
 //! - mode 1 (`ENVELOPE`): the rest is the body of an encrypted envelope
-//!   behind a valid header (version 1, ENCRYPTED, one chunk, issued now)
+//!   behind a valid header (version 1, or 2 with settings bit 4,
+//!   ENCRYPTED, one chunk, issued now)
 //!   and a key id of the ring (settings bit 0 picks which): base64url'd
 //!   into `NAME=...`, it reaches the AEAD, which must refuse it
 //!   (`DecryptionFailed`, or `Malformed` when too short). Also through
@@ -21,7 +22,8 @@
 //!   altered in one chunk, must give an empty session with a reason.
 //!
 //! Settings: bits 0-1 the cookie name ([`NAMES`]); bit 2 send a Chrome
-//! User-Agent; bit 3 compression on; bits 4-7 the cookie cap (mode 2).
+//! User-Agent; bit 3 compression on; bits 4-7 the cookie cap (mode 2);
+//! bit 4 format version 2 (mode 1).
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -111,7 +113,9 @@ fn envelope(settings: u8, rest: &[u8], agent: Option<&str>) {
     } else {
         master(1)
     };
-    let mut bytes = vec![0x14, 1];
+    // Settings bit 4: format version 2 (else 1); both read alike.
+    let first = if settings & 0x10 != 0 { 0x24 } else { 0x14 };
+    let mut bytes = vec![first, 1];
     bytes.extend_from_slice(&(NOW as u32).to_be_bytes());
     bytes.extend_from_slice(key.key_id().as_bytes());
     bytes.extend_from_slice(rest);

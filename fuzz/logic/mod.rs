@@ -19,6 +19,7 @@ pub mod id_envelope;
 pub mod inspect_input;
 pub mod layout;
 pub mod routing;
+pub mod signed_envelope;
 pub mod ua_lookup;
 
 /// A target's whole logic.
@@ -43,4 +44,5 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("id_envelope", id_envelope::run),
     ("groups_header", groups_header::run),
     ("routing", routing::run),
+    ("signed_envelope", signed_envelope::run),
 ];

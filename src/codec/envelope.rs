@@ -94,6 +94,11 @@ impl Envelope {
         self.json.len()
     }
 
+    /// The flags the header gets.
+    pub(crate) fn flags(&self) -> u8 {
+        self.flags
+    }
+
     /// Whether the payload is deflated.
     pub(crate) fn deflated(&self) -> bool {
         self.flags & FLAG_DEFLATE != 0

@@ -3,7 +3,7 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 
-use crate::codec::{encoded_len, HEADER_LEN, KNOWN_FLAGS, VERSION};
+use crate::codec::{encoded_len, reads_version, HEADER_LEN, KNOWN_FLAGS};
 use crate::EmptyReason;
 
 /// The fields of an envelope's header.
@@ -20,7 +20,7 @@ impl Header {
             return Err(EmptyReason::Malformed);
         }
         let version = bytes[0] >> 4;
-        if version != VERSION {
+        if !reads_version(version) {
             return Err(EmptyReason::UnsupportedVersion(version));
         }
         let flags = bytes[0] & 0x0f;

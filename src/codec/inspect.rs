@@ -16,7 +16,7 @@
 //! let value = line.split(';').next().unwrap().strip_prefix("session=").unwrap();
 //!
 //! let view = EnvelopeView::decode([value])?;
-//! assert_eq!((view.version(), view.chunks(), view.is_encrypted()), (1, 1, false));
+//! assert_eq!((view.version(), view.chunks(), view.is_encrypted()), (2, 1, false));
 //! // Anyone can read a signed session; only the key tells whether it is genuine.
 //! assert_eq!(view.unverified_data(1 << 20)?.get::<String>("user")?.as_deref(), Some("ada"));
 //! let opened = view.verify("session", &KeyRing::new(key), 1 << 20)?;
@@ -30,7 +30,7 @@ use base64::Engine as _;
 use crate::codec::key::KeyRing;
 use crate::codec::{
     self, Header, KeyId, Secrets, FLAG_DEFLATE, FLAG_ENCRYPTED, HEADER_LEN, KEY_ID_LEN,
-    MIN_ENVELOPE, MIN_SEALED, NONCE_LEN, SEALED_PREFIX, TAG_LEN, VERSION,
+    MIN_ENVELOPE, MIN_SEALED, NONCE_LEN, SEALED_PREFIX, TAG_LEN,
 };
 use crate::{EmptyReason, SessionData};
 
@@ -134,7 +134,7 @@ fn header_of(first: &str) -> Result<Header, EmptyReason> {
 
 fn check_header(bytes: &[u8]) -> Result<Header, EmptyReason> {
     let version = bytes[0] >> 4;
-    if version != VERSION {
+    if !codec::reads_version(version) {
         return Err(EmptyReason::UnsupportedVersion(version));
     }
     let flags = bytes[0] & 0x0f;
@@ -162,10 +162,10 @@ impl EnvelopeView {
     /// use cookietin::codec::inspect::EnvelopeView;
     /// use cookietin::EmptyReason;
     ///
-    /// // Version 2 is not one this build reads.
+    /// // Version 3 is not one this build reads.
     /// assert_eq!(
-    ///     EnvelopeView::decode(["IQEAAAAAe30AAAAAAAAAAAAAAAAAAAAA"]).unwrap_err(),
-    ///     EmptyReason::UnsupportedVersion(2)
+    ///     EnvelopeView::decode(["MQEAAAAAe30AAAAAAAAAAAAAAAAAAAAA"]).unwrap_err(),
+    ///     EmptyReason::UnsupportedVersion(3)
     /// );
     /// ```
     pub fn decode<'v, I>(chunks: I) -> Result<EnvelopeView, EmptyReason>
@@ -197,7 +197,7 @@ impl EnvelopeView {
         Ok(EnvelopeView { bytes, header })
     }
 
-    /// The format version (1).
+    /// The format version: 2, or 1 for a cookie written before format 2.
     pub fn version(&self) -> u8 {
         self.bytes[0] >> 4
     }
@@ -365,6 +365,7 @@ impl EnvelopeView {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::VERSION;
 
     #[test]
     fn short_zero_count_and_unknown_flags_are_refused() {

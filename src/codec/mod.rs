@@ -1,18 +1,29 @@
 //! The wire format: a signed, or an encrypted, envelope around the
 //! session's JSON.
 //!
-//! # Format, version 1
+//! # Format, version 2 (read: versions 1 and 2)
 //!
 //! The cookie value (all chunks joined: `NAME`, `NAME.1`, ...) is the
 //! base64url encoding, without padding, of one of two envelopes. Both begin
 //! with the same six header bytes, so chunk gathering, the chunk count check
 //! and the first eight characters' header work the same for both.
 //!
+//! Version 2 is version 1 with the version nibble `2` and flag bits 0 and
+//! 3 read as one field, the compression id, which names the algorithm and
+//! its dictionary: `0` none, `1` raw deflate with dictionary 1
+//! ([`DICTIONARY`], the same bits as version 1's `DEFLATE` flag); `2` and
+//! `3` are reserved for a codec and dictionary to come and are rejected
+//! today. The id costs no byte: a byte more per session would have made
+//! the corpus bigger than version 1, and no other candidate beat deflate
+//! on bytes (BENCHMARKS.md, "Wire format 2"). Every version 1 cookie still
+//! loads; a save writes version 2, and a load never rewrites a cookie for
+//! its version alone.
+//!
 //! ## Signed (the default)
 //!
 //! | bytes | field |
 //! |---|---|
-//! | 0 | high 4 bits: format version, `1`; low 4 bits: flags |
+//! | 0 | high 4 bits: format version, `2` (`1` read too); low 4 bits: flags |
 //! | 1 | chunk count, 1 to 255: how many cookies the value is spread over |
 //! | 2..6 | issued-at: seconds since the Unix epoch, u32 big-endian (good until 2106) |
 //! | 6..n-16 | payload: the session as a compact JSON object, raw-deflated when flag `DEFLATE` is set; with flag `ID`, after the session id |
@@ -24,7 +35,7 @@
 //!
 //! | bytes | field |
 //! |---|---|
-//! | 0 | format version `1`, flags with `ENCRYPTED` set (and `DEFLATE` when compressed) |
+//! | 0 | format version `2` (or `1`), flags with `ENCRYPTED` set (and `DEFLATE` when compressed) |
 //! | 1 | chunk count |
 //! | 2..6 | issued-at |
 //! | 6..8 | key id: the first 2 bytes of HKDF-SHA256 of the master secret, info `cookietin v1 key id` (module `derive`, feature `encrypt`) |
@@ -43,18 +54,19 @@
 //!
 //! ## Flags and the rest
 //!
-//! Flags: `0b0001` DEFLATE (RFC 1951 raw deflate, no zlib header, with the
-//! preset dictionary of format version 1, [`DICTIONARY`],
-//! 870 bytes of common session JSON); `0b0010` ID: the payload starts
-//! with a 128-bit session id of 16 bytes (new ids: a 4-byte creation
-//! time, then 12 random bytes; older ones: 16 random bytes; a store-backed
-//! session keeps its data in a store under a hash of it, its payload then being
+//! Flags: `0b0001` DEFLATE (compression id 1: RFC 1951 raw deflate, no
+//! zlib header, with the preset dictionary 1, [`DICTIONARY`], 870 bytes of
+//! common session JSON); `0b0010` ID: the payload starts with a 128-bit
+//! session id of 16 bytes (new ids: a 4-byte creation time, then 12 random
+//! bytes; older ones: 16 random bytes; a store-backed session keeps its
+//! data in a store under a hash of it, its payload then being
 //! `{}`; an overflowing or revocable one keeps its excess or its
 //! tombstone there); the id is covered by the tag like every other byte,
 //! so a forged or altered id is rejected before any store is asked;
 //! `0b0100` ENCRYPTED (the layout above; a build without the `encrypt`
 //! feature, or an engine that does not encrypt, rejects it as unsupported
-//! flags); `0b1000` is reserved and a value that sets it is rejected.
+//! flags); `0b1000` is reserved in version 1 and the high bit of the
+//! compression id in version 2; a value that sets it is rejected.
 //!
 //! The six header bytes are exactly eight base64 characters, so the first
 //! cookie's first eight characters give the version, flags and chunk count
@@ -104,12 +116,19 @@ pub(crate) use envelope::{append_base64, Envelope};
 pub(crate) use header::{claimed_issued_at, raw_header, Header};
 pub use key_id::KeyId;
 pub(crate) use key_id::KEY_ID_LEN;
-pub(crate) use open::{open, parse_payload, split_id, verify, OpenPolicy, Verified};
+pub(crate) use open::{check_time, open, parse_payload, split_id, verify, OpenPolicy, Verified};
 pub(crate) use secrets::Secrets;
 
-/// The format version this build writes and reads.
-pub(crate) const VERSION: u8 = 1;
-/// The payload is raw deflate.
+/// The format version this build writes.
+pub(crate) const VERSION: u8 = 2;
+/// The oldest format version this build reads: every cookie a browser may
+/// still hold (tests/wire_fixtures.rs).
+pub(crate) const OLDEST_VERSION: u8 = 1;
+/// Whether this build reads format version `version`.
+pub(crate) const fn reads_version(version: u8) -> bool {
+    version >= OLDEST_VERSION && version <= VERSION
+}
+/// The payload is raw deflate with dictionary 1: compression id 1.
 pub(crate) const FLAG_DEFLATE: u8 = 0b0001;
 /// The envelope is encrypted (key id, nonce, ciphertext, tag).
 pub(crate) const FLAG_ENCRYPTED: u8 = 0b0100;

@@ -55,6 +55,39 @@ fn seal_then_open_roundtrips_with_and_without_deflate() {
     }
 }
 
+/// `bytes` re-signed as format version `version`.
+fn resigned(mut bytes: Vec<u8>, version: u8) -> Vec<u8> {
+    use hmac::Mac as _;
+    bytes[0] = version << 4 | (bytes[0] & 0x0f);
+    bytes.truncate(bytes.len() - TAG_LEN);
+    let tag = secrets::mac_over(ring().signing.signing(), "sid", &bytes)
+        .finalize()
+        .into_bytes();
+    bytes.extend_from_slice(&tag[..TAG_LEN]);
+    bytes
+}
+
+#[test]
+fn writes_version_2_and_reads_version_1() {
+    for deflate in [true, false] {
+        let v2 = sealed(&sample(), deflate);
+        assert_eq!(v2[0] >> 4, 2);
+        // The same envelope under version 1: the payload and the dictionary
+        // are the same, and the tag binds the version.
+        let mut v1 = resigned(v2.clone(), 1);
+        let verified = verify(&mut v1, "sid", &ring()).unwrap();
+        let (data, _) = open(&v1, &verified, &policy(), &mut Vec::new()).unwrap();
+        assert_eq!(data.to_value(), sample().to_value());
+        // A version changed without the key is refused.
+        let mut moved = v2.clone();
+        moved[0] = 1 << 4 | (moved[0] & 0x0f);
+        assert_eq!(
+            verify(&mut moved, "sid", &ring()).unwrap_err(),
+            EmptyReason::BadSignature
+        );
+    }
+}
+
 #[test]
 fn incompressible_payload_is_stored_raw() {
     let mut d = SessionData::new();
@@ -86,11 +119,13 @@ fn chunk_count_is_bound_into_the_tag() {
 #[test]
 fn version_and_flags_are_checked() {
     let mut bytes = sealed(&sample(), true);
-    bytes[0] = 2 << 4 | FLAG_DEFLATE;
-    assert_eq!(
-        verify(&mut bytes, "sid", &ring()).unwrap_err(),
-        EmptyReason::UnsupportedVersion(2)
-    );
+    for version in [0, 3, 15] {
+        bytes[0] = version << 4 | FLAG_DEFLATE;
+        assert_eq!(
+            verify(&mut bytes, "sid", &ring()).unwrap_err(),
+            EmptyReason::UnsupportedVersion(version)
+        );
+    }
     bytes[0] = VERSION << 4 | 0b1000;
     assert_eq!(
         verify(&mut bytes, "sid", &ring()).unwrap_err(),

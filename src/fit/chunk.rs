@@ -101,6 +101,18 @@ impl<'a> Gathered<'a> {
         }
     }
 
+    /// Whether some chunk came in more than one copy.
+    pub(crate) fn has_copies(&self) -> bool {
+        self.pieces.len() != self.seen.len()
+    }
+
+    /// The chunks in index order (each index's copies in the order sent).
+    pub(crate) fn sorted_pieces(&mut self) -> &[(u8, &'a str)] {
+        // Stable, so each index's copies keep the order they were sent in.
+        self.pieces.sort_by_key(|&(index, _)| index);
+        &self.pieces
+    }
+
     /// The latest issued-at time that a copy of the first chunk claims,
     /// unverified.
     pub(crate) fn claimed_issued_at(&self) -> Option<u32> {

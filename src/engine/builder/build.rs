@@ -8,6 +8,7 @@ use crate::engine::builder::group::build_groups;
 use crate::engine::builder::{EngineBuilder, Settings};
 use crate::engine::flavour::Flavour;
 use crate::engine::jar::attributes::SameSite;
+use crate::engine::jar::cache::ReadCache;
 use crate::engine::jar::Jar;
 use crate::engine::layout::Layout;
 use crate::engine::Core;
@@ -178,6 +179,7 @@ impl Settings {
             budget,
             shrinker: self.shrinker,
             unknown: browsers.unknown(),
+            read_cache: (self.read_cache_bytes > 0).then(|| ReadCache::new(self.read_cache_bytes)),
         })
     }
 }

@@ -69,6 +69,8 @@ pub(crate) struct Settings {
     pub renew_after: Option<Duration>,
     pub max_json_bytes: usize,
     pub max_encoded_bytes: Option<usize>,
+    /// Bytes of the read cache; 0 turns it off.
+    pub read_cache_bytes: usize,
     /// `None`: on when signing, off when encrypting.
     pub compress: Option<bool>,
     /// The master keys, when sessions are encrypted.
@@ -95,6 +97,9 @@ pub(crate) struct Settings {
     pub main_claims: Option<Vec<String>>,
 }
 
+/// The read cache's default memory: a few thousand sessions of a few KB.
+pub(crate) const DEFAULT_READ_CACHE_BYTES: usize = 1 << 20;
+
 fn system_clock() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -115,6 +120,7 @@ impl Engine {
                 renew_after: None,
                 max_json_bytes: 256 * 1024,
                 max_encoded_bytes: None,
+                read_cache_bytes: DEFAULT_READ_CACHE_BYTES,
                 compress: None,
                 #[cfg(feature = "encrypt")]
                 encrypt: None,
@@ -271,6 +277,31 @@ impl<F: Flavour> EngineBuilder<F> {
     /// The largest JSON a session may inflate to (default 256 KiB).
     pub fn max_json_bytes(mut self, bytes: usize) -> Self {
         self.settings.max_json_bytes = bytes;
+        self
+    }
+
+    /// The memory, in bytes, of the cache of sessions this engine verified
+    /// lately, keyed by the exact bytes of their cookies (default 1 MiB; 0
+    /// turns it off). A request that carries those very cookies skips
+    /// base64, the MAC or decryption, the inflate and the JSON parse. The
+    /// time is checked on every hit, and the store steps (revocation
+    /// included) run as on any load, so a hit never gives back a session
+    /// that a miss would refuse. Only verified sessions are kept; the
+    /// oldest go first. Each group of an engine has its own. An encrypted
+    /// session's plaintext then stays in this process's memory until it is
+    /// evicted; set 0 where that matters.
+    ///
+    /// # Example
+    /// ```
+    /// use cookietin::{Engine, Key};
+    ///
+    /// let engine = Engine::builder(Key::try_from_bytes(&[1; 32])?)
+    ///     .read_cache_bytes(4 << 20)
+    ///     .build()?;
+    /// # Ok::<(), cookietin::ConfigError>(())
+    /// ```
+    pub fn read_cache_bytes(mut self, bytes: usize) -> Self {
+        self.settings.read_cache_bytes = bytes;
         self
     }
 

@@ -4,10 +4,12 @@
 //!
 //! One file per step: [`read`] (the request's cookies to a verified
 //! envelope), [`reason`] (whether a save must write), [`write`] (a whole
-//! generation of cookies, or their expiry), and [`attributes`] (cookie
+//! generation of cookies, or their expiry), [`cache`] (envelopes verified
+//! lately, by their exact cookies), and [`attributes`] (cookie
 //! attributes and `Set-Cookie` values).
 
 pub(crate) mod attributes;
+pub(crate) mod cache;
 pub(crate) mod read;
 pub(crate) mod reason;
 pub(crate) mod write;
@@ -17,6 +19,7 @@ use std::sync::Arc;
 use crate::browser::Browser;
 use crate::codec::Secrets;
 use crate::engine::jar::attributes::Attributes;
+use crate::engine::jar::cache::ReadCache;
 use crate::fit::budget::{Budget, BudgetConfig};
 use crate::fit::chunk::IndexSet;
 use crate::fit::shrink::Shrinker;
@@ -38,6 +41,8 @@ pub(crate) struct Jar {
     pub shrinker: Shrinker,
     /// The limits of a request that named no browser.
     pub unknown: Arc<Browser>,
+    /// Envelopes verified lately, by their exact cookies (`cache.rs`).
+    pub read_cache: Option<ReadCache>,
 }
 
 impl std::fmt::Debug for Jar {

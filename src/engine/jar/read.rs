@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use crate::browser::Browser;
 use crate::codec::chunk_names::chunk_index;
-use crate::codec::{self, OpenPolicy, ID_LEN};
+use crate::codec::{self, OpenPolicy};
+use crate::engine::jar::cache::Opened;
 use crate::engine::jar::Jar;
 use crate::fit::chunk::Gathered;
 use crate::session::request::RequestState;
@@ -49,15 +50,6 @@ fn with_scratch<T>(f: impl FnOnce(&mut Vec<u8>, &mut Vec<u8>) -> T) -> T {
 /// Stands in for a value that is not even UTF-8: it fails base64 decoding
 /// wherever it sits, so the session is rejected as malformed.
 const NOT_BASE64: &str = "*";
-
-/// What a verified envelope holds.
-struct Opened {
-    data: SessionData,
-    header: codec::Header,
-    /// Which key of the ring verified it.
-    key_index: usize,
-    id: Option<[u8; ID_LEN]>,
-}
 
 impl Jar {
     /// The session as the request's cookies hold it, for the browser the
@@ -178,15 +170,32 @@ impl Jar {
             clock_skew: self.clock_skew,
             max_json: self.max_json_bytes,
         };
-        with_scratch(|envelope, json| {
+        // A hit on the read cache: these exact chunks verified lately.
+        // Only the time is checked again; the store steps follow as on a
+        // miss (see `cache.rs`).
+        let cache = self.read_cache.as_ref().filter(|_| !gathered.has_copies());
+        let mut hash = None;
+        if let Some(cache) = cache {
+            let (h, hit) = cache.get(gathered.sorted_pieces());
+            if let Some(hit) = hit {
+                codec::check_time(&hit.header, &policy)?;
+                return Ok(hit);
+            }
+            hash = Some(h);
+        }
+        let opened = with_scratch(|envelope, json| {
             let verified = gathered.assemble(&self.name, &self.keys, envelope)?;
             let (data, id) = codec::open(envelope, &verified, &policy, json)?;
-            Ok(Opened {
+            Ok::<_, EmptyReason>(Opened {
                 data,
                 header: verified.header,
                 key_index: verified.key_index,
                 id,
             })
-        })
+        })?;
+        if let (Some(cache), Some(hash)) = (cache, hash) {
+            cache.offer(hash, gathered.sorted_pieces(), &opened);
+        }
+        Ok(opened)
     }
 }

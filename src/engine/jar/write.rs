@@ -27,7 +27,8 @@
 //! limit the budget protects.
 
 use crate::codec::chunk_names::chunk_name;
-use crate::codec::{self, encoded_len, Envelope, ID_LEN};
+use crate::codec::{self, encoded_len, Envelope, Header, ID_LEN};
+use crate::engine::jar::cache::Opened;
 use crate::engine::jar::Jar;
 use crate::engine::report::{SaveAction, SaveReason, SaveReport, Saved};
 use crate::fit::budget::{Budget, SET_COOKIE_LINE};
@@ -141,6 +142,37 @@ impl Jar {
                     })
             },
         ));
+        if let Some(cache) = &self.read_cache {
+            // These cookies come back on the next requests: the read cache
+            // knows them from now. Only when the data is what was encoded
+            // (nothing moved or dropped to fit).
+            if shrink.is_untouched() {
+                let data = match id_only {
+                    true => SessionData::new(),
+                    false => session.data_for_save().clone(),
+                };
+                let header = Header {
+                    flags: envelope.flags(),
+                    chunks: lens.len() as u8,
+                    issued_at,
+                };
+                let opened = Opened {
+                    data,
+                    header,
+                    key_index: 0,
+                    id,
+                };
+                let pieces: Vec<(u8, &str)> = set_cookies[expired.len()..]
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, line)| {
+                        let (_, value) = line.split(';').next()?.split_once('=')?;
+                        Some((i as u8, value))
+                    })
+                    .collect();
+                cache.keep(&pieces, &opened);
+            }
+        }
         let header_bytes = budget.header_bytes_of(&self.name, &lens);
         let state = &mut session.request;
         state.header_bytes = state.other_bytes + header_bytes;

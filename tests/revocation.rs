@@ -93,6 +93,28 @@ fn regenerate_retires_the_old_id() {
     });
 }
 
+/// A logout that removes every key, then regenerates: the app asked for
+/// the old id to end, so a copy of the old cookie loads revoked, not with
+/// its data (found by the `id_envelope` fuzz target).
+#[test]
+fn regenerate_of_an_emptied_session_revokes_the_old_copy() {
+    block_on(async {
+        let engine = engine(Arc::new(ProbeStore::default()));
+        let mut jar = Jar::default();
+        visit_saved(&engine, &mut jar, |s| s.insert("cart", &["pear"]).unwrap()).await;
+        let old = jar.header();
+        visit_saved(&engine, &mut jar, |s| {
+            s.remove("cart");
+            s.regenerate();
+        })
+        .await;
+        assert!(jar.cookies.is_empty());
+        let copy = engine.load([&old], None).await;
+        assert!(copy.is_empty());
+        assert_eq!(copy.empty_reason(), Some(&EmptyReason::Revoked));
+    });
+}
+
 #[test]
 fn log_out_everywhere_revokes_a_users_sessions_issued_before_it() {
     block_on(async {

@@ -8,7 +8,8 @@
 //!   expired, and the overflow record goes with them, but the id is not
 //!   tombstoned;
 //! - **regenerate** tombstones the old id and moves the overflow record to
-//!   a new one, keeping the data; the new id keeps the old one's login time;
+//!   a new one, keeping the data; the new id keeps the old one's login time
+//!   (a regenerate of an emptied session tombstones the old id too);
 //! - **login** (with a per-user index: a user put into the session) gives
 //!   a new id created now, so that the id carries the login time, and
 //!   retires the old one as a regenerate does (without the tombstone, when
@@ -88,8 +89,11 @@ impl ClientStore<'_> {
         let emptied = session.is_empty() && session.is_modified();
         if server.destroy || emptied {
             if let Some(old) = server.id {
-                // A clear retires the id quietly: no tombstone.
-                self.retire(&server, old, None, server.destroy, now).await?;
+                // A clear retires the id quietly: no tombstone. But a
+                // regenerate asked for the old id to end, emptied or not
+                // (a logout that removes the user, then regenerates).
+                let tombstone = server.destroy || server.regenerate;
+                self.retire(&server, old, None, tombstone, now).await?;
             }
             server = ServerState::default();
             session.server = Some(server.clone());

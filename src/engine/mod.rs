@@ -171,6 +171,21 @@ impl<F: Flavour> Engine<F> {
         }
     }
 
+    /// What [`load`](Engine::load) takes from a request: the session
+    /// header's piece first, when there is one, then every Cookie header.
+    /// One rule for every framework's adapter.
+    pub(crate) fn request_input<'a>(
+        &self,
+        header: Option<&[u8]>,
+        cookies: impl IntoIterator<Item = &'a [u8]>,
+    ) -> Vec<std::borrow::Cow<'a, [u8]>> {
+        let mut input = Vec::with_capacity(2);
+        let piece = header.and_then(|value| self.session_header_cookie(value));
+        input.extend(piece.map(std::borrow::Cow::Owned));
+        input.extend(cookies.into_iter().map(std::borrow::Cow::Borrowed));
+        input
+    }
+
     /// The value the response's session header takes after `saved`: the
     /// new id when the save wrote one, empty when the session ended, and
     /// `None` when the id did not change (or there is no session header).

@@ -209,15 +209,11 @@ where
         let service = self.service.clone();
         let engine = self.engine.clone();
         let (cookies, user_agent) = cookies_and_agent(request.headers());
-        // The session header's value, as one more cookie piece, first.
-        let piece = engine
+        let header = engine
             .session_header()
             .and_then(|name| request.headers().get(name))
-            .and_then(|value| engine.session_header_cookie(value.as_bytes()));
-        let input = piece.into_iter().map(std::borrow::Cow::Owned);
-        let input: Vec<std::borrow::Cow<'_, [u8]>> = input
-            .chain(cookies.map(std::borrow::Cow::Borrowed))
-            .collect();
+            .map(HeaderValue::as_bytes);
+        let input = engine.request_input(header, cookies);
         let loading = engine.load(input, user_agent);
         Box::pin(async move {
             let session = SessionHandle::new(&engine, loading.await);

@@ -50,19 +50,14 @@ pub fn session_cookies<'h, F: Flavour>(
     engine: &Engine<F>,
     headers: &'h HeaderMap,
 ) -> Vec<Cow<'h, [u8]>> {
-    let mut input = Vec::with_capacity(2);
-    let piece = engine
+    let header = engine
         .session_header()
         .and_then(|name| headers.get(name))
-        .and_then(|value| engine.session_header_cookie(value.as_bytes()));
-    input.extend(piece.map(Cow::Owned));
-    input.extend(
-        headers
-            .get_all(COOKIE)
-            .iter()
-            .map(|v| Cow::Borrowed(v.as_bytes())),
-    );
-    input
+        .map(HeaderValue::as_bytes);
+    engine.request_input(
+        header,
+        headers.get_all(COOKIE).iter().map(HeaderValue::as_bytes),
+    )
 }
 
 /// [`apply`], and the session header when `engine` has one: its new value

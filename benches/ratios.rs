@@ -19,10 +19,10 @@ mod setup;
 use std::hint::black_box;
 use std::time::Instant;
 
-use cookietin::{Browsers, Engine, LimitsDb, Session};
+use cookietin::{Browsers, Engine, Key, LimitsDb, Session};
 
 use corpus::{Entries, CHROME, COOKIEMAN, OTHER_COOKIES};
-use floor::{FloorLoad, FloorSave};
+use floor::{peer_load, peer_save, peer_state, FloorLoad, FloorSave};
 use interleave::{paired, plain, us};
 
 /// A save of a modified session, re-marked modified each call (the same
@@ -51,10 +51,12 @@ fn main() {
     );
     println!("| session | save | floor_save | save/floor | load | floor_load | load/floor | cookieman enc/save | cookieman dec/load |");
     println!("|---|---|---|---|---|---|---|---|---|");
+    let mut versions = Vec::new();
     for ((name, entries), (_, _, _, enc, dec)) in corpus::ordered().into_iter().zip(COOKIEMAN) {
         let header = setup::request_header(&engine, &entries);
         let (lines, value) = setup::first_save(&engine, &entries);
         let chunks = lines.len() as u8;
+        versions.push((name, entries.clone(), lines.clone()));
         let mut floor_save = FloorSave::engine_levels(&setup::SECRET);
         let mut save = saver(&engine, setup::modified_session(&engine, &header, &entries));
         let (tfs, ts, rs) = paired(
@@ -84,6 +86,8 @@ fn main() {
             dec * 1000.0 / tl,
         );
     }
+
+    versions_and_peer(rounds, versions);
 
     room(rounds);
 
@@ -115,6 +119,102 @@ fn main() {
         &setup::shrink_engine_trim(),
         setup::trim_entries,
     );
+}
+
+/// Format 2 against format 1 against actix-session's cookie store (serde_json
+/// and the `cookie` crate's `SignedJar`), per corpus session: loads with the
+/// read cache off (every load a miss) and on (a hit), and saves.
+fn versions_and_peer(rounds: usize, sessions: Vec<(&'static str, Entries, Vec<String>)>) {
+    let uncached = Engine::builder(Key::try_from_bytes(&setup::SECRET).unwrap())
+        .read_cache_bytes(0)
+        .build()
+        .unwrap();
+    let cached = setup::engine();
+    uncached.browsers().resolve(CHROME);
+    cached.browsers().resolve(CHROME);
+    let peer_key = cookie::Key::from(&setup::SECRET);
+    println!("\n| session | v2 load µs (miss) | v1 load / v2 load | v2 load µs (hit) | peer load µs | v2 miss / peer | v2 hit / peer | v2 save µs | peer save µs | v2 save / peer | v2 bytes | peer bytes |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for (name, entries, lines) in sessions {
+        let header = format!("{OTHER_COOKIES}; {}", setup::pairs(&lines));
+        // Format 1's cookie of the same session: the floor's bytes with
+        // version 1, cut at the engine's own piece lengths (equal, since the
+        // two formats differ only in the version), issued now.
+        let issued = cookietin::store::system_clock() as u32;
+        let mut v1 = FloorSave::engine_levels(&setup::SECRET);
+        v1.version = 1;
+        let v1_value = v1.save(&entries, lines.len() as u8, issued).to_owned();
+        let mut rest = v1_value.as_str();
+        let mut v1_pairs = Vec::new();
+        for line in &lines {
+            let (cookie_name, v2_piece) = line.split(';').next().unwrap().split_once('=').unwrap();
+            let (piece, tail) = rest.split_at(v2_piece.len());
+            v1_pairs.push(format!("{cookie_name}={piece}"));
+            rest = tail;
+        }
+        assert!(rest.is_empty(), "{name}: v1 and v2 lengths differ");
+        let v1_header = format!("{OTHER_COOKIES}; {}", v1_pairs.join("; "));
+        let v1_loaded = uncached.load([v1_header.as_str()], Some(CHROME));
+        assert_eq!(v1_loaded.empty_reason(), None, "{name}: v1 cookie refused");
+        assert_eq!(v1_loaded.len(), entries.len(), "{name}: v1 data");
+
+        let (t2, t1, r12) = paired(
+            rounds,
+            &mut plain(&mut || {
+                black_box(uncached.load([black_box(header.as_str())], Some(CHROME)));
+            }),
+            &mut plain(&mut || {
+                black_box(uncached.load([black_box(v1_header.as_str())], Some(CHROME)));
+            }),
+        );
+        let _ = t1;
+        let state = peer_state(&entries);
+        let peer_line = peer_save(&peer_key, &state);
+        let peer_header = format!("{OTHER_COOKIES}; {}", peer_line.split(';').next().unwrap());
+        assert_eq!(peer_load(&peer_key, &peer_header).as_ref(), Some(&state));
+        let (tp, _, rmiss) = paired(
+            rounds,
+            &mut plain(&mut || {
+                black_box(peer_load(&peer_key, black_box(&peer_header)));
+            }),
+            &mut plain(&mut || {
+                black_box(uncached.load([black_box(header.as_str())], Some(CHROME)));
+            }),
+        );
+        let (_, th, rhit) = paired(
+            rounds,
+            &mut plain(&mut || {
+                black_box(peer_load(&peer_key, black_box(&peer_header)));
+            }),
+            &mut plain(&mut || {
+                black_box(cached.load([black_box(header.as_str())], Some(CHROME)));
+            }),
+        );
+        let mut save = saver(
+            &uncached,
+            setup::modified_session(&uncached, &header, &entries),
+        );
+        let (tps, ts, rsave) = paired(
+            rounds,
+            &mut plain(&mut || {
+                black_box(peer_save(&peer_key, black_box(&state)).len());
+            }),
+            &mut plain(&mut save),
+        );
+        let v2_bytes: usize = lines
+            .iter()
+            .map(|l| l.split(';').next().unwrap().len())
+            .sum();
+        let peer_bytes = peer_line.split(';').next().unwrap().len();
+        println!(
+            "| {name} | {} | {r12:.2} | {} | {} | {rmiss:.2} | {rhit:.2} | {} | {} | {rsave:.2} | {v2_bytes} | {peer_bytes} |",
+            us(t2),
+            us(th),
+            us(tp),
+            us(ts),
+            us(tps),
+        );
+    }
 }
 
 fn shrink_case(rounds: usize, id: &str, engine: &Engine, make: fn(usize) -> Entries) {

@@ -11,7 +11,7 @@
 //!   header (the signed id), change one key, `Engine::save_async`. With no
 //!   idle timeout the load is one `HGETALL` and the save one `EVALSHA` of
 //!   the store's update script; the cookie is not re-sent.
-//! - **raw**: `HGETALL` of the same key into a `HashMap<Vec<u8>, Vec<u8>>`,
+//! - **raw**: `HGETALL` of the same key into a `Vec<(Vec<u8>, Vec<u8>)>`,
 //!   then `EVALSHA` of the same update script (a copy of its text, checked
 //!   at start to have the same SHA-1 as the one cookietin loaded) with the
 //!   same arguments, through a clone of the same `ConnectionManager`.
@@ -35,7 +35,7 @@ mod redis_bench;
 #[path = "../tests/common/redis_server.rs"]
 mod redis_server;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -154,7 +154,7 @@ impl Case {
 
     async fn raw(&self) {
         let mut connection = self.connection.clone();
-        let hash: HashMap<Vec<u8>, Vec<u8>> = redis::cmd("HGETALL")
+        let hash: Vec<(Vec<u8>, Vec<u8>)> = redis::cmd("HGETALL")
             .arg(&self.key)
             .query_async(&mut connection)
             .await

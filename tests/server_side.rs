@@ -312,3 +312,55 @@ fn a_client_side_cookie_moves_into_the_store_on_its_next_save() {
         );
     });
 }
+
+/// Values a store returns are parsed where they are read, not at load: a
+/// value that is not JSON (written by another program) is an error for
+/// its key alone, the rest of the session loads, and a save writes back
+/// only what changed, so the store's text is left as it was.
+#[test]
+fn a_store_value_that_is_not_json_spoils_its_key_alone() {
+    block_on(async {
+        let store = Arc::new(ProbeStore::default());
+        let engine = engine(store.clone());
+        let mut jar = Jar::default();
+        visit_async(&engine, &mut jar, |s| {
+            s.insert("user", &"ada").unwrap();
+            s.insert("cart", &["pear"]).unwrap();
+        })
+        .await
+        .1
+        .unwrap();
+        let key = store.created.lock().unwrap().expect("a record was created");
+        let expires = now() + 3600;
+        let mut changes = cookietin::store::Changes::new();
+        changes.set("bad", "{not json").set("padded", " [1] ");
+        assert_eq!(
+            store.inner.update(key, &changes, expires).await,
+            Ok(cookietin::store::Updated::Updated)
+        );
+
+        let (session, saved) = visit_async(&engine, &mut jar, |s| {
+            s.insert("theme", &"dark").unwrap();
+        })
+        .await;
+        saved.unwrap();
+        assert_eq!(session.empty_reason(), None);
+        assert_eq!(
+            session.get::<String>("user").unwrap().as_deref(),
+            Some("ada")
+        );
+        assert!(session.get::<serde_json::Value>("bad").is_err());
+        assert_eq!(session.get::<Vec<u8>>("padded").unwrap(), Some(vec![1]));
+        assert!(session.contains_key("bad"));
+        let raw = session.data();
+        assert!(raw.get_raw("bad").is_none());
+        assert_eq!(raw.get_raw("padded").map(|r| r.get()), Some("[1]"));
+        let listed: Vec<&str> = raw.iter().map(|(k, _)| k).collect();
+        assert_eq!(listed, ["cart", "padded", "theme", "user"]);
+
+        let record = store.inner.load(key, None).await.unwrap().unwrap();
+        assert_eq!(record.entries["bad"], "{not json", "left as it was");
+        assert_eq!(record.entries["theme"], r#""dark""#);
+        assert_eq!(record.entries["user"], r#""ada""#);
+    });
+}

@@ -36,6 +36,10 @@ pub struct FloorSave {
     small: Option<(usize, Compress)>,
     mac: HmacSha256,
     dictionary: Option<&'static [u8]>,
+    /// The format version written: 2, or 1 to make the cookies format 1
+    /// wrote (the same bytes but for the version: format 2's compression
+    /// id 1 has format 1's deflate bit).
+    pub version: u8,
 }
 
 impl FloorSave {
@@ -48,6 +52,7 @@ impl FloorSave {
             small: None,
             mac: HmacSha256::new_from_slice(secret).unwrap(),
             dictionary: Some(DICTIONARY),
+            version: 2,
         }
     }
 
@@ -102,7 +107,7 @@ impl FloorSave {
             self.bytes.extend_from_slice(&self.json);
             0
         };
-        self.bytes[0] = 2 << 4 | flags;
+        self.bytes[0] = self.version << 4 | flags;
         self.bytes[1] = chunks;
         self.bytes[2..HEADER_LEN].copy_from_slice(&issued_at.to_be_bytes());
         let mut mac = self.mac.clone();

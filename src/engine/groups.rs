@@ -58,11 +58,11 @@ pub(crate) fn merge(groups: &Groups, session: &mut Session) {
     let mut misplaced = false;
     for home_pass in [false, true] {
         for (i, part) in parts.sessions.iter().enumerate() {
-            for (key, raw) in part.data_for_merge().iter() {
+            for (key, json) in part.data_for_merge().entries() {
                 let home = groups.route(key) == i;
                 misplaced |= !home;
                 if home == home_pass && (home || !data.contains_key(key)) {
-                    data.insert_raw(key, raw.to_owned());
+                    data.insert_json(key, json.clone());
                 }
             }
         }
@@ -78,8 +78,8 @@ pub(crate) fn split(groups: &Groups, session: &mut Session) -> Box<Parts> {
     let mut parts = session.parts.take().unwrap_or_default();
     if session.is_modified() || parts.misplaced {
         let mut shares: Vec<SessionData> = vec![SessionData::new(); parts.sessions.len()];
-        for (key, raw) in session.data_for_merge().iter() {
-            shares[groups.route(key)].insert_raw(key, raw.to_owned());
+        for (key, json) in session.data_for_merge().entries() {
+            shares[groups.route(key)].insert_json(key, json.clone());
         }
         for (part, share) in parts.sessions.iter_mut().zip(shares) {
             part.take_share(share);

@@ -27,6 +27,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::data::Json;
 use crate::SessionData;
 
 /// A shrink callback: it makes the data smaller, more drastically when
@@ -371,7 +372,7 @@ pub(crate) struct Moving<'a> {
     /// Whether the app lets this key move into the store.
     pub may_move: &'a (dyn Fn(&str) -> bool + Sync),
     /// The keys moved, with their values, in order.
-    pub moved: Vec<(String, Box<serde_json::value::RawValue>)>,
+    pub moved: Vec<(String, Json)>,
 }
 
 /// Drops every key, largest first, for a session that has no room at all;

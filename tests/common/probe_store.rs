@@ -3,6 +3,7 @@
 //! and how it behaves when the store is down.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use cookietin::store::{
     Changes, Created, Entries, MemoryStore, Record, RecordKey, Regenerated, Store, StoreError,
@@ -18,6 +19,9 @@ pub struct ProbeStore {
     pub loads: AtomicUsize,
     /// While set, every call fails with `StoreError::Unavailable`.
     pub down: AtomicBool,
+    /// The key of the last record created, for a test that writes into it
+    /// as another program would.
+    pub created: Mutex<Option<RecordKey>>,
 }
 
 impl ProbeStore {
@@ -32,6 +36,7 @@ impl ProbeStore {
 
 impl Store for ProbeStore {
     fn create<'a>(&'a self, k: RecordKey, e: &'a Entries, x: u64) -> StoreFuture<'a, Created> {
+        *self.created.lock().unwrap() = Some(k);
         self.call(self.inner.create(k, e, x))
     }
     fn load(&self, k: RecordKey, t: Option<u64>) -> StoreFuture<'_, Option<Record>> {

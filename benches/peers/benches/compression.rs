@@ -28,7 +28,10 @@ use zstd::zstd_safe::{self, CCtx, CDict, CParameter, DCtx, DDict, DParameter, Fr
 const TRAINED: &[u8] = include_bytes!("../../../data/dictionaries/sessions-1.zdict");
 
 /// The script that trains the dictionary and generates sessions.
-const TRAIN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/dictionaries/train.py");
+const TRAIN: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../data/dictionaries/train.py"
+);
 
 /// One way to compress a payload.
 trait Codec {
@@ -202,7 +205,9 @@ impl Codec for Lz4 {
         out.extend_from_slice(&lz4_flex::block::compress_with_dict(input, &self.dict));
     }
     fn decompress(&self, input: &[u8], len: usize, out: &mut Vec<u8>) {
-        out.extend_from_slice(&lz4_flex::block::decompress_with_dict(input, len, &self.dict).unwrap());
+        out.extend_from_slice(
+            &lz4_flex::block::decompress_with_dict(input, len, &self.dict).unwrap(),
+        );
     }
 }
 
@@ -285,13 +290,7 @@ fn other_size(size: usize) -> Option<Vec<u8>> {
 
 fn generated() -> Vec<Vec<u8>> {
     let out = std::process::Command::new("python3")
-        .args([
-            TRAIN,
-            "--dump",
-            "/dev/stdout",
-            "--samples",
-            "300",
-        ])
+        .args([TRAIN, "--dump", "/dev/stdout", "--samples", "300"])
         .output()
         .expect("python3 runs data/dictionaries/train.py");
     assert!(out.status.success());
@@ -423,7 +422,9 @@ fn main() {
 
     // Where compression stops paying: the smallest generated sessions,
     // raw against the trained zstd.
-    println!("\n## Small sessions: raw against zstd L1 trained 4K (JSON bytes: raw / zstd characters)\n");
+    println!(
+        "\n## Small sessions: raw against zstd L1 trained 4K (JSON bytes: raw / zstd characters)\n"
+    );
     let zstd1 = &candidates[11];
     let mut small: Vec<&Vec<u8>> = generated.iter().filter(|j| j.len() < 160).collect();
     small.sort_by_key(|j| j.len());
@@ -436,7 +437,9 @@ fn main() {
 
     println!("\n## Time, interleaved with deflate L6 (v1), {rounds} rounds: µs and median ratio candidate / v1\n");
     sessions.push(("generated (all 300)".into(), Vec::new()));
-    println!("| candidate | session | compress µs | v1 µs | ratio | decompress µs | v1 µs | ratio |");
+    println!(
+        "| candidate | session | compress µs | v1 µs | ratio | decompress µs | v1 µs | ratio |"
+    );
     println!("|---|---|---|---|---|---|---|---|");
     for codec in &candidates[1..] {
         for (name, json) in &sessions {

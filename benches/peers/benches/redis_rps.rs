@@ -51,6 +51,7 @@ fn main() {
         duration: Duration::from_secs(2),
         max_requests: 300_000,
         connections: 32,
+        write_every: 10,
     });
     let Some(redis) = redis_server::RedisServer::start("redis_rps", Default::default()) else {
         eprintln!("redis-server is needed");
@@ -122,6 +123,7 @@ fn main() {
                 settings.connections,
                 Duration::from_secs(1),
                 settings.max_requests,
+                settings.write_every,
             ));
             let after = redis_stats(&redis);
             let per = |name: &str| {

@@ -6,6 +6,9 @@
 //! `cargo bench --bench rps [-- ROUNDS SECONDS MAX_REQUESTS CONNECTIONS]`
 //! (default 5 rounds of 2 s or 300000 requests per server, 32 connections).
 //!
+//! Each session of `corpus()` (tiny_login, cart_20, oidc_tokens) runs on two
+//! mixes: 9 reads to 1 write, then every request a write.
+//!
 //! Every server runs on 127.0.0.1 (a random port) with two worker threads;
 //! the load generator (`cookietin_peers::load`) runs on this thread, and
 //! the servers take turns, the order rotated each round.
@@ -20,6 +23,7 @@ fn main() {
         duration: Duration::from_secs(2),
         max_requests: 300_000,
         connections: 32,
+        write_every: 10,
     });
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -33,59 +37,78 @@ fn main() {
         settings.connections,
         loadavg()
     );
-    for corpus in corpus() {
-        let engine = || engine_builder().build().unwrap();
-        let uncached = || engine_builder().read_cache_bytes(0).build().unwrap();
-        let servers = vec![
-            serve_axum("axum, no session", axum_apps::bare()),
-            serve_axum(
-                "axum + cookietin",
-                axum_apps::cookietin(engine(), corpus.clone()),
-            ),
-            serve_axum(
-                "axum + tower-sessions (MemoryStore)",
-                axum_apps::tower_sessions(tower_sessions::MemoryStore::default(), corpus.clone()),
-            ),
-            actix_apps::bare("actix-web, no session"),
-            actix_apps::cookietin("actix-web + cookietin", engine(), corpus.clone()),
-            actix_apps::actix_session(
-                "actix-web + actix-session (CookieSessionStore, signed)",
-                corpus.clone(),
-            ),
-            // The same engine without its read cache (issue 19): kept only
-            // if the cache wins here.
-            serve_axum(
-                "axum + cookietin (no read cache)",
-                axum_apps::cookietin(uncached(), corpus.clone()),
-            ),
-            actix_apps::cookietin(
-                "actix-web + cookietin (no read cache)",
-                uncached(),
-                corpus.clone(),
-            ),
-        ];
-        let cookie_bytes = session_cookie_bytes(&runtime, &servers);
-        let runs = rounds(&runtime, &servers, settings);
-        println!(
-            "\n{} ({} bytes of JSON), load average after {}\n",
-            corpus.name,
-            corpus.json_len(),
-            loadavg()
-        );
-        print_table(&servers, &runs, &cookie_bytes);
-        println!("\n| ratio (median of per-round ratios) | |\n|---|---|");
-        for (a, b) in [(1, 2), (4, 5), (1, 0), (2, 0), (4, 3), (5, 3), (1, 6), (4, 7)] {
+    // The 9:1 mix first, then every request a write.
+    for (mix, write_every) in [("9:1", 10), ("every request writes", 1)] {
+        let settings = Settings {
+            write_every,
+            ..settings
+        };
+        for corpus in corpus() {
+            let engine = || engine_builder().build().unwrap();
+            let uncached = || engine_builder().read_cache_bytes(0).build().unwrap();
+            let servers = vec![
+                serve_axum("axum, no session", axum_apps::bare()),
+                serve_axum(
+                    "axum + cookietin",
+                    axum_apps::cookietin(engine(), corpus.clone()),
+                ),
+                serve_axum(
+                    "axum + tower-sessions (MemoryStore)",
+                    axum_apps::tower_sessions(
+                        tower_sessions::MemoryStore::default(),
+                        corpus.clone(),
+                    ),
+                ),
+                actix_apps::bare("actix-web, no session"),
+                actix_apps::cookietin("actix-web + cookietin", engine(), corpus.clone()),
+                actix_apps::actix_session(
+                    "actix-web + actix-session (CookieSessionStore, signed)",
+                    corpus.clone(),
+                ),
+                // The same engine without its read cache (issue 19): kept only
+                // if the cache wins here.
+                serve_axum(
+                    "axum + cookietin (no read cache)",
+                    axum_apps::cookietin(uncached(), corpus.clone()),
+                ),
+                actix_apps::cookietin(
+                    "actix-web + cookietin (no read cache)",
+                    uncached(),
+                    corpus.clone(),
+                ),
+            ];
+            let cookie_bytes = session_cookie_bytes(&runtime, &servers);
+            let runs = rounds(&runtime, &servers, settings);
             println!(
-                "| {} / {} | {:.3} |",
-                servers[a].name,
-                servers[b].name,
-                ratio(&runs, a, b)
+                "\n{}, {mix} ({} bytes of JSON), load average after {}\n",
+                corpus.name,
+                corpus.json_len(),
+                loadavg()
             );
-        }
-        let total: u64 = runs.iter().flatten().map(|r| r.requests).sum();
-        println!("\n{total} timed requests, none failed");
-        for server in servers {
-            server.stop();
+            print_table(&servers, &runs, &cookie_bytes);
+            println!("\n| ratio (median of per-round ratios) | |\n|---|---|");
+            for (a, b) in [
+                (1, 2),
+                (4, 5),
+                (1, 0),
+                (2, 0),
+                (4, 3),
+                (5, 3),
+                (1, 6),
+                (4, 7),
+            ] {
+                println!(
+                    "| {} / {} | {:.3} |",
+                    servers[a].name,
+                    servers[b].name,
+                    ratio(&runs, a, b)
+                );
+            }
+            let total: u64 = runs.iter().flatten().map(|r| r.requests).sum();
+            println!("\n{total} timed requests, none failed");
+            for server in servers {
+                server.stop();
+            }
         }
     }
 }

@@ -27,6 +27,7 @@ fn main() {
         duration: Duration::from_secs(2),
         max_requests: 100_000,
         connections: 32,
+        write_every: 10,
     });
     let Some(postgres) = postgres_server::PostgresServer::start("sql_rps") else {
         eprintln!("PostgreSQL is needed");

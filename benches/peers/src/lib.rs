@@ -68,10 +68,13 @@ impl Corpus {
     }
 }
 
-/// The two sessions measured: the corpus's smallest, and its middle by size.
+/// The sessions measured: the corpus's smallest, a cart, and its middle by
+/// size; every one of them fits actix-session's cookie (it drops sessions
+/// over 4 KB, so cart_60, wizard_form and random_blob_6k are left out).
 pub fn corpus() -> Vec<Arc<Corpus>> {
     vec![
         Corpus::get("tiny_login", "user_id"),
+        Corpus::get("cart_20", "user_id"),
         Corpus::get("oidc_tokens", "user"),
     ]
 }
@@ -187,9 +190,9 @@ macro_rules! serve_actix {
 pub mod axum_apps {
     use super::*;
     use axum::extract::State;
-    use cookietin::integrations::tower::SessionLayer;
     use axum::routing::get;
     use axum::Router;
+    use cookietin::integrations::tower::SessionLayer;
 
     /// No session at all: the framework's own cost.
     pub fn bare() -> Router {
@@ -529,13 +532,15 @@ impl Run {
 
 /// Load on `addr` from `connections` keep-alive connections, each a client
 /// of its own that logs in first (untimed), then sends `GET /` with a
-/// `GET /write` every tenth request, until `duration` has passed or
-/// `max_requests` have been answered, whichever comes first.
+/// `GET /write` every `write_every`th request (10: the 9:1 mix; 1: every
+/// request writes), until `duration` has passed or `max_requests` have been
+/// answered, whichever comes first.
 pub async fn load(
     addr: SocketAddr,
     connections: usize,
     duration: Duration,
     max_requests: u64,
+    write_every: u64,
 ) -> Run {
     let mut clients = Vec::new();
     for _ in 0..connections {
@@ -560,7 +565,11 @@ pub async fn load(
                     .is_ok()
             {
                 i += 1;
-                let path = if i.is_multiple_of(10) { "/write" } else { "/" };
+                let path = if i.is_multiple_of(write_every) {
+                    "/write"
+                } else {
+                    "/"
+                };
                 let (status, _) = client.get(path).await;
                 if status != 200 {
                     failed.fetch_add(1, Ordering::Relaxed);
@@ -599,6 +608,8 @@ pub struct Settings {
     pub duration: Duration,
     pub max_requests: u64,
     pub connections: usize,
+    /// One request in this many writes (10 unless a bench sets it).
+    pub write_every: u64,
 }
 
 impl Settings {
@@ -639,6 +650,7 @@ pub fn rounds(
             settings.connections,
             Duration::from_millis(300),
             20_000,
+            settings.write_every,
         ));
     }
     for round in 0..settings.rounds {
@@ -649,6 +661,7 @@ pub fn rounds(
                 settings.connections,
                 settings.duration,
                 settings.max_requests,
+                settings.write_every,
             ));
             assert_eq!(run.failed, 0, "{}: failed requests", servers[i].name);
             runs[i].push(run);

@@ -58,12 +58,9 @@ impl Overflow {
                 let mut keys = BTreeSet::new();
                 let data = session.data_for_save();
                 for (k, json) in record.entries {
-                    let Ok(raw) = serde_json::value::RawValue::from_string(json) else {
-                        continue;
-                    };
                     // The cookie's copy of a key, if it has one, is newer.
                     if !data.contains_key(&k) {
-                        data.insert_raw(&k, raw);
+                        data.insert_from_store(&k, json);
                     }
                     keys.insert(k);
                 }
@@ -126,7 +123,7 @@ impl Overflow {
         let mut changes = Changes::new();
         for (k, v) in &moving.moved {
             if !server.in_store.contains(k) || server.changed.contains(k) || server.rewrite_all {
-                changes.set(k.as_str(), v.get());
+                changes.set(k.as_str(), v.text());
             }
         }
         // Only a record that was read is known well enough to remove from.

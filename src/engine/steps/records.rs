@@ -101,14 +101,7 @@ impl Records {
             server.key = Some((id, key));
         }
         let (record, reason, data) = match self.store.load(key, touch).await {
-            Ok(Some(record)) => match data_of(record.entries) {
-                Some(data) => (RecordState::Loaded, None, data),
-                None => (
-                    RecordState::Unavailable,
-                    Some(EmptyReason::Corrupt),
-                    SessionData::new(),
-                ),
-            },
+            Ok(Some(record)) => (RecordState::Loaded, None, data_of(record.entries)),
             Ok(None) => (
                 RecordState::Gone,
                 Some(self.why_gone(jar, &key).await),
@@ -340,19 +333,19 @@ fn id_cookie_fits(jar: &Jar, session: &Session) -> bool {
     jar.budget(&session.request).capacity >= smallest
 }
 
-/// The session's data from a record's entries; `None` if one is not JSON.
-pub(crate) fn data_of(entries: Entries) -> Option<SessionData> {
+/// The session's data from a record's entries, taken as the store gave
+/// them: each is parsed where it is read (see `SessionData`), not here.
+pub(crate) fn data_of(entries: Entries) -> SessionData {
     let mut data = SessionData::new();
     for (key, json) in entries {
-        let raw = serde_json::value::RawValue::from_string(json).ok()?;
-        data.insert_raw(&key, raw);
+        data.insert_from_store(&key, json);
     }
-    Some(data)
+    data
 }
 
 fn entries_of(data: &SessionData) -> Entries {
-    data.iter()
-        .map(|(k, v)| (k.to_owned(), v.get().to_owned()))
+    data.entries()
+        .map(|(k, v)| (k.to_owned(), v.text().to_owned()))
         .collect()
 }
 
@@ -360,14 +353,14 @@ fn entries_of(data: &SessionData) -> Entries {
 fn changes_of(data: &SessionData, server: &ServerState) -> Changes {
     let mut changes = Changes::new();
     for key in &server.changed {
-        match data.get_raw(key) {
-            Some(raw) => changes.set(key.as_str(), raw.get()),
+        match data.text(key) {
+            Some(text) => changes.set(key.as_str(), text),
             None => changes.remove(key.as_str()),
         };
     }
     if server.rewrite_all {
-        for (key, raw) in data.iter() {
-            changes.set(key, raw.get());
+        for (key, json) in data.entries() {
+            changes.set(key, json.text());
         }
     }
     changes

@@ -1,14 +1,13 @@
 //! [`RedisStore`]: how it connects, its options, and the calls every
 //! operation is made of (a script on one key, `HGETALL`).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use redis::aio::ConnectionManager;
 use redis::cluster_async::ClusterConnection;
 use redis::Script;
 
-use crate::store::redis::codec::field;
+use crate::store::redis::codec::{field, Fields};
 use crate::store::redis::connection::{error, Connection};
 use crate::store::redis::scripts::SCRIPTS;
 use crate::store::{record_size, Entries, RecordKey, StoreError, DEFAULT_MAX_RECORD_BYTES};
@@ -288,7 +287,7 @@ impl RedisStore {
             .map_err(error)
     }
 
-    pub(super) async fn hgetall(&self, key: &str) -> Result<HashMap<Vec<u8>, Vec<u8>>, StoreError> {
+    pub(super) async fn hgetall(&self, key: &str) -> Result<Fields, StoreError> {
         let mut connection = self.connection.clone();
         redis::cmd("HGETALL")
             .arg(key)

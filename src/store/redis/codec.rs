@@ -1,14 +1,15 @@
 //! A record as the Redis hash holds it: session keys under `k:`, and the
 //! metadata under `m:` (see the [layout](crate::store#redis-key-layout)).
 
-use std::collections::HashMap;
-
 use crate::store::{Entries, StoreError};
 
 /// The hash field of the session key `name`.
 pub(super) fn field(name: &str) -> String {
     format!("k:{name}")
 }
+
+/// A hash's fields and their values, in the order Redis sent them.
+pub(super) type Fields = Vec<(Vec<u8>, Vec<u8>)>;
 
 /// A record as read from its hash.
 pub(super) struct Snapshot {
@@ -18,8 +19,10 @@ pub(super) struct Snapshot {
 }
 
 impl Snapshot {
-    /// `None` for an empty hash (an absent key).
-    pub(super) fn parse(hash: HashMap<Vec<u8>, Vec<u8>>) -> Result<Option<Snapshot>, StoreError> {
+    /// `None` for an empty hash (an absent key). The hash comes as Redis
+    /// sent its fields and values, not as a map: its fields are unique, and
+    /// building a map only to walk it once cost about a tenth of a load.
+    pub(super) fn parse(hash: Fields) -> Result<Option<Snapshot>, StoreError> {
         if hash.is_empty() {
             return Ok(None);
         }
@@ -27,10 +30,11 @@ impl Snapshot {
         let text = |bytes: Vec<u8>| String::from_utf8(bytes).map_err(|_| corrupt("not UTF-8"));
         let mut entries = Entries::new();
         let (mut expires_at, mut version) = (None, None);
-        for (name, value) in hash {
+        for (mut name, value) in hash {
             match name.as_slice() {
-                [b'k', b':', key @ ..] => {
-                    entries.insert(text(key.to_vec())?, text(value)?);
+                [b'k', b':', ..] => {
+                    name.drain(..2);
+                    entries.insert(text(name)?, text(value)?);
                 }
                 b"m:e" => expires_at = text(value)?.parse::<u64>().ok(),
                 b"m:v" => version = Some(value),
@@ -50,7 +54,7 @@ impl Snapshot {
 mod tests {
     use super::*;
 
-    fn hash(pairs: &[(&str, &str)]) -> HashMap<Vec<u8>, Vec<u8>> {
+    fn hash(pairs: &[(&str, &str)]) -> Fields {
         pairs
             .iter()
             .map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec()))
@@ -85,6 +89,6 @@ mod tests {
         ] {
             assert!(matches!(Snapshot::parse(bad), Err(StoreError::Corrupt(_))));
         }
-        assert!(Snapshot::parse(HashMap::new()).unwrap().is_none());
+        assert!(Snapshot::parse(Fields::new()).unwrap().is_none());
     }
 }

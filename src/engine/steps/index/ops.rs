@@ -154,11 +154,10 @@ impl Index {
             let Some(record) = controller.store.load(key, None).await? else {
                 continue;
             };
-            let part = data_of(record.entries)
-                .ok_or_else(|| StoreError::Corrupt("a session value is not JSON".to_owned()))?;
+            let part = data_of(record.entries);
             let whole = data.get_or_insert_with(SessionData::new);
-            for (k, raw) in part.iter() {
-                whole.insert_raw(k, raw.to_owned());
+            for (k, json) in part.entries() {
+                whole.insert_json(k, json.clone());
             }
         }
         Ok(data)

@@ -6,7 +6,7 @@
 //! valgrind --tool=callgrind target/release/deps/drive-* load cart_60 2000
 //! ```
 //!
-//! OP is save, load, floor_save, floor_load, ua_cold, ua_cached,
+//! OP is save, load, load_miss (the read cache off), floor_save, floor_load, ua_cold, ua_cached,
 //! shrink_remove, shrink_trim (each with a fresh session, built in the loop:
 //! subtract shrink_remove_setup / shrink_trim_setup) or shrink_remove_plain /
 //! shrink_trim_plain (a plain save of what the shrink keeps); SESSION a
@@ -58,6 +58,17 @@ fn main() {
             }
         }
         "load" => {
+            for _ in 0..n {
+                black_box(engine.load([header.as_str()], Some(CHROME)));
+            }
+        }
+        "load_miss" => {
+            // Every load a miss: the read cache off.
+            let engine =
+                cookietin::Engine::builder(cookietin::Key::try_from_bytes(&setup::SECRET).unwrap())
+                    .read_cache_bytes(0)
+                    .build()
+                    .unwrap();
             for _ in 0..n {
                 black_box(engine.load([header.as_str()], Some(CHROME)));
             }

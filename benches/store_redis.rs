@@ -29,6 +29,8 @@
 mod corpus;
 #[path = "support/interleave.rs"]
 mod interleave;
+#[path = "support/stored.rs"]
+mod stored;
 #[path = "support/redis_bench.rs"]
 mod redis_bench;
 #[allow(dead_code)]
@@ -228,22 +230,7 @@ fn main() {
                 .query_async(&mut admin)
                 .await
                 .unwrap();
-            let mut session = engine.load(Vec::<&str>::new(), Some(CHROME)).await;
-            {
-                let data = session.data_mut();
-                for (k, v) in &entries {
-                    data.insert_raw(k, v.clone());
-                }
-            }
-            session.insert("n", &next_count()).unwrap();
-            let saved = engine.save(&mut session).await.unwrap();
-            let header = saved
-                .set_cookies
-                .iter()
-                .map(|line| line.split(';').next().unwrap())
-                .collect::<Vec<_>>()
-                .join("; ");
-            let header = format!("{}; {header}", corpus::OTHER_COOKIES);
+            let header = stored::returning_visitor(&engine, &entries, next_count()).await;
             let keys: Vec<String> = redis::cmd("KEYS")
                 .arg("cookietin:*")
                 .query_async(&mut admin)

@@ -115,6 +115,7 @@ impl SessionData {
 
     /// The text at `key` as held, checked or not, for writing it back to a
     /// store.
+    #[cfg_attr(not(feature = "store"), allow(dead_code))]
     pub(crate) fn text(&self, key: &str) -> Option<&str> {
         self.entries.get(key).map(Json::text)
     }
@@ -126,6 +127,7 @@ impl SessionData {
 
     /// Sets `key` to the text a store gave for it, parsed only where it is
     /// read (see the module's comment).
+    #[cfg_attr(not(feature = "store"), allow(dead_code))]
     pub(crate) fn insert_from_store(&mut self, key: &str, text: String) -> bool {
         self.insert_json(key, Json::Unchecked(text.into_boxed_str()))
     }
@@ -237,6 +239,7 @@ pub(crate) enum Json {
     /// Parsed on the way in: set by the app, or read from a verified cookie.
     Checked(Box<RawValue>),
     /// As a store gave it, not yet parsed.
+    #[cfg_attr(not(feature = "store"), allow(dead_code))]
     Unchecked(Box<str>),
 }
 

@@ -29,13 +29,13 @@
 mod corpus;
 #[path = "support/interleave.rs"]
 mod interleave;
-#[path = "support/stored.rs"]
-mod stored;
 #[path = "support/redis_bench.rs"]
 mod redis_bench;
 #[allow(dead_code)]
 #[path = "../tests/common/redis_server.rs"]
 mod redis_server;
+#[path = "support/stored.rs"]
+mod stored;
 
 use std::collections::BTreeMap;
 use std::hint::black_box;

@@ -115,7 +115,6 @@ impl SessionData {
 
     /// The text at `key` as held, checked or not, for writing it back to a
     /// store.
-    #[cfg_attr(not(feature = "store"), allow(dead_code))]
     pub(crate) fn text(&self, key: &str) -> Option<&str> {
         self.entries.get(key).map(Json::text)
     }

@@ -295,6 +295,59 @@ mod with_stores {
             .unwrap()
     }
 
+    /// A store's values are parsed where they are read: one that is not JSON
+    /// spoils its own key, the other groups load and save, and the store
+    /// keeps its text.
+    #[test]
+    fn a_store_value_that_is_not_json_stays_in_its_group_untouched() {
+        use common::probe_store::ProbeStore;
+        use cookietin::store::{Changes, Store, Updated};
+        block_on(async {
+            let store = Arc::new(ProbeStore::default());
+            let engine = b("session")
+                .group(Group::new(b("sid").server_side(store.clone())).claims(["user", "roles"]))
+                .build()
+                .unwrap();
+            let mut jar = Jar::default();
+            let mut session = engine.load([jar.header()], Some(CHROME)).await;
+            session.insert("user", &"ada").unwrap();
+            session.insert("roles", &["admin"]).unwrap();
+            session.insert("theme", &"dark").unwrap();
+            jar.apply(&engine.save(&mut session).await.unwrap().set_cookies);
+            let key = store
+                .created
+                .lock()
+                .unwrap()
+                .expect("the sid group's record");
+            let mut changes = Changes::new();
+            changes.set("roles", "{not json");
+            assert_eq!(
+                store.inner.update(key, &changes, now() + 3600).await,
+                Ok(Updated::Updated)
+            );
+
+            let mut session = engine.load([jar.header()], Some(CHROME)).await;
+            assert_eq!(
+                session.get::<String>("user").unwrap().as_deref(),
+                Some("ada")
+            );
+            assert!(session.get::<Vec<String>>("roles").is_err());
+            session.insert("theme", &"light").unwrap();
+            jar.apply(&engine.save(&mut session).await.unwrap().set_cookies);
+            let session = engine.load([jar.header()], Some(CHROME)).await;
+            assert_eq!(
+                session.get::<String>("theme").unwrap().as_deref(),
+                Some("light")
+            );
+            assert_eq!(
+                session.get::<String>("user").unwrap().as_deref(),
+                Some("ada")
+            );
+            let record = store.inner.load(key, None).await.unwrap().unwrap();
+            assert_eq!(record.entries["roles"], "{not json");
+        });
+    }
+
     #[test]
     fn a_40_kb_session_stays_whole_and_a_delete_ends_every_copy() {
         block_on(async {

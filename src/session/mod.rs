@@ -352,9 +352,10 @@ impl Session {
         for key in gone {
             self.remove(&key);
         }
-        for (key, raw) in share.iter() {
-            if self.data.get_raw(key).map(|r| r.get()) != Some(raw.get()) {
-                self.data.insert_raw(key, raw.to_owned());
+        // Compared and moved as held: a store's text is not parsed here.
+        for (key, json) in share.entries() {
+            if self.data.text(key) != Some(json.text()) {
+                self.data.insert_json(key, json.clone());
                 self.modified = true;
                 self.track(key);
             }

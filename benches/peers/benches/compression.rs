@@ -311,6 +311,8 @@ fn main() {
         Box::new(Deflate::new(6, true)),
         Box::new(Deflate::new(1, false)),
         Box::new(Deflate::new(3, false)),
+        Box::new(Deflate::new(4, false)),
+        Box::new(Deflate::new(5, false)),
         Box::new(Deflate::new(6, false)),
         Box::new(Zstd::new("no dict", 1, None)),
         Box::new(Zstd::new("v1 dict raw", 1, Some(v1_dict))),

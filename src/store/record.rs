@@ -8,7 +8,12 @@ use super::StoreError;
 
 /// A session's entries: each key with its value as JSON text.
 ///
-/// Stores keep the text as it is; they never parse it.
+/// Stores keep the text as it is; they never parse it. Nor does the engine
+/// when it loads a record: each value is parsed where the app reads it, so
+/// a value that is not JSON (written by another program) makes that key's
+/// read fail with a [`ValueError`](crate::ValueError) and leaves the rest
+/// of the session readable. Such a value never reaches a cookie, and stays
+/// in the store as it is until the key is set or removed.
 ///
 /// # Example
 /// ```

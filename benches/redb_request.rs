@@ -125,6 +125,7 @@ impl Case {
 fn main() {
     let rounds: usize = std::env::args()
         .skip(1)
+        .take_while(|a| a != "profile")
         .find_map(|a| a.parse().ok())
         .unwrap_or(21);
     let dir = tempfile::tempdir().unwrap();
@@ -188,6 +189,22 @@ fn main() {
                 raw: raw.clone(),
             }
         });
+        // One side alone, for strace or callgrind:
+        // `-- profile cookietin|store|bounded|raw N` (tiny_login only).
+        if let Some((side, n)) = profile(name) {
+            runtime.block_on(async {
+                for _ in 0..n {
+                    match side.as_str() {
+                        "raw" => case.raw(),
+                        "store" => case.store().await,
+                        "bounded" => case.bounded().await,
+                        _ => case.cookietin().await,
+                    }
+                }
+            });
+            println!("{name}: {n} requests of {side}");
+            return;
+        }
         // The engine's request sends no cookie, and finds the session.
         runtime.block_on(async {
             let mut session = engine.load([case.header.as_str()], Some(CHROME)).await;
@@ -246,6 +263,20 @@ fn main() {
         );
     }
     println!("\nmedian of the ratios: {:.3}", median(&mut ratios));
+}
+
+/// `-- profile SIDE N`: the side and count to run alone, on tiny_login.
+fn profile(session: &str) -> Option<(String, usize)> {
+    let args: Vec<String> = std::env::args().collect();
+    let i = args.iter().position(|a| a == "profile")?;
+    (session == "tiny_login").then(|| {
+        let side = args
+            .get(i + 1)
+            .cloned()
+            .unwrap_or_else(|| "cookietin".into());
+        let n = args.get(i + 2).and_then(|n| n.parse().ok()).unwrap_or(1000);
+        (side, n)
+    })
 }
 
 /// A byte that differs per corpus session, for its record key.

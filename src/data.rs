@@ -60,6 +60,22 @@ impl SessionData {
         })
     }
 
+    /// A session from a store's record: each key with its text, taken as
+    /// the store gave it and parsed only where it is read (see the module's
+    /// comment).
+    #[cfg_attr(not(feature = "store"), allow(dead_code))]
+    pub(crate) fn from_store(entries: impl IntoIterator<Item = (String, String)>) -> SessionData {
+        let entries: BTreeMap<String, Json> = entries
+            .into_iter()
+            .map(|(k, text)| (k, Json::Unchecked(text.into_boxed_str())))
+            .collect();
+        let members_len = entries.iter().map(|(k, v)| member_len(k, v.text())).sum();
+        SessionData {
+            entries,
+            members_len,
+        }
+    }
+
     /// Writes the session as one compact JSON object.
     /// A store's value that is not JSON is left out.
     pub(crate) fn write_json(&self, out: &mut Vec<u8>) {

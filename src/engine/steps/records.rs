@@ -101,7 +101,11 @@ impl Records {
             server.key = Some((id, key));
         }
         let (record, reason, data) = match self.store.load(key, touch).await {
-            Ok(Some(record)) => (RecordState::Loaded, None, data_of(record.entries)),
+            Ok(Some(record)) => (
+                RecordState::Loaded,
+                None,
+                SessionData::from_store(record.entries),
+            ),
             Ok(None) => (
                 RecordState::Gone,
                 Some(self.why_gone(jar, &key).await),
@@ -331,16 +335,6 @@ fn cookie_reason(jar: &Jar, session: &Session, now: u64) -> Option<SaveReason> {
 fn id_cookie_fits(jar: &Jar, session: &Session) -> bool {
     let smallest = encoded_len(jar.keys.min_envelope() + ID_LEN);
     jar.budget(&session.request).capacity >= smallest
-}
-
-/// The session's data from a record's entries, taken as the store gave
-/// them: each is parsed where it is read (see `SessionData`), not here.
-pub(crate) fn data_of(entries: Entries) -> SessionData {
-    let mut data = SessionData::new();
-    for (key, json) in entries {
-        data.insert_from_store(&key, json);
-    }
-    data
 }
 
 fn entries_of(data: &SessionData) -> Entries {

@@ -6,7 +6,6 @@ use crate::engine::steps::index::controls::Controller;
 use crate::engine::steps::index::device::Device;
 use crate::engine::steps::index::entry::Listed;
 use crate::engine::steps::index::Index;
-use crate::engine::steps::records::data_of;
 use crate::store::{Changes, RecordKey, StoreError, Updated};
 use crate::SessionData;
 
@@ -154,10 +153,9 @@ impl Index {
             let Some(record) = controller.store.load(key, None).await? else {
                 continue;
             };
-            let part = data_of(record.entries);
             let whole = data.get_or_insert_with(SessionData::new);
-            for (k, json) in part.entries() {
-                whole.insert_json(k, json.clone());
+            for (k, json) in record.entries {
+                whole.insert_from_store(&k, json);
             }
         }
         Ok(data)

@@ -33,9 +33,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use cookietin::store::{
-    system_clock, Changes, Created, Deadline, Entries, RecordKey, RedbStore, Store, Updated,
-};
+use cookietin::store::{system_clock, Created, Deadline, Entries, RecordKey, RedbStore, Store};
 use cookietin::{Engine, Key, Stored};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
@@ -81,13 +79,7 @@ impl Case {
     }
 
     async fn store_calls(&self, store: &dyn Store) {
-        let record = store.load(self.record, None).await.unwrap().unwrap();
-        black_box(&record);
-        let mut changes = Changes::new();
-        changes.set("n", next_count().to_string());
-        let expires_at = system_clock() + MAX_AGE;
-        let updated = store.update(self.record, &changes, expires_at).await;
-        assert_eq!(updated, Ok(Updated::Updated));
+        stored::load_and_update(store, self.record, next_count(), MAX_AGE).await;
     }
 
     fn raw(&self) {
@@ -214,15 +206,7 @@ fn main() {
             let saved = engine.save(&mut session).await.unwrap();
             assert!(saved.set_cookies.is_empty(), "{:?}", saved.set_cookies);
         });
-        let mut cookietin_side = |n: usize| {
-            runtime.block_on(async {
-                let start = Instant::now();
-                for _ in 0..n {
-                    case.cookietin().await;
-                }
-                start.elapsed().as_nanos() as f64 / n as f64
-            })
-        };
+        let mut cookietin_side = |n: usize| stored::per_call(&runtime, n, || case.cookietin());
         let mut raw_side = |n: usize| {
             let start = Instant::now();
             for _ in 0..n {
@@ -231,25 +215,9 @@ fn main() {
             start.elapsed().as_nanos() as f64 / n as f64
         };
         let (raw_ns, ours, ratio) = paired_for(rounds, 5e7, &mut raw_side, &mut cookietin_side);
-        let mut store_side = |n: usize| {
-            runtime.block_on(async {
-                let start = Instant::now();
-                for _ in 0..n {
-                    case.store().await;
-                }
-                start.elapsed().as_nanos() as f64 / n as f64
-            })
-        };
+        let mut store_side = |n: usize| stored::per_call(&runtime, n, || case.store());
         let (_, store_ns, store_ratio) = paired_for(rounds, 5e7, &mut raw_side, &mut store_side);
-        let mut bounded_side = |n: usize| {
-            runtime.block_on(async {
-                let start = Instant::now();
-                for _ in 0..n {
-                    case.bounded().await;
-                }
-                start.elapsed().as_nanos() as f64 / n as f64
-            })
-        };
+        let mut bounded_side = |n: usize| stored::per_call(&runtime, n, || case.bounded());
         let (_, bounded_ns, bounded_ratio) =
             paired_for(rounds, 5e7, &mut raw_side, &mut bounded_side);
         ratios.push(ratio);

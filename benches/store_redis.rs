@@ -41,11 +41,8 @@ use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
 
-use cookietin::store::{
-    Changes, Deadline, RecordKey, RedisStore, Store, Updated, DEFAULT_MAX_RECORD_BYTES,
-};
+use cookietin::store::{Deadline, RecordKey, RedisStore, Store, DEFAULT_MAX_RECORD_BYTES};
 use cookietin::{Engine, Key, Stored};
 use redis::aio::ConnectionManager;
 
@@ -145,13 +142,7 @@ impl Case {
     }
 
     async fn store_calls(&self, store: &dyn Store) {
-        let record = store.load(self.record, None).await.unwrap().unwrap();
-        black_box(&record);
-        let mut changes = Changes::new();
-        changes.set("n", next_count().to_string());
-        let expires_at = cookietin::store::system_clock() + MAX_AGE;
-        let updated = store.update(self.record, &changes, expires_at).await;
-        assert_eq!(updated, Ok(Updated::Updated));
+        stored::load_and_update(store, self.record, next_count(), MAX_AGE).await;
     }
 
     async fn raw(&self) {
@@ -306,15 +297,7 @@ fn main() {
         }
         macro_rules! side {
             ($method:ident) => {
-                &mut |n| {
-                    runtime.block_on(async {
-                        let start = Instant::now();
-                        for _ in 0..n {
-                            case.$method().await;
-                        }
-                        start.elapsed().as_nanos() as f64 / n as f64
-                    })
-                }
+                &mut |n| stored::per_call(&runtime, n, || case.$method())
             };
         }
         let (_, store, store_ratio) = paired_for(rounds, 2e7, side!(raw), side!(store));

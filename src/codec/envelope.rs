@@ -7,7 +7,7 @@ use hmac::Mac;
 
 use crate::codec::secrets::mac_over;
 use crate::codec::{
-    compress, encoded_len, Secrets, FLAG_DEFLATE, FLAG_ENCRYPTED, FLAG_ID, HEADER_LEN, ID_LEN,
+    compress, encoded_len, Compression, Secrets, FLAG_ENCRYPTED, FLAG_ID, HEADER_LEN, ID_LEN,
     SEALED_PREFIX, TAG_LEN, VERSION,
 };
 use crate::data::SessionData;
@@ -44,13 +44,16 @@ impl Envelope {
         self.prefix == SEALED_PREFIX
     }
 
-    /// Serializes and (when it helps) deflates `data`, after the session id
-    /// `id` if there is one, replacing any previous contents. Returns the
-    /// base64url length the finished value will have.
+    /// Serializes and (when it helps) compresses `data` as `compression`
+    /// asks, after the session id `id` if there is one, replacing any
+    /// previous contents. [`Compression::Zstd`] means zstd from
+    /// [`MIN_INPUT`](crate::codec::zstd::MIN_INPUT) bytes of JSON up, and
+    /// deflate below. Returns the base64url length the finished value will
+    /// have.
     pub(crate) fn fill(
         &mut self,
         data: &SessionData,
-        allow_deflate: bool,
+        compression: Compression,
         id: Option<&[u8; ID_LEN]>,
     ) -> usize {
         let prefix = self.prefix.max(HEADER_LEN);
@@ -69,15 +72,23 @@ impl Envelope {
         }
         let payload_start = self.bytes.len();
         self.sealed = false;
-        if allow_deflate {
-            compress::deflate(&self.json, &mut self.bytes);
-            if self.bytes.len() - payload_start < self.json.len() {
-                self.flags |= FLAG_DEFLATE;
-            } else {
-                self.bytes.truncate(payload_start);
+        let codec = match compression {
+            Compression::None => Compression::None,
+            #[cfg(feature = "zstd")]
+            Compression::Zstd if self.json.len() >= crate::codec::zstd::MIN_INPUT => {
+                crate::codec::zstd::compress(&self.json, &mut self.bytes);
+                Compression::Zstd
             }
-        }
-        if !self.deflated() {
+            _ => {
+                compress::deflate(&self.json, &mut self.bytes);
+                Compression::Deflate
+            }
+        };
+        // Sent as it is when compressing does not make it smaller.
+        if codec != Compression::None && self.bytes.len() - payload_start < self.json.len() {
+            self.flags |= codec.flags();
+        } else {
+            self.bytes.truncate(payload_start);
             self.bytes.extend_from_slice(&self.json);
         }
         self.encoded_len()
@@ -99,9 +110,9 @@ impl Envelope {
         self.flags
     }
 
-    /// Whether the payload is deflated.
-    pub(crate) fn deflated(&self) -> bool {
-        self.flags & FLAG_DEFLATE != 0
+    /// How the payload is compressed.
+    pub(crate) fn compression(&self) -> Compression {
+        Compression::of(VERSION, self.flags).expect("fill sets one codec's flag")
     }
 
     /// Writes the header and appends the tag: the HMAC, or, for an

@@ -3,13 +3,15 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 
-use crate::codec::{encoded_len, reads_version, HEADER_LEN, KNOWN_FLAGS};
+use crate::codec::{encoded_len, reads_version, Compression, HEADER_LEN, KNOWN_FLAGS};
 use crate::EmptyReason;
 
 /// The fields of an envelope's header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Header {
     pub flags: u8,
+    /// The compression id the flags name.
+    pub compression: Compression,
     pub chunks: u8,
     pub issued_at: u32,
 }
@@ -27,6 +29,7 @@ impl Header {
         if flags & !KNOWN_FLAGS != 0 {
             return Err(EmptyReason::UnsupportedFlags(flags));
         }
+        let compression = Compression::of(version, flags)?;
         let chunks = bytes[1];
         if chunks == 0 {
             return Err(EmptyReason::Malformed);
@@ -34,6 +37,7 @@ impl Header {
         let issued_at = u32::from_be_bytes([bytes[2], bytes[3], bytes[4], bytes[5]]);
         Ok(Header {
             flags,
+            compression,
             chunks,
             issued_at,
         })

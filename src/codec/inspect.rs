@@ -29,8 +29,8 @@ use base64::Engine as _;
 
 use crate::codec::key::KeyRing;
 use crate::codec::{
-    self, Header, KeyId, Secrets, FLAG_DEFLATE, FLAG_ENCRYPTED, HEADER_LEN, KEY_ID_LEN,
-    MIN_ENVELOPE, MIN_SEALED, NONCE_LEN, SEALED_PREFIX, TAG_LEN,
+    self, Compression, Header, KeyId, Secrets, FLAG_DEFLATE, FLAG_ENCRYPTED, FLAG_ID, FLAG_ZSTD,
+    HEADER_LEN, KEY_ID_LEN, MIN_ENVELOPE, MIN_SEALED, NONCE_LEN, SEALED_PREFIX, TAG_LEN,
 };
 use crate::{EmptyReason, SessionData};
 
@@ -138,14 +138,16 @@ fn check_header(bytes: &[u8]) -> Result<Header, EmptyReason> {
         return Err(EmptyReason::UnsupportedVersion(version));
     }
     let flags = bytes[0] & 0x0f;
-    if flags & !(FLAG_DEFLATE | FLAG_ENCRYPTED) != 0 {
+    if flags & !(FLAG_DEFLATE | FLAG_ID | FLAG_ENCRYPTED | FLAG_ZSTD) != 0 {
         return Err(EmptyReason::UnsupportedFlags(flags));
     }
+    let compression = Compression::of(version, flags)?;
     if bytes[1] == 0 {
         return Err(EmptyReason::Malformed);
     }
     Ok(Header {
         flags,
+        compression,
         chunks: bytes[1],
         issued_at: u32::from_be_bytes([bytes[2], bytes[3], bytes[4], bytes[5]]),
     })
@@ -207,9 +209,16 @@ impl EnvelopeView {
         self.header.flags
     }
 
-    /// Whether the payload is deflated.
+    /// Whether the payload is deflated (compression id 1).
     pub fn is_deflated(&self) -> bool {
-        self.header.flags & FLAG_DEFLATE != 0
+        self.header.compression == Compression::Deflate
+    }
+
+    /// Whether the payload is a zstd frame (compression id 2, written with
+    /// the `zstd` feature). A build without the feature reads its header
+    /// but not its data.
+    pub fn is_zstd(&self) -> bool {
+        self.header.compression == Compression::Zstd
     }
 
     /// Whether the envelope is encrypted.
@@ -285,7 +294,7 @@ impl EnvelopeView {
     /// session id under flag `ID`, inflated at most to `max_json` bytes.
     fn open_payload(&self, payload: &[u8], max_json: usize) -> Result<SessionData, EmptyReason> {
         let (payload, _id) = codec::split_id(payload, self.header.flags)?;
-        codec::parse_payload(payload, self.is_deflated(), max_json, &mut Vec::new())
+        codec::parse_payload(payload, self.header.compression, max_json, &mut Vec::new())
     }
 
     /// Checks a signed envelope's tag for cookie `name` under each key of
@@ -385,12 +394,22 @@ mod tests {
             EnvelopeView::decode([encode(&zero).as_str()]).unwrap_err(),
             EmptyReason::Malformed
         );
+        // Compression id 3 is reserved; bit 3 was reserved in version 1.
         let mut flags = bytes.clone();
-        flags[0] |= 0b1000;
+        flags[0] |= 0b1001;
+        assert_eq!(
+            EnvelopeView::decode([encode(&flags).as_str()]).unwrap_err(),
+            EmptyReason::UnsupportedFlags(0b1001)
+        );
+        flags[0] = 1 << 4 | 0b1000;
         assert_eq!(
             EnvelopeView::decode([encode(&flags).as_str()]).unwrap_err(),
             EmptyReason::UnsupportedFlags(0b1000)
         );
+        // Compression id 2 (zstd) and a session id: read in every build.
+        flags[0] = 2 << 4 | 0b1000 | FLAG_ID;
+        let view = EnvelopeView::decode([encode(&flags).as_str()]).unwrap();
+        assert!(view.is_zstd() && !view.is_deflated());
         // An encrypted envelope must hold a key id and a nonce.
         let mut sealed = bytes.clone();
         sealed[0] |= FLAG_ENCRYPTED;

@@ -109,6 +109,8 @@ mod open;
 mod secrets;
 #[cfg(test)]
 mod tests;
+#[cfg(feature = "zstd")]
+pub(crate) mod zstd;
 
 pub use chunk_names::MAX_CHUNKS;
 pub use dictionary::DICTIONARY;
@@ -118,6 +120,8 @@ pub use key_id::KeyId;
 pub(crate) use key_id::KEY_ID_LEN;
 pub(crate) use open::{check_time, open, parse_payload, split_id, verify, OpenPolicy, Verified};
 pub(crate) use secrets::Secrets;
+
+use crate::EmptyReason;
 
 /// The format version this build writes.
 pub(crate) const VERSION: u8 = 2;
@@ -136,10 +140,51 @@ pub(crate) const FLAG_ENCRYPTED: u8 = 0b0100;
 pub(crate) const FLAG_ID: u8 = 0b0010;
 /// Bytes of a session id.
 pub(crate) const ID_LEN: usize = 16;
-#[cfg(not(feature = "encrypt"))]
-pub(crate) const KNOWN_FLAGS: u8 = FLAG_DEFLATE | FLAG_ID;
-#[cfg(feature = "encrypt")]
-pub(crate) const KNOWN_FLAGS: u8 = FLAG_DEFLATE | FLAG_ID | FLAG_ENCRYPTED;
+/// The payload is zstd with dictionary 1: compression id 2, version 2 on.
+pub(crate) const FLAG_ZSTD: u8 = 0b1000;
+/// The flags this build reads: the codecs it has, and encryption with the
+/// `encrypt` feature.
+pub(crate) const KNOWN_FLAGS: u8 = FLAG_DEFLATE
+    | FLAG_ID
+    | if cfg!(feature = "encrypt") {
+        FLAG_ENCRYPTED
+    } else {
+        0
+    }
+    | if cfg!(feature = "zstd") { FLAG_ZSTD } else { 0 };
+
+/// A payload's compression: its compression id (flag bits 0 and 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Compression {
+    /// Id 0: the JSON as it is.
+    None,
+    /// Id 1: raw deflate with dictionary 1.
+    Deflate,
+    /// Id 2: a magicless zstd frame with dictionary 1 (feature `zstd`).
+    Zstd,
+}
+
+impl Compression {
+    /// The compression id of a header of format `version` with `flags`.
+    /// Id 3, and bit 3 in version 1 (where it was reserved), are refused.
+    pub(crate) fn of(version: u8, flags: u8) -> Result<Compression, EmptyReason> {
+        match (flags & FLAG_DEFLATE != 0, flags & FLAG_ZSTD != 0) {
+            (false, false) => Ok(Compression::None),
+            (true, false) => Ok(Compression::Deflate),
+            (false, true) if version >= 2 => Ok(Compression::Zstd),
+            _ => Err(EmptyReason::UnsupportedFlags(flags)),
+        }
+    }
+
+    /// The flag bits that name it.
+    pub(crate) const fn flags(self) -> u8 {
+        match self {
+            Compression::None => 0,
+            Compression::Deflate => FLAG_DEFLATE,
+            Compression::Zstd => FLAG_ZSTD,
+        }
+    }
+}
 /// Bytes of the header shared by both envelopes.
 pub(crate) const HEADER_LEN: usize = 6;
 /// Bytes of the tag: the truncated HMAC-SHA256, or the AEAD's.

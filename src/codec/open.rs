@@ -6,7 +6,7 @@ use hmac::Mac;
 use crate::codec::compress::{self, InflateError};
 use crate::codec::secrets::mac_over;
 use crate::codec::{
-    Header, Secrets, FLAG_DEFLATE, FLAG_ENCRYPTED, FLAG_ID, HEADER_LEN, ID_LEN, MIN_ENVELOPE,
+    Compression, Header, Secrets, FLAG_ENCRYPTED, FLAG_ID, HEADER_LEN, ID_LEN, MIN_ENVELOPE,
     TAG_LEN,
 };
 #[cfg(feature = "encrypt")]
@@ -95,25 +95,38 @@ pub(crate) fn check_time(header: &Header, policy: &OpenPolicy) -> Result<(), Emp
     Ok(())
 }
 
-/// Inflates (capped) and parses an authenticated payload.
+/// Decompresses (capped) and parses an authenticated payload.
 pub(crate) fn parse_payload(
     payload: &[u8],
-    deflated: bool,
+    compression: Compression,
     max_json: usize,
     scratch: &mut Vec<u8>,
 ) -> Result<SessionData, EmptyReason> {
-    let json = if deflated {
-        scratch.clear();
-        compress::inflate(payload, max_json, scratch).map_err(|e| match e {
-            InflateError::TooLarge => EmptyReason::InflateLimit,
-            InflateError::Invalid => EmptyReason::Corrupt,
-        })?;
-        &scratch[..]
-    } else {
-        if payload.len() > max_json {
-            return Err(EmptyReason::InflateLimit);
+    let inflated = |e| match e {
+        InflateError::TooLarge => EmptyReason::InflateLimit,
+        InflateError::Invalid => EmptyReason::Corrupt,
+    };
+    let json = match compression {
+        Compression::None => {
+            if payload.len() > max_json {
+                return Err(EmptyReason::InflateLimit);
+            }
+            payload
         }
-        payload
+        Compression::Deflate => {
+            scratch.clear();
+            compress::inflate(payload, max_json, scratch).map_err(inflated)?;
+            &scratch[..]
+        }
+        #[cfg(feature = "zstd")]
+        Compression::Zstd => {
+            scratch.clear();
+            crate::codec::zstd::decompress(payload, max_json, scratch).map_err(inflated)?;
+            &scratch[..]
+        }
+        // Only the inspector, which reads every header, gets here.
+        #[cfg(not(feature = "zstd"))]
+        Compression::Zstd => return Err(EmptyReason::UnsupportedFlags(Compression::Zstd.flags())),
     };
     SessionData::from_json(json).map_err(|_| EmptyReason::Corrupt)
 }
@@ -129,9 +142,13 @@ pub(crate) fn open(
 ) -> Result<(SessionData, Option<[u8; ID_LEN]>), EmptyReason> {
     check_time(&verified.header, policy)?;
     let (payload, id) = split_id(&envelope[verified.payload.clone()], verified.header.flags)?;
-    let deflated = verified.header.flags & FLAG_DEFLATE != 0;
     Ok((
-        parse_payload(payload, deflated, policy.max_json, scratch)?,
+        parse_payload(
+            payload,
+            verified.header.compression,
+            policy.max_json,
+            scratch,
+        )?,
         id,
     ))
 }

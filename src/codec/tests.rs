@@ -19,9 +19,21 @@ fn policy() -> OpenPolicy {
     }
 }
 
+/// Deflate, or no compression.
+fn codec(deflate: bool) -> Compression {
+    match deflate {
+        true => Compression::Deflate,
+        false => Compression::None,
+    }
+}
+
 fn sealed(data: &SessionData, deflate: bool) -> Vec<u8> {
+    sealed_with(data, codec(deflate))
+}
+
+fn sealed_with(data: &SessionData, compression: Compression) -> Vec<u8> {
     let mut env = Envelope::default();
-    let len = env.fill(data, deflate, None);
+    let len = env.fill(data, compression, None);
     env.seal("sid", 1, 1_000_000, &ring()).unwrap();
     let value = env.value();
     assert_eq!(value.len(), len);
@@ -126,11 +138,21 @@ fn version_and_flags_are_checked() {
             EmptyReason::UnsupportedVersion(version)
         );
     }
-    bytes[0] = VERSION << 4 | 0b1000;
-    assert_eq!(
-        verify(&mut bytes, "sid", &ring()).unwrap_err(),
-        EmptyReason::UnsupportedFlags(0b1000)
-    );
+    // Compression id 2 (zstd) in a build without the feature; id 3, and
+    // bit 3 in version 1, where it was reserved, in every build.
+    let refused: &[(u8, u8)] = if cfg!(feature = "zstd") {
+        &[(VERSION, 0b1001), (1, 0b1000)]
+    } else {
+        &[(VERSION, 0b1000), (VERSION, 0b1001), (1, 0b1000)]
+    };
+    for &(version, flags) in refused {
+        bytes[0] = version << 4 | flags;
+        assert_eq!(
+            verify(&mut bytes, "sid", &ring()).unwrap_err(),
+            EmptyReason::UnsupportedFlags(flags),
+            "version {version}, flags {flags:#06b}"
+        );
+    }
     // Encrypted, to an engine that does not decrypt (or a build
     // without the feature).
     bytes[0] = VERSION << 4 | FLAG_ENCRYPTED;
@@ -170,7 +192,7 @@ fn time_is_checked_after_the_tag() {
 #[test]
 fn chunks_encode_to_pieces_of_the_whole_value() {
     let mut env = Envelope::default();
-    let len = env.fill(&sample(), false, None);
+    let len = env.fill(&sample(), Compression::None, None);
     env.seal("sid", 3, 77, &ring()).unwrap();
     let lens = [40, 40, len - 80];
     let pieces: Vec<String> = env
@@ -188,7 +210,7 @@ fn chunks_encode_to_pieces_of_the_whole_value() {
 #[test]
 fn header_is_exactly_eight_characters() {
     let mut env = Envelope::default();
-    env.fill(&sample(), true, None);
+    env.fill(&sample(), Compression::Deflate, None);
     env.seal("sid", 3, 77, &ring()).unwrap();
     let value = env.value();
     let header = Header::peek(&value).unwrap();
@@ -211,7 +233,7 @@ mod encrypted {
 
     fn sealed(data: &SessionData, deflate: bool, chunks: u8) -> Vec<u8> {
         let mut env = Envelope::new(true);
-        let len = env.fill(data, deflate, None);
+        let len = env.fill(data, codec(deflate), None);
         env.seal("sid", chunks, 1_000_000, &secrets(3)).unwrap();
         let value = env.value();
         assert_eq!(value.len(), len, "the measured length is the real one");
@@ -289,7 +311,7 @@ mod encrypted {
 fn a_session_id_rides_at_the_start_of_the_payload_under_the_tag() {
     let id = [0xA5; ID_LEN];
     let mut env = Envelope::default();
-    let len = env.fill(&SessionData::new(), true, Some(&id));
+    let len = env.fill(&SessionData::new(), Compression::Deflate, Some(&id));
     env.seal("sid", 1, 1_000_000, &ring()).unwrap();
     assert_eq!(len, encoded_len(HEADER_LEN + ID_LEN + 2 + TAG_LEN));
     let mut bytes = URL_SAFE_NO_PAD.decode(env.value()).unwrap();
@@ -310,4 +332,79 @@ fn a_session_id_rides_at_the_start_of_the_payload_under_the_tag() {
         verify(&mut forged, "sid", &ring()),
         Err(EmptyReason::BadSignature)
     );
+}
+
+#[cfg(feature = "zstd")]
+mod zstd {
+    use super::*;
+
+    /// A session of `n` short keys: about `n * 12` bytes of JSON.
+    fn keys(n: usize) -> SessionData {
+        let mut d = SessionData::new();
+        for i in 0..n {
+            d.insert(&format!("key{i}"), &i).unwrap();
+        }
+        d
+    }
+
+    #[test]
+    fn zstd_from_256_bytes_of_json_up_and_deflate_below() {
+        for (data, flag) in [(sample(), FLAG_ZSTD), (keys(4), FLAG_DEFLATE)] {
+            let json_len = data.json_len();
+            assert_eq!(
+                json_len >= crate::codec::zstd::MIN_INPUT,
+                flag == FLAG_ZSTD,
+                "{json_len}"
+            );
+            let mut bytes = sealed_with(&data, Compression::Zstd);
+            assert_eq!(bytes[0], VERSION << 4 | flag);
+            let verified = verify(&mut bytes, "sid", &ring()).unwrap();
+            assert_eq!(
+                verified.header.compression,
+                Compression::of(VERSION, flag).unwrap()
+            );
+            let (opened, _) = open(&bytes, &verified, &policy(), &mut Vec::new()).unwrap();
+            assert_eq!(opened.to_value(), data.to_value());
+        }
+    }
+
+    #[test]
+    fn zstd_under_a_version_1_header_is_refused_though_signed() {
+        let v2 = sealed_with(&sample(), Compression::Zstd);
+        assert_eq!(v2[0] & 0x0f, FLAG_ZSTD);
+        let mut v1 = resigned(v2, 1);
+        assert_eq!(
+            verify(&mut v1, "sid", &ring()).unwrap_err(),
+            EmptyReason::UnsupportedFlags(FLAG_ZSTD)
+        );
+    }
+
+    #[test]
+    fn a_zstd_payload_is_capped_and_checked_after_the_tag() {
+        let mut bytes = sealed_with(&sample(), Compression::Zstd);
+        let verified = verify(&mut bytes, "sid", &ring()).unwrap();
+        let json_len = sample().json_len();
+        let tight = OpenPolicy {
+            max_json: json_len - 1,
+            ..policy()
+        };
+        assert_eq!(
+            open(&bytes, &verified, &tight, &mut Vec::new()).unwrap_err(),
+            EmptyReason::InflateLimit
+        );
+        let exact = OpenPolicy {
+            max_json: json_len,
+            ..policy()
+        };
+        assert!(open(&bytes, &verified, &exact, &mut Vec::new()).is_ok());
+        // A frame that is not zstd, under a good tag (only a key holder
+        // can write one), is corrupt, not a panic.
+        let mut garbled = bytes.clone();
+        let payload = verified.payload.clone();
+        garbled[payload.start..payload.end].fill(0xEE);
+        assert_eq!(
+            open(&garbled, &verified, &policy(), &mut Vec::new()).unwrap_err(),
+            EmptyReason::Corrupt
+        );
+    }
 }

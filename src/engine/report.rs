@@ -80,7 +80,8 @@ pub struct SaveReport {
     pub set_cookie_bytes: usize,
     /// The session's JSON length.
     pub json_bytes: usize,
-    /// Whether the payload was deflated.
+    /// Whether the payload was compressed: deflated, or, with
+    /// [`EngineBuilder::zstd`](crate::EngineBuilder::zstd), zstd.
     pub deflated: bool,
     /// The names of the cookies expired.
     pub expired: Vec<String>,

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::browser::Browsers;
-use crate::codec::Secrets;
+use crate::codec::{Compression, Secrets};
 use crate::engine::builder::group::build_groups;
 use crate::engine::builder::{EngineBuilder, Settings};
 use crate::engine::flavour::Flavour;
@@ -165,7 +165,11 @@ impl Settings {
         };
         #[cfg(not(feature = "encrypt"))]
         let keys = Secrets::signed(self.keys);
-        let compress = self.compress.unwrap_or(!keys.encrypts());
+        let compress = match (self.compress.unwrap_or(!keys.encrypts()), self.zstd) {
+            (false, _) => Compression::None,
+            (true, false) => Compression::Deflate,
+            (true, true) => Compression::Zstd,
+        };
         Ok(Jar {
             name: self.name,
             keys,

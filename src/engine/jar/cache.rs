@@ -226,6 +226,7 @@ fn matches(key: &[u8], pieces: &[(u8, &str)]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::Compression;
 
     fn opened(n: u32) -> Opened {
         let mut data = SessionData::new();
@@ -234,6 +235,7 @@ mod tests {
             data,
             header: Header {
                 flags: 0,
+                compression: Compression::None,
                 chunks: 1,
                 issued_at: n,
             },

@@ -17,7 +17,7 @@ pub(crate) mod write;
 use std::sync::Arc;
 
 use crate::browser::Browser;
-use crate::codec::Secrets;
+use crate::codec::{Compression, Secrets};
 use crate::engine::jar::attributes::Attributes;
 use crate::engine::jar::cache::ReadCache;
 use crate::fit::budget::{Budget, BudgetConfig};
@@ -36,7 +36,10 @@ pub(crate) struct Jar {
     pub renew_after: Option<u64>,
     pub max_json_bytes: usize,
     pub max_encoded_bytes: usize,
-    pub compress: bool,
+    /// How saves compress: not at all, deflate, or zstd from
+    /// [`MIN_INPUT`](crate::codec::zstd::MIN_INPUT) bytes of JSON up and
+    /// deflate below.
+    pub compress: Compression,
     pub budget: BudgetConfig,
     pub shrinker: Shrinker,
     /// The limits of a request that named no browser.

@@ -27,7 +27,7 @@
 //! limit the budget protects.
 
 use crate::codec::chunk_names::chunk_name;
-use crate::codec::{self, encoded_len, Envelope, Header, ID_LEN};
+use crate::codec::{self, encoded_len, Compression, Envelope, Header, ID_LEN};
 use crate::engine::jar::cache::Opened;
 use crate::engine::jar::Jar;
 use crate::engine::report::{SaveAction, SaveReason, SaveReport, Saved};
@@ -93,7 +93,13 @@ impl Jar {
         let mut id_payload = SessionData::new();
         let mut envelope = Envelope::new(self.keys.encrypts());
         let capacity = budget.capacity;
-        let compress = session.compression().unwrap_or(self.compress);
+        // A session may turn compression off, or back on: then with the
+        // engine's codec, or deflate if the engine compresses nothing.
+        let compress = match (session.compression(), self.compress) {
+            (Some(false), _) => Compression::None,
+            (Some(true), Compression::None) => Compression::Deflate,
+            (_, engine) => engine,
+        };
         let name = &self.name;
         let (max_json, max_encoded) = (self.max_json_bytes, self.max_encoded_bytes);
         let data = if id_only {
@@ -153,6 +159,7 @@ impl Jar {
                 };
                 let header = Header {
                     flags: envelope.flags(),
+                    compression: envelope.compression(),
                     chunks: lens.len() as u8,
                     issued_at,
                 };
@@ -190,7 +197,7 @@ impl Jar {
             header_bytes,
             set_cookie_bytes: set_cookie_bytes(&set_cookies),
             json_bytes: envelope.json_len(),
-            deflated: envelope.deflated(),
+            deflated: envelope.compression() != Compression::None,
             expired,
             budget: Some(budget),
             shrink,

@@ -86,6 +86,12 @@
 //!   `EngineBuilder::encrypt`, `MasterKey`, `MasterRing` and
 //!   `EnvelopeView::decrypt` (pulls in `aes-gcm-siv`, `hkdf` and
 //!   `getrandom`);
+//! - `zstd`: reads sessions compressed with zstd (compression id 2), and
+//!   writes them once `EngineBuilder::zstd(true)` is set: sessions of 256
+//!   bytes of JSON and more then compress in 0.2 to 0.7 of deflate's time
+//!   for about the same bytes (pulls in `zstd-safe`, which builds libzstd
+//!   from its C sources: a C compiler is needed, and for wasm32 a C
+//!   toolchain for wasm);
 //! - `cli` (implies `encrypt`): the `cookietin` command, which inspects,
 //!   signs and budgets sessions (pulls in `clap`);
 //! - `tracing`: spans and events through the `tracing` crate (see

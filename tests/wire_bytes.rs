@@ -27,6 +27,10 @@ fn wire_bytes(entries: &corpus::Entries) -> usize {
     let engine = Engine::builder(Key::try_from_bytes(&[7; 32]).unwrap())
         .build()
         .unwrap();
+    wire_bytes_with(&engine, entries)
+}
+
+fn wire_bytes_with(engine: &Engine, entries: &corpus::Entries) -> usize {
     let mut session = engine.load(Vec::<&str>::new(), Some(corpus::CHROME));
     for (k, v) in entries {
         session.data_mut().insert_raw(k, v.clone());
@@ -55,6 +59,49 @@ fn measured() -> Vec<(&'static str, usize)> {
 #[test]
 fn wire_bytes_are_exactly_the_observed_figures() {
     assert_eq!(measured(), OBSERVED);
+}
+
+/// With `EngineBuilder::zstd`: zstd level 3 with dictionary 1 from 256
+/// bytes of JSON up, deflate below (libzstd 1.5.7).
+#[cfg(feature = "zstd")]
+const OBSERVED_ZSTD: [(&str, usize); 6] = [
+    ("tiny_login", 98),
+    ("cart_20", 487),
+    ("cart_60", 1018),
+    ("oidc_tokens", 1740),
+    ("wizard_form", 4202),
+    ("random_blob_6k", 6119),
+];
+
+/// Issue 19's rule for a new codec: over the corpus, no more than deflate's
+/// total, and no session more than 3% or 8 characters larger, whichever
+/// is more.
+#[test]
+#[cfg(feature = "zstd")]
+fn zstd_bytes_are_the_observed_figures_and_within_the_rule() {
+    let engine = Engine::builder(Key::try_from_bytes(&[7; 32]).unwrap())
+        .zstd(true)
+        .build()
+        .unwrap();
+    let zstd: Vec<(&str, usize)> = corpus::ordered()
+        .into_iter()
+        .map(|(name, entries)| (name, wire_bytes_with(&engine, &entries)))
+        .collect();
+    assert_eq!(zstd, OBSERVED_ZSTD);
+    let total = |sizes: &[(&str, usize)]| sizes.iter().map(|(_, n)| n).sum::<usize>();
+    assert!(
+        total(&zstd) <= total(&OBSERVED),
+        "{} > {}",
+        total(&zstd),
+        total(&OBSERVED)
+    );
+    for ((name, ours), (_, deflate)) in zstd.iter().zip(OBSERVED) {
+        let allowed = (deflate * 3 / 100).max(8);
+        assert!(
+            *ours <= deflate + allowed,
+            "{name}: {ours} against {deflate}"
+        );
+    }
 }
 
 #[test]

@@ -6,9 +6,14 @@
 //! a fixed clock; `wire_v2.json` by format version 2. Never regenerate a
 //! file of an older version: it records what browsers out there hold.
 //!
+//! `wire_v2_zstd.json` holds format 2 cookies with compression id 2, zstd
+//! (feature `zstd`, `EngineBuilder::zstd`), from the build that brought
+//! it.
+//!
 //! Regenerate the current version's file on purpose only:
 //! `FIXTURE_OUT=tests/fixtures/wire_vN.json cargo test --all-features
-//! --test wire_fixtures -- --ignored write_fixtures`.
+//! --test wire_fixtures -- --ignored write_fixtures` (a file name with
+//! `zstd` in it gets the zstd kinds).
 #![cfg(all(feature = "store", feature = "encrypt"))]
 
 #[path = "../benches/support/corpus.rs"]
@@ -47,6 +52,17 @@ const KINDS: [&str; 8] = [
     "groups",
 ];
 
+/// The kinds of `wire_v2_zstd.json`: zstd engines (feature `zstd`).
+const ZSTD_KINDS: [&str; 3] = ["signed_zstd", "encrypted_zstd", "revocable_id_zstd"];
+
+/// The kinds a fixture file covers.
+fn kinds_of(file: &str) -> &'static [&'static str] {
+    match file.contains("zstd") {
+        true => &ZSTD_KINDS,
+        false => &KINDS,
+    }
+}
+
 /// A client engine of kind `kind` (the kinds without a store).
 fn client(kind: &str) -> Option<Engine> {
     let engine = match kind {
@@ -63,6 +79,14 @@ fn client(kind: &str) -> Option<Engine> {
         "encrypted_deflate" => Engine::encrypted(masters())
             .clock(now)
             .compress(true)
+            .build(),
+        #[cfg(feature = "zstd")]
+        "signed_zstd" => Engine::builder(signing()).clock(now).zstd(true).build(),
+        #[cfg(feature = "zstd")]
+        "encrypted_zstd" => Engine::encrypted(masters())
+            .clock(now)
+            .compress(true)
+            .zstd(true)
             .build(),
         "groups" => Engine::builder(signing())
             .clock(now)
@@ -82,6 +106,8 @@ fn stored(kind: &str) -> cookietin::Engine<cookietin::Stored> {
     let builder = match kind {
         "revocable_id" => Engine::builder(signing()),
         "revocable_id_encrypted" => Engine::encrypted(masters()).compress(true),
+        #[cfg(feature = "zstd")]
+        "revocable_id_zstd" => Engine::builder(signing()).zstd(true),
         other => panic!("no kind {other}"),
     };
     builder
@@ -137,7 +163,7 @@ fn header_of(lines: &[String]) -> (String, usize) {
 fn sessions_for(kind: &str) -> Vec<(&'static str, corpus::Entries)> {
     let all = corpus::ordered();
     match kind {
-        "signed" | "encrypted_deflate" | "signed_small_chunks" => all,
+        "signed" | "encrypted_deflate" | "signed_small_chunks" | "signed_zstd" => all,
         _ => all
             .into_iter()
             .filter(|(name, _)| ["tiny_login", "cart_20", "wizard_form"].contains(name))
@@ -156,7 +182,7 @@ fn fill(session: &mut Session, entries: &corpus::Entries) {
 fn write_fixtures() {
     let out = std::env::var("FIXTURE_OUT").expect("FIXTURE_OUT names the file to write");
     let mut fixtures = Vec::new();
-    for kind in KINDS {
+    for &kind in kinds_of(&out) {
         for (name, entries) in sessions_for(kind) {
             let lines = match client(kind) {
                 Some(engine) => {
@@ -200,10 +226,15 @@ fn corpus_json(name: &str) -> String {
 
 fn check_file(file: &str, version: u8) {
     let fixtures = fixtures(file);
-    assert!(fixtures.len() >= 30, "{file}: {} fixtures", fixtures.len());
-    for kind in KINDS {
+    let kinds = kinds_of(file);
+    assert!(
+        fixtures.len() >= 4 * kinds.len(),
+        "{file}: {} fixtures",
+        fixtures.len()
+    );
+    for kind in kinds {
         assert!(
-            fixtures.iter().any(|f| f.kind == kind),
+            fixtures.iter().any(|f| f.kind == *kind),
             "{file} covers {kind}"
         );
     }
@@ -248,6 +279,23 @@ fn format_1_cookies_still_load() {
 #[test]
 fn format_2_cookies_load() {
     check_file("wire_v2.json", 2);
+}
+
+#[test]
+#[cfg(feature = "zstd")]
+fn format_2_zstd_cookies_load() {
+    check_file("wire_v2_zstd.json", 2);
+    // Compression id 2 where the session is big enough, deflate below.
+    let fixtures = fixtures("wire_v2_zstd.json");
+    for fixture in &fixtures {
+        let value = fixture.cookie_header.split(['=', ';']).nth(1).unwrap();
+        let view = cookietin::codec::inspect::EnvelopeView::decode([value]).unwrap();
+        let what = format!("{} {}", fixture.kind, fixture.session);
+        match fixture.session.as_str() {
+            "tiny_login" => assert!(view.is_deflated(), "{what}"),
+            _ => assert!(view.is_zstd(), "{what}"),
+        }
+    }
 }
 
 /// Loads `header` with an engine of `kind`, inserts a key when `change`,

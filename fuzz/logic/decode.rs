@@ -8,7 +8,8 @@
 //! Flags: bits 0-1 the cookie name ([`NAMES`]); bit 2 send the User-Agent
 //! (else none); bit 3 sign with a new key and keep key 1 as the old one;
 //! bit 4 compression off; bit 5 insert a key before saving; bit 6 clear the
-//! session before saving; bit 7 small caps (one 300-byte cookie).
+//! session before saving; bit 7 small caps (one 300-byte cookie). With the
+//! `zstd` feature, the odd names' engines write zstd (`EngineBuilder::zstd`).
 //!
 //! Asserts: nothing panics; a session that loaded non-empty has no
 //! `empty_reason`; the save succeeds or is `DoesNotFit`; Set-Cookie values
@@ -37,6 +38,10 @@ pub fn engine(flags: u8) -> Engine {
         .compress(flags & NO_COMPRESS == 0);
     if flags & SMALL != 0 {
         builder = builder.max_cookie_bytes(300).max_chunks(1);
+    }
+    #[cfg(feature = "zstd")]
+    if flags & 1 != 0 {
+        builder = builder.zstd(true);
     }
     builder.build().expect("valid engine")
 }

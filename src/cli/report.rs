@@ -187,6 +187,9 @@ pub fn inspect(input: &Input, options: &Options) -> (Value, Verdict) {
     if view.is_deflated() {
         flags.push("deflate");
     }
+    if view.is_zstd() {
+        flags.push("zstd");
+    }
     if view.is_encrypted() {
         flags.push("encrypted");
     }

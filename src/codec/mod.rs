@@ -11,13 +11,16 @@
 //! Version 2 is version 1 with the version nibble `2` and flag bits 0 and
 //! 3 read as one field, the compression id, which names the algorithm and
 //! its dictionary: `0` none, `1` raw deflate with dictionary 1
-//! ([`DICTIONARY`], the same bits as version 1's `DEFLATE` flag); `2` and
-//! `3` are reserved for a codec and dictionary to come and are rejected
-//! today. The id costs no byte: a byte more per session would have made
-//! the corpus bigger than version 1, and no other candidate beat deflate
-//! on bytes (BENCHMARKS.md, "Wire format 2"). Every version 1 cookie still
-//! loads; a save writes version 2, and a load never rewrites a cookie for
-//! its version alone.
+//! ([`DICTIONARY`], the same bits as version 1's `DEFLATE` flag); `2`
+//! (bit 3 alone) a zstd frame with dictionary 1 as raw content, magicless,
+//! with its content size and no checksum or dictionary id (feature `zstd`;
+//! a build without it refuses id 2 as unsupported flags); `3` is reserved
+//! and refused. The id costs no byte: a byte more per session would have
+//! made the corpus bigger than version 1 (BENCHMARKS.md, "Wire format
+//! 2"). Deflate is the default; zstd is written only by an engine built
+//! with `EngineBuilder::zstd(true)`, and only for 256 bytes of JSON and
+//! more. Every version 1 cookie still loads; a save writes version 2, and
+//! a load never rewrites a cookie for its version alone.
 //!
 //! ## Signed (the default)
 //!
@@ -26,7 +29,7 @@
 //! | 0 | high 4 bits: format version, `2` (`1` read too); low 4 bits: flags |
 //! | 1 | chunk count, 1 to 255: how many cookies the value is spread over |
 //! | 2..6 | issued-at: seconds since the Unix epoch, u32 big-endian (good until 2106) |
-//! | 6..n-16 | payload: the session as a compact JSON object, raw-deflated when flag `DEFLATE` is set; with flag `ID`, after the session id |
+//! | 6..n-16 | payload: the session as a compact JSON object, compressed as the compression id says; with flag `ID`, after the session id |
 //! | n-16..n | tag: HMAC-SHA256 truncated to its first 16 bytes |
 //!
 //! 22 bytes besides the payload.
@@ -65,8 +68,8 @@
 //! so a forged or altered id is rejected before any store is asked;
 //! `0b0100` ENCRYPTED (the layout above; a build without the `encrypt`
 //! feature, or an engine that does not encrypt, rejects it as unsupported
-//! flags); `0b1000` is reserved in version 1 and the high bit of the
-//! compression id in version 2; a value that sets it is rejected.
+//! flags); `0b1000` is reserved in version 1 (a value that sets it is
+//! rejected) and is compression id 2, zstd, in version 2.
 //!
 //! The six header bytes are exactly eight base64 characters, so the first
 //! cookie's first eight characters give the version, flags and chunk count

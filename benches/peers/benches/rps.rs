@@ -12,6 +12,9 @@
 //! Every server runs on 127.0.0.1 (a random port) with two worker threads;
 //! the load generator (`cookietin_peers::load`) runs on this thread, and
 //! the servers take turns, the order rotated each round.
+//!
+//! cookietin runs twice: as built by default (deflate), and writing zstd
+//! (`EngineBuilder::zstd`, feature `zstd`).
 
 use std::time::Duration;
 
@@ -45,7 +48,8 @@ fn main() {
         };
         for corpus in corpus() {
             let engine = || engine_builder().build().unwrap();
-            let uncached = || engine_builder().read_cache_bytes(0).build().unwrap();
+            // The same engine writing zstd (feature `zstd`, issue 19).
+            let zstd = || engine_builder().zstd(true).build().unwrap();
             let servers = vec![
                 serve_axum("axum, no session", axum_apps::bare()),
                 serve_axum(
@@ -65,17 +69,11 @@ fn main() {
                     "actix-web + actix-session (CookieSessionStore, signed)",
                     corpus.clone(),
                 ),
-                // The same engine without its read cache (issue 19): kept only
-                // if the cache wins here.
                 serve_axum(
-                    "axum + cookietin (no read cache)",
-                    axum_apps::cookietin(uncached(), corpus.clone()),
+                    "axum + cookietin (zstd)",
+                    axum_apps::cookietin(zstd(), corpus.clone()),
                 ),
-                actix_apps::cookietin(
-                    "actix-web + cookietin (no read cache)",
-                    uncached(),
-                    corpus.clone(),
-                ),
+                actix_apps::cookietin("actix-web + cookietin (zstd)", zstd(), corpus.clone()),
             ];
             let cookie_bytes = session_cookie_bytes(&runtime, &servers);
             let runs = rounds(&runtime, &servers, settings);
@@ -94,8 +92,11 @@ fn main() {
                 (2, 0),
                 (4, 3),
                 (5, 3),
-                (1, 6),
-                (4, 7),
+                (6, 2),
+                (7, 5),
+                (6, 0),
+                (6, 1),
+                (7, 4),
             ] {
                 println!(
                     "| {} / {} | {:.3} |",

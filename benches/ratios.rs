@@ -103,6 +103,9 @@ fn main() {
         );
     }
 
+    #[cfg(feature = "zstd")]
+    zstd_against_deflate(rounds, &versions);
+
     versions_and_peer(rounds, versions);
 
     room(rounds);
@@ -232,6 +235,81 @@ fn versions_and_peer(rounds: usize, sessions: Vec<(&'static str, Entries, Vec<St
             us(tp),
             us(ts),
             us(tps),
+        );
+    }
+}
+
+/// With the `zstd` feature: an engine writing zstd (`EngineBuilder::zstd`)
+/// against the default one (deflate), per corpus session: saves, loads
+/// that miss the read cache, and cookie bytes; and the zstd save against
+/// format 2's deflate floor.
+#[cfg(feature = "zstd")]
+fn zstd_against_deflate(rounds: usize, sessions: &[(&'static str, Entries, Vec<String>)]) {
+    let builder = || Engine::builder(Key::try_from_bytes(&setup::SECRET).unwrap());
+    let deflate = builder().read_cache_bytes(0).build().unwrap();
+    let zstd = builder().read_cache_bytes(0).zstd(true).build().unwrap();
+    for engine in [&deflate, &zstd] {
+        engine.browsers().resolve(CHROME);
+    }
+    println!("\n| session | deflate save µs | zstd save µs | zstd / deflate save | zstd save / floor | deflate load µs (miss) | zstd load µs (miss) | zstd / deflate load | deflate bytes | zstd bytes |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    for (name, entries, lines) in sessions {
+        let deflate_header = format!("{OTHER_COOKIES}; {}", setup::pairs(lines));
+        let (zstd_lines, _) = setup::first_save(&zstd, entries);
+        let zstd_header = format!("{OTHER_COOKIES}; {}", setup::pairs(&zstd_lines));
+        let loaded = zstd.load([zstd_header.as_str()], Some(CHROME));
+        assert_eq!(loaded.empty_reason(), None, "{name}: zstd cookie refused");
+        assert_eq!(loaded.len(), entries.len(), "{name}: zstd data");
+        let mut deflate_save = saver(
+            &deflate,
+            setup::modified_session(&deflate, &deflate_header, entries),
+        );
+        let mut zstd_save = saver(&zstd, setup::modified_session(&zstd, &zstd_header, entries));
+        let (td, tz, rsave) = paired(
+            rounds,
+            &mut plain(&mut deflate_save),
+            &mut plain(&mut zstd_save),
+        );
+        let mut floor_save = FloorSave::engine_levels(&setup::SECRET);
+        let chunks = lines.len() as u8;
+        let (_, _, rfloor) = paired(
+            rounds,
+            &mut plain(&mut || {
+                black_box(floor_save.save(black_box(entries), chunks, 1).len());
+            }),
+            &mut plain(&mut zstd_save),
+        );
+        let (tdl, tzl, rload) = paired(
+            rounds,
+            &mut plain(&mut || {
+                black_box(deflate.load([black_box(deflate_header.as_str())], Some(CHROME)));
+            }),
+            &mut plain(&mut || {
+                black_box(zstd.load([black_box(zstd_header.as_str())], Some(CHROME)));
+            }),
+        );
+        let bytes = |lines: &[String]| -> usize {
+            lines
+                .iter()
+                .map(|l| {
+                    l.split(';')
+                        .next()
+                        .unwrap()
+                        .split_once('=')
+                        .unwrap()
+                        .1
+                        .len()
+                })
+                .sum()
+        };
+        println!(
+            "| {name} | {} | {} | {rsave:.2} | {rfloor:.2} | {} | {} | {rload:.2} | {} | {} |",
+            us(td),
+            us(tz),
+            us(tdl),
+            us(tzl),
+            bytes(lines),
+            bytes(&zstd_lines),
         );
     }
 }

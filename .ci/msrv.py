@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 FEATURES = ["", "store", "redb", "redis", "postgres", "sqlite", "tower", "axum", "actix",
-            "encrypt", "tracing", "test-util", "cli"]
+            "encrypt", "tracing", "test-util", "cli", "zstd"]
 
 
 def version(text):

@@ -81,7 +81,7 @@ pub struct SaveReport {
     /// The session's JSON length.
     pub json_bytes: usize,
     /// Whether the payload was compressed: deflated, or, with
-    /// [`EngineBuilder::zstd`](crate::EngineBuilder::zstd), zstd.
+    /// `EngineBuilder::zstd` (feature `zstd`), zstd.
     pub deflated: bool,
     /// The names of the cookies expired.
     pub expired: Vec<String>,

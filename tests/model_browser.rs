@@ -70,7 +70,8 @@ struct Config {
 
 fn configs() -> Vec<Config> {
     let base = || builder(1).on_shrink(["history"], history_callback);
-    vec![
+    #[allow(unused_mut)]
+    let mut configs = vec![
         Config {
             engine: base().build().unwrap(),
             soft: 7168,
@@ -89,7 +90,16 @@ fn configs() -> Vec<Config> {
             hard: 8182,
             reserved: 5,
         },
-    ]
+    ];
+    // Saves that write zstd (compression id 2) keep the same rules.
+    #[cfg(feature = "zstd")]
+    configs.push(Config {
+        engine: base().zstd(true).build().unwrap(),
+        soft: 7168,
+        hard: 8182,
+        reserved: 0,
+    });
+    configs
 }
 
 #[derive(Debug, Default)]

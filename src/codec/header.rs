@@ -17,7 +17,14 @@ pub(crate) struct Header {
 }
 
 impl Header {
+    /// The header as this build reads it: flags it has no feature for are
+    /// refused.
     pub(crate) fn parse(bytes: &[u8]) -> Result<Header, EmptyReason> {
+        Header::parse_known(bytes, KNOWN_FLAGS)
+    }
+
+    /// The header, refusing any flag outside `known`.
+    pub(crate) fn parse_known(bytes: &[u8], known: u8) -> Result<Header, EmptyReason> {
         if bytes.len() < HEADER_LEN {
             return Err(EmptyReason::Malformed);
         }
@@ -26,7 +33,7 @@ impl Header {
             return Err(EmptyReason::UnsupportedVersion(version));
         }
         let flags = bytes[0] & 0x0f;
-        if flags & !KNOWN_FLAGS != 0 {
+        if flags & !known != 0 {
             return Err(EmptyReason::UnsupportedFlags(flags));
         }
         let compression = Compression::of(version, flags)?;

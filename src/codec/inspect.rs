@@ -133,24 +133,7 @@ fn header_of(first: &str) -> Result<Header, EmptyReason> {
 }
 
 fn check_header(bytes: &[u8]) -> Result<Header, EmptyReason> {
-    let version = bytes[0] >> 4;
-    if !codec::reads_version(version) {
-        return Err(EmptyReason::UnsupportedVersion(version));
-    }
-    let flags = bytes[0] & 0x0f;
-    if flags & !(FLAG_DEFLATE | FLAG_ID | FLAG_ENCRYPTED | FLAG_ZSTD) != 0 {
-        return Err(EmptyReason::UnsupportedFlags(flags));
-    }
-    let compression = Compression::of(version, flags)?;
-    if bytes[1] == 0 {
-        return Err(EmptyReason::Malformed);
-    }
-    Ok(Header {
-        flags,
-        compression,
-        chunks: bytes[1],
-        issued_at: u32::from_be_bytes([bytes[2], bytes[3], bytes[4], bytes[5]]),
-    })
+    Header::parse_known(bytes, FLAG_DEFLATE | FLAG_ID | FLAG_ENCRYPTED | FLAG_ZSTD)
 }
 
 impl EnvelopeView {

@@ -63,12 +63,7 @@ fn main() {
             }
         }
         "load_miss" => {
-            // Every load a miss: the read cache off.
-            let engine =
-                cookietin::Engine::builder(cookietin::Key::try_from_bytes(&setup::SECRET).unwrap())
-                    .read_cache_bytes(0)
-                    .build()
-                    .unwrap();
+            let engine = setup::uncached_engine();
             for _ in 0..n {
                 black_box(engine.load([header.as_str()], Some(CHROME)));
             }

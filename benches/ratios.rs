@@ -19,7 +19,7 @@ mod setup;
 use std::hint::black_box;
 use std::time::Instant;
 
-use cookietin::{Browsers, Engine, Key, LimitsDb, Session};
+use cookietin::{Browsers, Engine, LimitsDb, Session};
 
 use corpus::{Entries, CHROME, COOKIEMAN, OTHER_COOKIES};
 use floor::{peer_load, peer_save, peer_state, FloorLoad, FloorSave};
@@ -49,11 +49,7 @@ fn main() {
     println!(
         "Interleaved medians over {rounds} rounds (µs; ratios are medians of per-round ratios)\n"
     );
-    // Every load of this one a miss: the read cache off.
-    let uncached = Engine::builder(Key::try_from_bytes(&setup::SECRET).unwrap())
-        .read_cache_bytes(0)
-        .build()
-        .unwrap();
+    let uncached = setup::uncached_engine();
     uncached.browsers().resolve(CHROME);
     println!("| session | save | floor_save | save/floor | load (cache hit) | floor_load | load/floor | load (miss) | miss/floor | cookieman enc/save | cookieman dec/load |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
@@ -73,20 +69,19 @@ fn main() {
             &mut plain(&mut save),
         );
         let mut floor_load = FloorLoad::new(&setup::SECRET);
+        let mut floor_load = || {
+            black_box(floor_load.load(black_box(&value)));
+        };
         let (tfl, tl, rl) = paired(
             rounds,
-            &mut plain(&mut || {
-                black_box(floor_load.load(black_box(&value)));
-            }),
+            &mut plain(&mut floor_load),
             &mut plain(&mut || {
                 black_box(engine.load([black_box(header.as_str())], Some(CHROME)));
             }),
         );
         let (_, tm, rm) = paired(
             rounds,
-            &mut plain(&mut || {
-                black_box(floor_load.load(black_box(&value)));
-            }),
+            &mut plain(&mut floor_load),
             &mut plain(&mut || {
                 black_box(uncached.load([black_box(header.as_str())], Some(CHROME)));
             }),
@@ -144,10 +139,7 @@ fn main() {
 /// and the `cookie` crate's `SignedJar`), per corpus session: loads with the
 /// read cache off (every load a miss) and on (a hit), and saves.
 fn versions_and_peer(rounds: usize, sessions: Vec<(&'static str, Entries, Vec<String>)>) {
-    let uncached = Engine::builder(Key::try_from_bytes(&setup::SECRET).unwrap())
-        .read_cache_bytes(0)
-        .build()
-        .unwrap();
+    let uncached = setup::uncached_engine();
     let cached = setup::engine();
     uncached.browsers().resolve(CHROME);
     cached.browsers().resolve(CHROME);
@@ -245,9 +237,12 @@ fn versions_and_peer(rounds: usize, sessions: Vec<(&'static str, Entries, Vec<St
 /// format 2's deflate floor.
 #[cfg(feature = "zstd")]
 fn zstd_against_deflate(rounds: usize, sessions: &[(&'static str, Entries, Vec<String>)]) {
-    let builder = || Engine::builder(Key::try_from_bytes(&setup::SECRET).unwrap());
-    let deflate = builder().read_cache_bytes(0).build().unwrap();
-    let zstd = builder().read_cache_bytes(0).zstd(true).build().unwrap();
+    let deflate = setup::uncached_engine();
+    let zstd = setup::builder()
+        .read_cache_bytes(0)
+        .zstd(true)
+        .build()
+        .unwrap();
     for engine in [&deflate, &zstd] {
         engine.browsers().resolve(CHROME);
     }

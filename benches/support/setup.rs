@@ -1,17 +1,25 @@
 //! Engines, requests and sessions for the benches.
 #![allow(dead_code)]
 
-use cookietin::{Engine, Key, Session};
+use cookietin::{Engine, EngineBuilder, Key, Session};
 use serde_json::value::RawValue;
 
 use super::corpus::{Entries, CHROME, OTHER_COOKIES};
 
 pub const SECRET: [u8; 32] = [7; 32];
 
-pub fn engine() -> Engine {
+/// A builder with the benches' key and every other setting the default.
+pub fn builder() -> EngineBuilder {
     Engine::builder(Key::try_from_bytes(&SECRET).unwrap())
-        .build()
-        .unwrap()
+}
+
+pub fn engine() -> Engine {
+    builder().build().unwrap()
+}
+
+/// The default engine with its read cache off: every load a miss.
+pub fn uncached_engine() -> Engine {
+    builder().read_cache_bytes(0).build().unwrap()
 }
 
 /// The `name=value` pairs of a save's Set-Cookie lines, joined by "; ".

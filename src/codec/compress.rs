@@ -2,26 +2,22 @@
 //!
 //! Creating a deflate stream allocates and zeroes about 256 KB of window and
 //! hash tables, which costs more than compressing a session, so each thread
-//! keeps one compressor and one decompressor and resets them per call.
+//! keeps one compressor and one decompressor and resets them per call. Even
+//! the reset costs more than a small session's whole save, so sessions of
+//! up to 256 bytes are deflated by [`small_deflate`] instead.
 
 use std::cell::RefCell;
 
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
 
-use crate::codec::DICTIONARY;
+use crate::codec::{small_deflate, DICTIONARY};
 
 /// The deflate level, chosen by measurement (see BENCHMARKS.md): level 1
 /// loses 30% or more on larger sessions, level 9 gains nothing over 6.
 const LEVEL: u32 = 6;
-/// Below this many bytes of JSON, level 1 gives the same bytes as level 6
-/// (measured on the corpus's tiny login) at about two thirds of the cost,
-/// most of which is zlib-rs clearing its tables on each stream.
-const SMALL_INPUT: usize = 128;
-const SMALL_LEVEL: u32 = 1;
 
 thread_local! {
-    static DEFLATE: RefCell<(Compress, u32)> =
-        RefCell::new((Compress::new(Compression::new(LEVEL), false), LEVEL));
+    static DEFLATE: RefCell<Compress> = RefCell::new(Compress::new(Compression::new(LEVEL), false));
     static INFLATE: RefCell<Decompress> = RefCell::new(Decompress::new(false));
 }
 
@@ -31,21 +27,15 @@ pub(crate) const fn max_deflated(len: usize) -> usize {
     len + len / 1000 + 64
 }
 
-/// Appends the raw deflate of `input` to `out`.
+/// Appends the raw deflate of `input` to `out`: small inputs through
+/// [`small_deflate`], which skips zlib-rs's fixed cost per stream.
 pub(crate) fn deflate(input: &[u8], out: &mut Vec<u8>) {
+    if small_deflate::deflate(input, out) {
+        return;
+    }
     DEFLATE.with(|cell| {
-        let (z, current) = &mut *cell.borrow_mut();
+        let z = &mut *cell.borrow_mut();
         z.reset();
-        let level = if input.len() < SMALL_INPUT {
-            SMALL_LEVEL
-        } else {
-            LEVEL
-        };
-        if level != *current {
-            z.set_level(Compression::new(level))
-                .expect("a fresh deflate stream accepts a new level");
-            *current = level;
-        }
         z.set_dictionary(DICTIONARY)
             .expect("a fresh raw deflate stream accepts a dictionary");
         out.reserve(max_deflated(input.len()));

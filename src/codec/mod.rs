@@ -110,6 +110,7 @@ pub(crate) mod key;
 mod key_id;
 mod open;
 mod secrets;
+mod small_deflate;
 #[cfg(test)]
 mod tests;
 #[cfg(feature = "zstd")]

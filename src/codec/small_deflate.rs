@@ -1,0 +1,372 @@
+//! A raw deflate encoder for sessions of up to 256 bytes of JSON: one final
+//! block of fixed Huffman codes, matches searched in dictionary 1 and the
+//! input before them.
+//!
+//! Why not flate2: zlib-rs spends 4.3 to 4.5 µs resetting a stream, since it
+//! clears a 128 KB hash table whatever the window size, and priming the
+//! dictionary adds 1 to 1.8 µs; compressing an 83-byte login is 0.4 µs of
+//! that (BENCHMARKS.md, "Small sessions"). miniz_oxide takes no preset
+//! dictionary. At this size zlib picks fixed Huffman codes too, and this
+//! encoder gives the same bytes or fewer on every small session measured.
+//! Its output is plain raw deflate, inflated by flate2 like any other: the
+//! wire format does not change.
+
+use std::sync::LazyLock;
+
+use crate::codec::DICTIONARY;
+
+/// The longest input this encoder takes. Above it, dynamic Huffman codes
+/// start to pay for their table, and flate2 does better.
+pub(crate) const MAX_INPUT: usize = 256;
+
+const DICT_LEN: usize = DICTIONARY.len();
+const MIN_MATCH: usize = 3;
+const MAX_MATCH: usize = 258;
+/// Candidates tried per position, nearest first. The dictionary's most
+/// frequent phrases are last, so the nearest are also the likeliest.
+const MAX_CHAIN: usize = 48;
+const HASH_BITS: u32 = 10;
+/// The end of a hash chain.
+const NONE: u16 = u16::MAX;
+
+// RFC 1951, 3.2.5: the base and extra bits of each length and distance code.
+const LENGTH_BASE: [u16; 29] = [
+    3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131,
+    163, 195, 227, 258,
+];
+const LENGTH_EXTRA: [u8; 29] = [
+    0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0,
+];
+const DISTANCE_BASE: [u16; 30] = [
+    1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537,
+    2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577,
+];
+const DISTANCE_EXTRA: [u8; 30] = [
+    0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13,
+    13,
+];
+const END_OF_BLOCK: u16 = 256;
+
+/// Hash chains over the dictionary, built once: the last position of each
+/// hash, and for each position the one before it with the same hash.
+struct DictionaryChains {
+    head: [u16; 1 << HASH_BITS],
+    prev: [u16; DICT_LEN],
+}
+
+static CHAINS: LazyLock<Box<DictionaryChains>> = LazyLock::new(|| {
+    let mut chains = Box::new(DictionaryChains {
+        head: [NONE; 1 << HASH_BITS],
+        prev: [NONE; DICT_LEN],
+    });
+    for pos in 0..=DICT_LEN - MIN_MATCH {
+        let h = hash(&DICTIONARY[pos..]);
+        chains.prev[pos] = chains.head[h];
+        chains.head[h] = pos as u16;
+    }
+    chains
+});
+
+fn hash(bytes: &[u8]) -> usize {
+    let v = u32::from(bytes[0]) | u32::from(bytes[1]) << 8 | u32::from(bytes[2]) << 16;
+    (v.wrapping_mul(0x9E37_79B1) >> (32 - HASH_BITS)) as usize
+}
+
+/// Appends the raw deflate of `input`, primed with dictionary 1, to `out`.
+/// Returns false, writing nothing, for an input over [`MAX_INPUT`].
+pub(crate) fn deflate(input: &[u8], out: &mut Vec<u8>) -> bool {
+    if input.len() > MAX_INPUT {
+        return false;
+    }
+    let mut window = [0u8; DICT_LEN + MAX_INPUT];
+    window[..DICT_LEN].copy_from_slice(DICTIONARY);
+    window[DICT_LEN..DICT_LEN + input.len()].copy_from_slice(input);
+    let chains = &**CHAINS;
+    let mut m = Matcher {
+        window: &window[..DICT_LEN + input.len()],
+        chains,
+        head: chains.head,
+        prev: [NONE; MAX_INPUT],
+    };
+    let mut bits = BitWriter::new(out);
+    bits.put(1, 1); // the final block
+    bits.put(1, 2); // of fixed Huffman codes
+
+    let end = m.window.len();
+    let mut at = DICT_LEN;
+    let mut found = m.find_and_insert(at);
+    while at < end {
+        let Some(current) = found.filter(|&f| m.pays(f, at)) else {
+            bits.literal(m.window[at]);
+            at += 1;
+            found = m.find_and_insert(at);
+            continue;
+        };
+        // One step of lazy matching: a longer match one byte on wins.
+        let next = m.find_and_insert(at + 1);
+        if let Some(next) = next.filter(|&n| n.len > current.len && m.pays(n, at + 1)) {
+            bits.literal(m.window[at]);
+            at += 1;
+            found = Some(next);
+            continue;
+        }
+        bits.copy(current);
+        for pos in at + 2..at + current.len {
+            m.insert(pos);
+        }
+        at += current.len;
+        found = m.find_and_insert(at);
+    }
+    bits.symbol(END_OF_BLOCK);
+    bits.flush();
+    true
+}
+
+#[derive(Clone, Copy)]
+struct Match {
+    len: usize,
+    distance: usize,
+}
+
+/// The dictionary and the input as one window, with hash chains that run
+/// from the input's positions on into the dictionary's.
+struct Matcher<'a> {
+    window: &'a [u8],
+    chains: &'a DictionaryChains,
+    head: [u16; 1 << HASH_BITS],
+    /// The chain links of the input's positions.
+    prev: [u16; MAX_INPUT],
+}
+
+impl Matcher<'_> {
+    /// The longest match for the bytes at `at`, nearest first among equals;
+    /// then `at` joins its chain.
+    fn find_and_insert(&mut self, at: usize) -> Option<Match> {
+        if at + MIN_MATCH > self.window.len() {
+            return None;
+        }
+        let found = self.find(at);
+        self.insert(at);
+        found
+    }
+
+    fn find(&self, at: usize) -> Option<Match> {
+        let w = self.window;
+        let max = (w.len() - at).min(MAX_MATCH);
+        let mut best = Match {
+            len: MIN_MATCH - 1,
+            distance: 0,
+        };
+        let mut candidate = self.head[hash(&w[at..])];
+        for _ in 0..MAX_CHAIN {
+            if candidate == NONE {
+                break;
+            }
+            let from = usize::from(candidate);
+            // Only a match longer than the best matters: check that byte first.
+            if w[from + best.len] == w[at + best.len] {
+                let len = w[from..from + max]
+                    .iter()
+                    .zip(&w[at..at + max])
+                    .take_while(|(a, b)| a == b)
+                    .count();
+                if len > best.len {
+                    best = Match {
+                        len,
+                        distance: at - from,
+                    };
+                    if len == max {
+                        break;
+                    }
+                }
+            }
+            candidate = self.link(from);
+        }
+        (best.len >= MIN_MATCH).then_some(best)
+    }
+
+    fn link(&self, pos: usize) -> u16 {
+        match pos.checked_sub(DICT_LEN) {
+            Some(i) => self.prev[i],
+            None => self.chains.prev[pos],
+        }
+    }
+
+    fn insert(&mut self, pos: usize) {
+        if pos + MIN_MATCH <= self.window.len() {
+            let h = hash(&self.window[pos..]);
+            self.prev[pos - DICT_LEN] = self.head[h];
+            self.head[h] = pos as u16;
+        }
+    }
+
+    /// Whether the match codes in fewer bits than its bytes as literals.
+    fn pays(&self, m: Match, at: usize) -> bool {
+        let literals: u32 = self.window[at..at + m.len]
+            .iter()
+            .map(|&b| literal_bits(u16::from(b)).1)
+            .sum();
+        copy_bits(m) < literals
+    }
+}
+
+/// The fixed Huffman code of a literal/length symbol (RFC 1951, 3.2.6),
+/// bit-reversed since deflate sends Huffman codes first bit first; and its
+/// length in bits.
+fn literal_bits(symbol: u16) -> (u32, u32) {
+    let s = u32::from(symbol);
+    let (code, len) = match symbol {
+        0..=143 => (0x30 + s, 8),
+        144..=255 => (0x190 + s - 144, 9),
+        256..=279 => (s - 256, 7),
+        _ => (0xc0 + s - 280, 8),
+    };
+    (reversed(code, len), len)
+}
+
+fn reversed(code: u32, len: u32) -> u32 {
+    code.reverse_bits() >> (32 - len)
+}
+
+/// The length and distance codes of a match.
+fn codes(m: Match) -> (usize, usize) {
+    let length = LENGTH_BASE.partition_point(|&b| usize::from(b) <= m.len) - 1;
+    let distance = DISTANCE_BASE.partition_point(|&b| usize::from(b) <= m.distance) - 1;
+    (length, distance)
+}
+
+fn copy_bits(m: Match) -> u32 {
+    let (length, distance) = codes(m);
+    let symbol_bits = literal_bits(257 + length as u16).1;
+    symbol_bits + u32::from(LENGTH_EXTRA[length]) + 5 + u32::from(DISTANCE_EXTRA[distance])
+}
+
+/// Deflate's bit order: values first bit first into each byte's low bits.
+struct BitWriter<'a> {
+    out: &'a mut Vec<u8>,
+    acc: u64,
+    len: u32,
+}
+
+impl<'a> BitWriter<'a> {
+    fn new(out: &'a mut Vec<u8>) -> Self {
+        BitWriter {
+            out,
+            acc: 0,
+            len: 0,
+        }
+    }
+
+    fn put(&mut self, value: u32, len: u32) {
+        self.acc |= u64::from(value) << self.len;
+        self.len += len;
+        while self.len >= 8 {
+            self.out.push(self.acc as u8);
+            self.acc >>= 8;
+            self.len -= 8;
+        }
+    }
+
+    fn symbol(&mut self, symbol: u16) {
+        let (code, len) = literal_bits(symbol);
+        self.put(code, len);
+    }
+
+    fn literal(&mut self, byte: u8) {
+        self.symbol(u16::from(byte));
+    }
+
+    fn copy(&mut self, m: Match) {
+        let (length, distance) = codes(m);
+        self.symbol(257 + length as u16);
+        self.put(
+            (m.len - usize::from(LENGTH_BASE[length])) as u32,
+            u32::from(LENGTH_EXTRA[length]),
+        );
+        // Distance codes are 5 bits, fixed, sent first bit first too.
+        self.put(reversed(distance as u32, 5), 5);
+        self.put(
+            (m.distance - usize::from(DISTANCE_BASE[distance])) as u32,
+            u32::from(DISTANCE_EXTRA[distance]),
+        );
+    }
+
+    fn flush(self) {
+        if self.len > 0 {
+            self.out.push(self.acc as u8);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::compress::inflate;
+
+    fn packed(input: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        assert!(deflate(input, &mut out));
+        out
+    }
+
+    fn roundtrip(input: &[u8]) {
+        let mut out = Vec::new();
+        inflate(&packed(input), MAX_INPUT, &mut out).unwrap();
+        assert_eq!(out, input);
+    }
+
+    #[test]
+    fn the_corpus_login_packs_to_51_bytes() {
+        // zlib-rs at level 1 and at level 6 give 51 bytes too.
+        let login = br#"{"csrf_token":"ecQSH8YIV9_-_HS5mcyF8ZCsRsi833KO","locale":"en-GB","user_id":597395}"#;
+        assert_eq!(packed(login).len(), 51);
+        roundtrip(login);
+    }
+
+    #[test]
+    fn edge_inputs_roundtrip() {
+        roundtrip(b"");
+        roundtrip(b"{}");
+        roundtrip(&[0xff; MAX_INPUT]);
+        roundtrip(&[b'a'; MAX_INPUT]);
+        // Matches that reach from the dictionary into the input, and the
+        // dictionary's own last bytes.
+        roundtrip(&DICTIONARY[DICT_LEN - 200..]);
+        let all: Vec<u8> = (0..=255).collect();
+        roundtrip(&all);
+    }
+
+    #[test]
+    fn an_input_over_the_limit_is_left_to_flate2() {
+        let mut out = Vec::new();
+        assert!(!deflate(&[b'x'; MAX_INPUT + 1], &mut out));
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn random_inputs_roundtrip_and_never_exceed_deflates_bound() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..20_000 {
+            let len = (next() % (MAX_INPUT as u64 + 1)) as usize;
+            let mode = next() % 3;
+            let input: Vec<u8> = (0..len)
+                .map(|_| match mode {
+                    0 => next() as u8,
+                    1 => DICTIONARY[next() as usize % DICT_LEN],
+                    _ => b"ab"[(next() % 2) as usize],
+                })
+                .collect();
+            let out = packed(&input);
+            assert!(out.len() <= crate::codec::compress::max_deflated(input.len()));
+            let mut back = Vec::new();
+            inflate(&out, MAX_INPUT, &mut back).unwrap();
+            assert_eq!(back, input);
+        }
+    }
+}

@@ -26,14 +26,18 @@ const NAME: &str = "session";
 /// benches check that the floor writes the engine's exact bytes.
 pub use cookietin::codec::DICTIONARY;
 
+/// The engine's encoder for JSON of up to 256 bytes, the same source.
+#[path = "../../src/codec/small_deflate.rs"]
+mod small_deflate;
+
 /// Reused state for the floor's save.
 pub struct FloorSave {
     json: Vec<u8>,
     bytes: Vec<u8>,
     pub out: String,
     z: Compress,
-    /// The stream for JSON under `small_below` bytes, at its own level.
-    small: Option<(usize, Compress)>,
+    /// Whether JSON of up to 256 bytes takes the engine's small encoder.
+    small: bool,
     mac: HmacSha256,
     dictionary: Option<&'static [u8]>,
     /// The format version written: 2, or 1 to make the cookies format 1
@@ -49,19 +53,18 @@ impl FloorSave {
             bytes: Vec::new(),
             out: String::new(),
             z: Compress::new(Compression::new(level), false),
-            small: None,
+            small: false,
             mac: HmacSha256::new_from_slice(secret).unwrap(),
             dictionary: Some(DICTIONARY),
             version: 2,
         }
     }
 
-    /// The engine's levels (`src/codec/compress.rs`): level 1 for JSON under 128
-    /// bytes, level 6 otherwise, each on its own stream so that the floor
-    /// never pays for switching.
+    /// The engine's encoders (`src/codec/compress.rs`): its own for JSON of
+    /// up to 256 bytes, flate2 at level 6 otherwise.
     pub fn engine_levels(secret: &[u8]) -> FloorSave {
         let mut floor = FloorSave::new(secret, 6);
-        floor.small = Some((128, Compress::new(Compression::new(1), false)));
+        floor.small = true;
         floor
     }
 
@@ -71,16 +74,8 @@ impl FloorSave {
         self
     }
 
-    /// JSON, raw deflate when smaller, header, truncated HMAC, base64url.
-    pub fn save(&mut self, entries: &Entries, chunks: u8, issued_at: u32) -> &str {
-        self.json.clear();
-        serde_json::to_writer(&mut self.json, entries).unwrap();
-        self.bytes.clear();
-        self.bytes.resize(HEADER_LEN, 0);
-        let z = match &mut self.small {
-            Some((below, small)) if self.json.len() < *below => small,
-            _ => &mut self.z,
-        };
+    fn deflate(&mut self) {
+        let z = &mut self.z;
         z.reset();
         if let Some(dictionary) = self.dictionary {
             z.set_dictionary(dictionary).unwrap();
@@ -99,6 +94,20 @@ impl FloorSave {
                 Status::StreamEnd => break,
                 _ => self.bytes.reserve(256),
             }
+        }
+    }
+
+    /// JSON, raw deflate when smaller, header, truncated HMAC, base64url.
+    pub fn save(&mut self, entries: &Entries, chunks: u8, issued_at: u32) -> &str {
+        self.json.clear();
+        serde_json::to_writer(&mut self.json, entries).unwrap();
+        self.bytes.clear();
+        self.bytes.resize(HEADER_LEN, 0);
+        let small = self.small
+            && self.dictionary == Some(DICTIONARY)
+            && small_deflate::deflate(&self.json, &mut self.bytes);
+        if !small {
+            self.deflate();
         }
         let flags = if self.bytes.len() - HEADER_LEN < self.json.len() {
             1

@@ -147,17 +147,17 @@ impl ReadCache {
         if slot.swap(hash, Ordering::Relaxed) != hash {
             return;
         }
-        self.put(hash, pieces, opened);
+        self.put(hash, pieces, opened.clone());
     }
 
     /// Keeps the cookies a save just wrote, with what they hold: they are
     /// read on the next requests, so they are kept at once.
-    pub(crate) fn keep(&self, pieces: &[(u8, &str)], opened: &Opened) {
+    pub(crate) fn keep(&self, pieces: &[(u8, &str)], opened: Opened) {
         self.put(self.hash(pieces), pieces, opened);
     }
 
     /// Keeps what these chunks (in index order) opened to.
-    fn put(&self, hash: u64, pieces: &[(u8, &str)], opened: &Opened) {
+    fn put(&self, hash: u64, pieces: &[(u8, &str)], opened: Opened) {
         let key_len: usize = pieces.iter().map(|(_, v)| 5 + v.len()).sum();
         let size = key_len + opened.data.json_len() + ENTRY_OVERHEAD;
         if size > self.max_bytes {
@@ -171,7 +171,7 @@ impl ReadCache {
         }
         let entry = Entry {
             key: key.into_boxed_slice(),
-            opened: opened.clone(),
+            opened,
             size,
         };
         let Ok(mut inner) = self.inner.lock() else {

@@ -177,7 +177,7 @@ impl Jar {
                         Some((i as u8, value))
                     })
                     .collect();
-                cache.keep(&pieces, &opened);
+                cache.keep(&pieces, opened);
             }
         }
         let header_bytes = budget.header_bytes_of(&self.name, &lens);

@@ -278,7 +278,7 @@ mod tests {
         let keys: Vec<String> = (0..5).map(|i| format!("{}{i}", &value[1..])).collect();
         for (i, k) in keys.iter().enumerate() {
             let pieces = [(0, &k[..])];
-            cache.put(cache.hash(&pieces), &pieces, &opened(i as u32));
+            cache.put(cache.hash(&pieces), &pieces, opened(i as u32));
             assert!(cache.bytes() <= size * 3);
         }
         assert_eq!(cache.bytes(), size * 3);
@@ -290,7 +290,7 @@ mod tests {
         // An entry larger than the whole cache is not kept.
         let huge = "y".repeat(size * 3);
         let pieces = [(0, &huge[..])];
-        cache.put(cache.hash(&pieces), &pieces, &opened(9));
+        cache.put(cache.hash(&pieces), &pieces, opened(9));
         assert!(cache.get(&pieces).1.is_none());
         assert_eq!(cache.bytes(), size * 3);
     }

@@ -72,6 +72,50 @@ fn a_hit_gives_the_same_session_as_a_miss() {
     }
 }
 
+/// The cache shares its data with the sessions loaded from it and with
+/// the session whose save it keeps: a change to any of them, in every way
+/// a handler can make one, is that session's alone.
+#[test]
+fn changes_to_a_session_never_reach_the_cache() {
+    set_now(1_800_000_000);
+    let engine = builder(1).build().unwrap();
+    let uncached = builder(1).read_cache_bytes(0).build().unwrap();
+    let edits: [fn(&mut Session); 5] = [
+        |s| s.insert("csrf_token", &"changed").unwrap(),
+        |s| assert!(s.remove("locale")),
+        |s| s.clear(),
+        |s| s.destroy(),
+        |s| {
+            s.data_mut().insert("added", &1).unwrap();
+        },
+    ];
+    let entries = corpus::ordered().into_iter().next().unwrap().1;
+    for (i, edit) in edits.iter().enumerate() {
+        // The saved session is edited after its save, the loaded ones
+        // after a miss and after a hit.
+        let mut writer = engine.load(Vec::<&str>::new(), Some(CHROME));
+        for (k, v) in &entries {
+            writer.data_mut().insert_raw(k, v.clone());
+        }
+        let mut jar = Jar::default();
+        jar.apply(&engine.save(&mut writer).unwrap().set_cookies);
+        let header = jar.header();
+        let expected = view(&uncached.load([&header], Some(CHROME)));
+        edit(&mut writer);
+        for _ in 0..2 {
+            let mut loaded = engine.load([&header], Some(CHROME));
+            assert_eq!(view(&loaded), expected, "edit {i}");
+            edit(&mut loaded);
+            assert_ne!(view(&loaded), expected, "edit {i} changed nothing");
+        }
+        assert_eq!(
+            view(&engine.load([&header], Some(CHROME))),
+            expected,
+            "edit {i}"
+        );
+    }
+}
+
 /// What a save keeps in the cache (its own cookies) is what a load of
 /// them gives, for sessions that shrinking changed or did not, with a
 /// session id or not.

@@ -11,6 +11,7 @@ pub(crate) mod request;
 pub(crate) mod server;
 
 use std::cell::Cell;
+use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -58,7 +59,9 @@ use crate::{EmptyReason, SessionData, ValueError};
 /// ```
 #[derive(Debug, Default, Clone)]
 pub struct Session {
-    data: SessionData,
+    /// Shared with the read cache, which keeps what a save wrote and
+    /// gives it to the next loads: copied only when written to.
+    data: Arc<SessionData>,
     accessed: Cell<bool>,
     modified: bool,
     renew: bool,
@@ -80,7 +83,7 @@ impl Session {
         Session::default()
     }
 
-    pub(crate) fn loaded(data: SessionData, request: RequestState) -> Session {
+    pub(crate) fn loaded(data: Arc<SessionData>, request: RequestState) -> Session {
         Session {
             data,
             request,
@@ -107,7 +110,7 @@ impl Session {
         key: &str,
         value: &T,
     ) -> Result<(), ValueError> {
-        let changed = self.data.insert(key, value)?;
+        let changed = self.data_write().insert(key, value)?;
         self.modified |= changed;
         if changed {
             self.track(key);
@@ -124,7 +127,7 @@ impl Session {
 
     /// Removes `key`, marking the session modified if it was present.
     pub fn remove(&mut self, key: &str) -> bool {
-        let removed = self.data.remove(key);
+        let removed = self.data.contains_key(key) && self.data_write().remove(key);
         self.modified |= removed;
         if removed {
             self.track(key);
@@ -154,7 +157,7 @@ impl Session {
     /// the same request start a new session under a new id.
     pub fn destroy(&mut self) {
         self.modified |= !self.data.is_empty() || self.request.carried_cookies();
-        self.data.clear();
+        self.data = Arc::default();
         if let Some(parts) = &mut self.parts {
             parts.sessions.iter_mut().for_each(Session::destroy);
             self.modified = true;
@@ -240,7 +243,7 @@ impl Session {
             server.changed.extend(self.data.keys().map(str::to_owned));
             server.rewrite_all = true;
         }
-        &mut self.data
+        self.data_write()
     }
 
     /// Whether any value was read since the session was loaded.
@@ -313,7 +316,7 @@ impl Session {
     /// its cookies are expired on the next save.
     #[cfg(feature = "store")]
     pub(crate) fn replace_revoked(&mut self) {
-        self.data = SessionData::new();
+        self.data = Arc::default();
         self.request.empty_reason = Some(EmptyReason::Revoked);
         self.request.loaded_chunks = 0;
         self.request.issued_at = None;
@@ -325,7 +328,7 @@ impl Session {
 
     #[cfg(feature = "store")]
     pub(crate) fn replace_loaded_data(&mut self, data: SessionData) {
-        self.data = data;
+        self.data = Arc::new(data);
     }
 
     /// The data, without marking it accessed.
@@ -336,7 +339,7 @@ impl Session {
     /// A grouped session's whole data, put together from its groups, and
     /// the request state of the group that holds the rest.
     pub(crate) fn replace_merged(&mut self, data: SessionData, request: RequestState) {
-        self.data = data;
+        self.data = Arc::new(data);
         self.request = request;
     }
 
@@ -355,7 +358,7 @@ impl Session {
         // Compared and moved as held: a store's text is not parsed here.
         for (key, json) in share.entries() {
             if self.data.text(key) != Some(json.text()) {
-                self.data.insert_json(key, json.clone());
+                self.data_write().insert_json(key, json.clone());
                 self.modified = true;
                 self.track(key);
             }
@@ -370,7 +373,17 @@ impl Session {
     }
 
     pub(crate) fn data_for_save(&mut self) -> &mut SessionData {
-        &mut self.data
+        self.data_write()
+    }
+
+    /// The data as saved, for the read cache to share.
+    pub(crate) fn shared_data(&self) -> Arc<SessionData> {
+        Arc::clone(&self.data)
+    }
+
+    /// The data to change: copied first if the read cache shares it.
+    fn data_write(&mut self) -> &mut SessionData {
+        Arc::make_mut(&mut self.data)
     }
 
     pub(crate) fn mark_saved(&mut self) {

@@ -41,7 +41,7 @@ use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use crate::codec::{Header, ID_LEN};
 use crate::SessionData;
@@ -60,7 +60,8 @@ const TAIL: usize = 24;
 /// A verified, opened envelope.
 #[derive(Debug, Clone)]
 pub(crate) struct Opened {
-    pub data: SessionData,
+    /// Shared with the sessions loaded from it: a hit copies nothing.
+    pub data: Arc<SessionData>,
     pub header: Header,
     /// Which key of the ring verified it.
     pub key_index: usize,
@@ -232,7 +233,7 @@ mod tests {
         let mut data = SessionData::new();
         data.insert("n", &n).unwrap();
         Opened {
-            data,
+            data: Arc::new(data),
             header: Header {
                 flags: 0,
                 compression: Compression::None,

@@ -10,7 +10,7 @@ use crate::engine::jar::cache::Opened;
 use crate::engine::jar::Jar;
 use crate::fit::chunk::Gathered;
 use crate::session::request::RequestState;
-use crate::{EmptyReason, Session, SessionData};
+use crate::{EmptyReason, Session};
 
 /// RFC 6265's optional white space: spaces and tabs only, so any other
 /// byte counts as cookie bytes.
@@ -120,7 +120,7 @@ impl Jar {
         state.seen = gathered.seen;
         state.value_bytes = gathered.total_len;
         if gathered.seen.is_empty() {
-            return Session::loaded(SessionData::new(), state);
+            return Session::loaded(Arc::default(), state);
         }
         match self.open(&mut gathered, now) {
             Ok(Opened {
@@ -138,7 +138,7 @@ impl Jar {
             Err(reason) => {
                 state.claimed_issued_at = gathered.claimed_issued_at();
                 state.empty_reason = Some(reason);
-                Session::loaded(SessionData::new(), state)
+                Session::loaded(Arc::default(), state)
             }
         }
     }
@@ -224,7 +224,7 @@ impl Jar {
             let verified = gathered.assemble(&self.name, &self.keys, envelope)?;
             let (data, id) = codec::open(envelope, &verified, &policy, json)?;
             Ok::<_, EmptyReason>(Opened {
-                data,
+                data: Arc::new(data),
                 header: verified.header,
                 key_index: verified.key_index,
                 id,

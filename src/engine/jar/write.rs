@@ -26,6 +26,8 @@
 //! ([`SaveAction::NoRoom`]) so that they never push the request over the
 //! limit the budget protects.
 
+use std::sync::Arc;
+
 use crate::codec::chunk_names::chunk_name;
 use crate::codec::{self, encoded_len, Compression, Envelope, Header, ID_LEN};
 use crate::engine::jar::cache::Opened;
@@ -154,8 +156,8 @@ impl Jar {
             // (nothing moved or dropped to fit).
             if shrink.is_untouched() {
                 let data = match id_only {
-                    true => SessionData::new(),
-                    false => session.data_for_save().clone(),
+                    true => Arc::default(),
+                    false => session.shared_data(),
                 };
                 let header = Header {
                     flags: envelope.flags(),

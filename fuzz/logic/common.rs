@@ -339,9 +339,9 @@ pub fn raw_entries(session: &Session) -> BTreeMap<String, String> {
 /// checks that the next request loads exactly the session as saved.
 ///
 /// `header_budget` is the engine's configured Cookie header budget.
-/// The base64 characters of the smallest signed value: an empty payload
-/// between the 6-byte header and the 16-byte tag.
-pub const SMALLEST_SIGNED_VALUE: usize = (6 + 16) * 4 / 3 + 1;
+/// The base64 characters of the smallest value these targets' engines
+/// (which sign) write: the 6-byte header, `{}`, and the 16-byte tag.
+pub const SMALLEST_SIGNED_VALUE: usize = (6 + 2 + 16) * 4 / 3;
 
 pub fn check_saved(
     engine: &Engine,
@@ -419,10 +419,8 @@ pub fn check_saved(
             assert!(written.is_empty());
             assert!(session.is_empty());
             assert!(ours.is_empty(), "{jar:?}");
-            // No room for even the smallest value: these targets' engines
-            // sign, and a signed value is at least 6 header bytes and a
-            // 16-byte tag, 30 base64 characters. (Not 0: a header budget
-            // can leave a few characters, too few for any value.)
+            // No room for even the smallest value (not none at all: a
+            // header budget can leave a few characters, too few for any).
             let budget = report.budget.as_ref().expect("no room reports its budget");
             assert!(budget.capacity < SMALLEST_SIGNED_VALUE, "{budget:?}");
         }

@@ -227,8 +227,15 @@ pub struct Jar {
 
 /// A piece's cookie name; one without `=` is a nameless cookie (RFC 6265bis
 /// section 5.6), a different cookie from one named like its value.
+/// A cookie's name as a browser matches it: exactly, but for the blanks
+/// around it (RFC 6265bis trims only spaces and tabs). A name with other
+/// white space, such as a form feed, is another cookie; the engine counts
+/// it among the others too.
 fn piece_name(piece: &str) -> &str {
-    piece.split_once('=').map_or("", |(n, _)| n).trim()
+    piece
+        .split_once('=')
+        .map_or("", |(n, _)| n)
+        .trim_matches([' ', '\t'])
 }
 
 impl Jar {
@@ -280,8 +287,8 @@ impl Jar {
         self.pieces
             .iter()
             .filter_map(|p| {
-                let (name, value) = p.split_once('=')?;
-                let index = chunk_index(base, name.trim())?;
+                let (_, value) = p.split_once('=')?;
+                let index = chunk_index(base, piece_name(p))?;
                 Some((index, value.to_owned()))
             })
             .collect()

@@ -70,6 +70,8 @@ impl FloorSave {
 
     /// Deflates with `dictionary` instead of the format's.
     pub fn with_dictionary(mut self, dictionary: Option<&'static [u8]>) -> FloorSave {
+        // The small encoder knows only the format's dictionary.
+        self.small &= dictionary == Some(DICTIONARY);
         self.dictionary = dictionary;
         self
     }
@@ -103,10 +105,7 @@ impl FloorSave {
         serde_json::to_writer(&mut self.json, entries).unwrap();
         self.bytes.clear();
         self.bytes.resize(HEADER_LEN, 0);
-        let small = self.small
-            && self.dictionary == Some(DICTIONARY)
-            && small_deflate::deflate(&self.json, &mut self.bytes);
-        if !small {
+        if !(self.small && small_deflate::deflate(&self.json, &mut self.bytes)) {
             self.deflate();
         }
         let flags = if self.bytes.len() - HEADER_LEN < self.json.len() {

@@ -202,7 +202,7 @@ fn preview_member(member: &Layout, session: &mut Session, now: u64) -> Result<Sa
                     Carry::DataWithId(id, Some(&mut moving)),
                 )?;
                 for (key, value) in moving.moved {
-                    session.data_for_save().insert_json(&key, value);
+                    session.data_write().insert_json(&key, value);
                 }
                 return Ok(saved);
             }

@@ -372,17 +372,15 @@ impl Session {
             .is_some_and(|s| s.in_store.contains(key))
     }
 
-    pub(crate) fn data_for_save(&mut self) -> &mut SessionData {
-        self.data_write()
-    }
-
     /// The data as saved, for the read cache to share.
     pub(crate) fn shared_data(&self) -> Arc<SessionData> {
         Arc::clone(&self.data)
     }
 
-    /// The data to change: copied first if the read cache shares it.
-    fn data_write(&mut self) -> &mut SessionData {
+    /// The data to change, without marking the session modified (for the
+    /// save's own changes, and the public methods that do the marking):
+    /// copied first if the read cache shares it.
+    pub(crate) fn data_write(&mut self) -> &mut SessionData {
         Arc::make_mut(&mut self.data)
     }
 

@@ -107,7 +107,7 @@ impl Jar {
         let data = if id_only {
             &mut id_payload
         } else {
-            session.data_for_save()
+            session.data_write()
         };
         let mut encode = |data: &SessionData| {
             let len = envelope.fill(data, compress, id.as_ref());
@@ -215,7 +215,7 @@ impl Jar {
     /// keys are dropped and reported, and its cookies expired.
     pub(crate) fn no_room(&self, session: &mut Session, reason: SaveReason) -> Saved {
         let budget = self.budget(&session.request);
-        let lost = drop_all(session.data_for_save());
+        let lost = drop_all(session.data_write());
         self.expire_all(session, reason, SaveAction::NoRoom, Some(budget), lost)
     }
 

@@ -147,7 +147,7 @@ impl ClientStore<'_> {
             )?;
             // The handler's view keeps the moved keys.
             for (key, value) in &moving.moved {
-                session.data_for_save().insert_json(key, value.clone());
+                session.data_write().insert_json(key, value.clone());
             }
             match overflow.store_moved(jar, &server, id, &moving, now).await {
                 Ok(()) => {

@@ -56,7 +56,7 @@ impl Overflow {
         let (record, reason, in_store) = match self.store.load(overflow_key(jar, &id), None).await {
             Ok(Some(record)) => {
                 let mut keys = BTreeSet::new();
-                let data = session.data_for_save();
+                let data = session.data_write();
                 for (k, json) in record.entries {
                     // The cookie's copy of a key, if it has one, is newer.
                     if !data.contains_key(&k) {

@@ -1,6 +1,9 @@
 //! Writing an envelope: the session's JSON, compressed when that helps,
 //! sealed with a MAC or an AEAD, as base64url chunks.
 
+use std::cell::Cell;
+use std::mem::take;
+
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use hmac::Mac;
@@ -31,12 +34,17 @@ pub(crate) struct Envelope {
 }
 
 impl Envelope {
-    /// An empty envelope for the engine's mode.
+    /// An empty envelope for the engine's mode, on the buffers the
+    /// thread's last envelope left (see [`Drop`]): a save then allocates
+    /// neither its JSON nor its bytes.
     pub(crate) fn new(encrypted: bool) -> Envelope {
+        let (json, bytes) = SPARE.try_with(Cell::take).unwrap_or_default();
         Envelope {
+            json,
+            bytes,
             flags: if encrypted { FLAG_ENCRYPTED } else { 0 },
+            sealed: false,
             prefix: if encrypted { SEALED_PREFIX } else { HEADER_LEN },
-            ..Envelope::default()
         }
     }
 
@@ -171,6 +179,29 @@ impl Envelope {
     #[cfg(test)]
     pub(crate) fn value(&self) -> String {
         URL_SAFE_NO_PAD.encode(&self.bytes)
+    }
+}
+
+/// Buffers above this size are freed rather than kept for the next save.
+const SPARE_KEEP: usize = 64 * 1024;
+
+thread_local! {
+    /// The JSON and bytes buffers of the thread's last envelope, emptied.
+    static SPARE: Cell<(Vec<u8>, Vec<u8>)> = const { Cell::new((Vec::new(), Vec::new())) };
+}
+
+impl Drop for Envelope {
+    /// Leaves the buffers, emptied, for the thread's next envelope. What
+    /// they held stays in memory only as a freed allocation's would, and
+    /// the next fill writes before it reads.
+    fn drop(&mut self) {
+        let (mut json, mut bytes) = (take(&mut self.json), take(&mut self.bytes));
+        if json.capacity() > SPARE_KEEP || bytes.capacity() > SPARE_KEEP {
+            return;
+        }
+        json.clear();
+        bytes.clear();
+        let _ = SPARE.try_with(|spare| spare.set((json, bytes)));
     }
 }
 

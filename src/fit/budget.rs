@@ -434,6 +434,19 @@ impl Budget {
             return None;
         }
         let mut lens = Vec::with_capacity(len / self.chunk_room(name, 0).max(1) + 1);
+        self.split(name, len, |take| lens.push(take))
+            .then_some(lens)
+    }
+
+    /// Whether a value of `len` base64 characters fits: [`plan`](Self::plan)
+    /// without the lengths, so the shrink loop's every try allocates nothing.
+    pub(crate) fn fits(&self, name: &str, len: usize) -> bool {
+        len <= self.capacity && self.split(name, len, |_| {})
+    }
+
+    /// Walks the chunks a value of `len` characters splits into, giving
+    /// each one's length to `chunk`; false when they do not fit.
+    fn split(&self, name: &str, len: usize, mut chunk: impl FnMut(usize)) -> bool {
         let mut left = len;
         let mut index = 0;
         while left > 0 {
@@ -442,13 +455,13 @@ impl Budget {
             // The first chunk must carry the whole header.
             let too_small = take == 0 || (index == 0 && take < encoded_len(HEADER_LEN).min(len));
             if too_small || index == self.cookies {
-                return None;
+                return false;
             }
-            lens.push(take);
+            chunk(take);
             left -= take;
             index += 1;
         }
-        Some(lens)
+        true
     }
 
     /// The Cookie header bytes that chunks of these lengths take.

@@ -92,7 +92,6 @@ impl Jar {
             0,
             &IndexSet::default(),
         )
-        .plan(&self.name, smallest)
-        .is_some()
+        .fits(&self.name, smallest)
     }
 }

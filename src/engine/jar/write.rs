@@ -82,7 +82,7 @@ impl Jar {
         };
         let budget = self.budget(&session.request);
         let smallest = encoded_len(self.keys.min_envelope() + id.map_or(0, |_| ID_LEN));
-        if budget.plan(&self.name, smallest).is_none() {
+        if !budget.fits(&self.name, smallest) {
             if !self.fits_alone(&session.request, smallest) {
                 return Err(SaveError::DoesNotFit {
                     needed: smallest,
@@ -114,7 +114,7 @@ impl Jar {
             // A load refuses JSON or a value over its caps, so such a
             // session does not fit, however well it deflates.
             let readable = envelope.json_len() <= max_json && len <= max_encoded;
-            let fits = readable && budget.plan(name, len).is_some();
+            let fits = readable && budget.fits(name, len);
             Encoded { len, fits }
         };
         let mut overflow = overflow;
@@ -171,15 +171,26 @@ impl Jar {
                     key_index: 0,
                     id,
                 };
-                let pieces: Vec<(u8, &str)> = set_cookies[expired.len()..]
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, line)| {
-                        let (_, value) = line.split(';').next()?.split_once('=')?;
-                        Some((i as u8, value))
-                    })
-                    .collect();
-                cache.keep(&pieces, opened);
+                let mut pieces =
+                    set_cookies[expired.len()..]
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(i, line)| {
+                            let (_, value) = line.split(';').next()?.split_once('=')?;
+                            Some((i as u8, value))
+                        });
+                // Most sessions are one or two chunks: no vector for those.
+                let mut inline = [(0, ""); 4];
+                if lens.len() <= inline.len() {
+                    let n = inline
+                        .iter_mut()
+                        .zip(&mut pieces)
+                        .map(|(slot, piece)| *slot = piece)
+                        .count();
+                    cache.keep(&inline[..n], opened);
+                } else {
+                    cache.keep(&pieces.collect::<Vec<_>>(), opened);
+                }
             }
         }
         let header_bytes = budget.header_bytes_of(&self.name, &lens);

@@ -391,3 +391,33 @@ fn a_request_over_the_partitions_limits_needs_a_refit_when_partitioned() {
     // Other cookies alone over the partition: nothing a refit can help.
     assert!(!partitioned_config.needs_refit(&limits, 20_000, (3, 12_000), 1));
 }
+
+/// `fits` answers as `plan` does, for every length up to past the
+/// capacity, under each kind of binding.
+#[test]
+fn fits_agrees_with_plan() {
+    let budgets = [
+        (config(Some(8182)), 3, 100),
+        (config(None), 175, 100),
+        (config(Some(600)), 0, 0),
+        (partitioned(Some(8182)), 1, 10),
+    ];
+    for (config, others, other_bytes) in budgets {
+        let b = Budget::new(
+            "sid",
+            &chromium(),
+            &config,
+            others,
+            other_bytes,
+            &IndexSet::default(),
+        );
+        for len in (0..=b.capacity + 9).chain([b.capacity + 4096]) {
+            assert_eq!(
+                b.fits("sid", len),
+                b.plan("sid", len).is_some(),
+                "len {len}"
+            );
+        }
+        assert!(b.fits("sid", b.capacity) || b.capacity == 0);
+    }
+}

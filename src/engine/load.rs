@@ -19,6 +19,27 @@ use crate::engine::Core;
 use crate::Session;
 
 impl Core {
+    /// [`read`](Self::read) for the Cookie headers an iterator gives,
+    /// collected only when there are two or more: an HTTP/1.1 request
+    /// sends one, so most loads allocate no list of headers.
+    pub(crate) fn read_headers<I>(&self, headers: I, user_agent: Option<&str>) -> Session
+    where
+        I: IntoIterator,
+        I::Item: AsRef<[u8]>,
+    {
+        let mut headers = headers.into_iter();
+        match (headers.next(), headers.next()) {
+            (None, _) => self.read::<I::Item>(&[], user_agent),
+            (Some(only), None) => self.read(std::slice::from_ref(&only), user_agent),
+            (Some(first), Some(second)) => {
+                let mut all = Vec::with_capacity(2 + headers.size_hint().0);
+                all.extend([first, second]);
+                all.extend(headers);
+                self.read(&all, user_agent)
+            }
+        }
+    }
+
     /// Reads every member's cookies, with what each store step notes
     /// before its store is asked.
     pub(crate) fn read<H: AsRef<[u8]>>(&self, headers: &[H], user_agent: Option<&str>) -> Session {

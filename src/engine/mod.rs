@@ -262,9 +262,8 @@ impl Engine<Client> {
         I: IntoIterator,
         I::Item: AsRef<[u8]>,
     {
-        let headers: Vec<I::Item> = cookie_headers.into_iter().collect();
         let span = self.core.load_span();
-        let session = span.in_scope(|| self.core.read(&headers, user_agent));
+        let session = span.in_scope(|| self.core.read_headers(cookie_headers, user_agent));
         self.core.loaded(&span, &session);
         session
     }
@@ -386,10 +385,9 @@ impl Engine<Stored> {
         I: IntoIterator,
         I::Item: AsRef<[u8]>,
     {
-        let headers: Vec<I::Item> = cookie_headers.into_iter().collect();
         let span = self.core.load_span();
         Loading {
-            session: span.in_scope(|| self.core.read(&headers, user_agent)),
+            session: span.in_scope(|| self.core.read_headers(cookie_headers, user_agent)),
             core: self.core.clone(),
             span,
         }

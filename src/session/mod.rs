@@ -84,10 +84,19 @@ impl Session {
     }
 
     pub(crate) fn loaded(data: Arc<SessionData>, request: RequestState) -> Session {
+        // Every field named: `..Session::default()` would allocate an empty
+        // data map only to drop it, on every load.
         Session {
             data,
+            accessed: Cell::new(false),
+            modified: false,
+            renew: false,
+            compression: None,
             request,
-            ..Session::default()
+            server: None,
+            parts: None,
+            #[cfg(feature = "store")]
+            login: None,
         }
     }
 

@@ -166,7 +166,9 @@ impl FloorLoad {
             self.z.reset(false);
             self.z.set_dictionary(DICTIONARY).unwrap();
             self.json.clear();
-            self.json.reserve(payload.len() * 4 + 64);
+            // At least 512 bytes free, as the engine gives: zlib-rs's fast
+            // inflate loop runs only with 258 bytes of room.
+            self.json.reserve((payload.len() * 4 + 64).max(512));
             loop {
                 let consumed = self.z.total_in() as usize;
                 let status = self

@@ -225,12 +225,13 @@ pub struct Jar {
     pub pieces: Vec<String>,
 }
 
-/// A piece's cookie name; one without `=` is a nameless cookie (RFC 6265bis
-/// section 5.6), a different cookie from one named like its value.
-/// A cookie's name as a browser matches it: exactly, but for the blanks
-/// around it (RFC 6265bis trims only spaces and tabs). A name with other
-/// white space, such as a form feed, is another cookie; the engine counts
-/// it among the others too.
+/// A piece's cookie name, as a browser matches it: exactly, but for the
+/// blanks around it (RFC 6265bis trims only spaces and tabs). A name with
+/// other white space, such as a form feed, is another cookie; the engine
+/// counts it among the others too.
+///
+/// A piece without `=` is a nameless cookie (RFC 6265bis section 5.6), a
+/// different cookie from one named like its value.
 fn piece_name(piece: &str) -> &str {
     piece
         .split_once('=')

@@ -520,7 +520,46 @@ fn all_seeds() -> Vec<(&'static str, &'static str, Vec<u8>)> {
     for (n, b) in envelope_seeds() {
         seeds.push(("signed_envelope", n, b));
     }
+    for (n, b) in deflate_seeds() {
+        seeds.push(("deflate_roundtrip", n, b));
+    }
     seeds
+}
+
+/// Seeds of `deflate_roundtrip`: a first byte that picks the encoder (even:
+/// `small_deflate`, odd: `block_deflate`), then session-like JSON: a login,
+/// a cart of 60 items, tokens, and the edges (nothing, one repeated byte).
+fn deflate_seeds() -> Vec<(&'static str, Vec<u8>)> {
+    const BASE64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let login =
+        br#"{"csrf_token":"ecQSH8YIV9_-_HS5mcyF8ZCsRsi833KO","locale":"en-GB","user_id":597395}"#;
+    let items: Vec<String> = (0..60)
+        .map(|i| {
+            format!(
+                r#"{{"name":"Item {i}","price_cents":{},"qty":{},"sku":"SKU-{}"}}"#,
+                1000 + i * 37,
+                i % 5 + 1,
+                100_000 + i * 7919
+            )
+        })
+        .collect();
+    let cart = format!(r#"{{"cart":[{}]}}"#, items.join(","));
+    let token: String = (0..2000u32)
+        .map(|i| char::from(BASE64[(i.wrapping_mul(2_654_435_761) >> 26) as usize]))
+        .collect();
+    let oidc = format!(
+        r#"{{"access_token":"{}","id_token":"{token}","scope":"openid profile email offline_access"}}"#,
+        &token[..900]
+    );
+    let with = |pick: u8, bytes: &[u8]| [&[pick][..], bytes].concat();
+    vec![
+        ("login_small", with(0, login)),
+        ("login_block", with(1, login)),
+        ("cart_block", with(1, cart.as_bytes())),
+        ("oidc_block", with(1, oidc.as_bytes())),
+        ("empty_block", with(1, b"")),
+        ("zeros_block", with(1, &[0; 3000])),
+    ]
 }
 
 /// Seeds of `signed_envelope`: format versions 1 and 2, raw and deflated

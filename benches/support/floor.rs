@@ -26,9 +26,9 @@ const NAME: &str = "session";
 /// benches check that the floor writes the engine's exact bytes.
 pub use cookietin::codec::DICTIONARY;
 
-/// The engine's encoder for JSON of up to 256 bytes, the same source.
-#[path = "../../src/codec/small_deflate.rs"]
-mod small_deflate;
+#[path = "own_deflate.rs"]
+mod own_deflate;
+use own_deflate::{block_deflate, small_deflate};
 
 /// Reused state for the floor's save.
 pub struct FloorSave {
@@ -36,8 +36,8 @@ pub struct FloorSave {
     bytes: Vec<u8>,
     pub out: String,
     z: Compress,
-    /// Whether JSON of up to 256 bytes takes the engine's small encoder.
-    small: bool,
+    /// Whether JSON of up to 16 KB takes the engine's own encoders.
+    own_encoders: bool,
     mac: HmacSha256,
     dictionary: Option<&'static [u8]>,
     /// The format version written: 2, or 1 to make the cookies format 1
@@ -53,7 +53,7 @@ impl FloorSave {
             bytes: Vec::new(),
             out: String::new(),
             z: Compress::new(Compression::new(level), false),
-            small: false,
+            own_encoders: false,
             mac: HmacSha256::new_from_slice(secret).unwrap(),
             dictionary: Some(DICTIONARY),
             version: 2,
@@ -61,17 +61,17 @@ impl FloorSave {
     }
 
     /// The engine's encoders (`src/codec/compress.rs`): its own for JSON of
-    /// up to 256 bytes, flate2 at level 6 otherwise.
+    /// up to 16 KB, flate2 at level 6 above.
     pub fn engine_levels(secret: &[u8]) -> FloorSave {
         let mut floor = FloorSave::new(secret, 6);
-        floor.small = true;
+        floor.own_encoders = true;
         floor
     }
 
     /// Deflates with `dictionary` instead of the format's.
     pub fn with_dictionary(mut self, dictionary: Option<&'static [u8]>) -> FloorSave {
-        // The small encoder knows only the format's dictionary.
-        self.small &= dictionary == Some(DICTIONARY);
+        // The engine's own encoders know only the format's dictionary.
+        self.own_encoders &= dictionary == Some(DICTIONARY);
         self.dictionary = dictionary;
         self
     }
@@ -105,7 +105,10 @@ impl FloorSave {
         serde_json::to_writer(&mut self.json, entries).unwrap();
         self.bytes.clear();
         self.bytes.resize(HEADER_LEN, 0);
-        if !(self.small && small_deflate::deflate(&self.json, &mut self.bytes)) {
+        let own = self.own_encoders
+            && (small_deflate::deflate(&self.json, &mut self.bytes)
+                || block_deflate::deflate(&self.json, &mut self.bytes));
+        if !own {
             self.deflate();
         }
         let flags = if self.bytes.len() - HEADER_LEN < self.json.len() {

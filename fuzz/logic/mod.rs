@@ -11,6 +11,7 @@ pub mod concurrent_saves;
 pub mod decode;
 #[cfg(feature = "encrypt")]
 pub mod decrypt;
+pub mod deflate_roundtrip;
 pub mod enc;
 pub mod groups_header;
 #[cfg(feature = "store")]
@@ -18,6 +19,8 @@ pub mod id_envelope;
 #[cfg(feature = "cli")]
 pub mod inspect_input;
 pub mod layout;
+#[path = "../../benches/support/own_deflate.rs"]
+pub mod own_deflate;
 pub mod routing;
 pub mod signed_envelope;
 pub mod ua_lookup;
@@ -45,4 +48,5 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("groups_header", groups_header::run),
     ("routing", routing::run),
     ("signed_envelope", signed_envelope::run),
+    ("deflate_roundtrip", deflate_roundtrip::run),
 ];

@@ -4,13 +4,14 @@
 //! hash tables, which costs more than compressing a session, so each thread
 //! keeps one compressor and one decompressor and resets them per call. Even
 //! the reset costs more than a small session's whole save, so sessions of
-//! up to 256 bytes are deflated by [`small_deflate`] instead.
+//! up to 256 bytes are deflated by [`small_deflate`] instead, and up to
+//! 16 KB by [`block_deflate`].
 
 use std::cell::RefCell;
 
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
 
-use crate::codec::{small_deflate, DICTIONARY};
+use crate::codec::{block_deflate, small_deflate, DICTIONARY};
 
 /// The deflate level, chosen by measurement (see BENCHMARKS.md): level 1
 /// loses 30% or more on larger sessions, level 9 gains nothing over 6.
@@ -27,10 +28,10 @@ pub(crate) const fn max_deflated(len: usize) -> usize {
     len + len / 1000 + 64
 }
 
-/// Appends the raw deflate of `input` to `out`: small inputs through
-/// [`small_deflate`], which skips zlib-rs's fixed cost per stream.
+/// Appends the raw deflate of `input` to `out`: inputs of up to 16 KB
+/// through encoders of our own, which skip zlib-rs's fixed cost per stream.
 pub(crate) fn deflate(input: &[u8], out: &mut Vec<u8>) {
-    if small_deflate::deflate(input, out) {
+    if small_deflate::deflate(input, out) || block_deflate::deflate(input, out) {
         return;
     }
     DEFLATE.with(|cell| {

@@ -98,13 +98,18 @@
 
 #[cfg(feature = "encrypt")]
 pub(crate) mod aead;
+mod bit_writer;
+mod block_deflate;
 pub(crate) mod chunk_names;
 pub(crate) mod compress;
+mod deflate_codes;
 #[cfg(feature = "encrypt")]
 pub(crate) mod derive;
 mod dictionary;
+mod dictionary_chains;
 mod envelope;
 mod header;
+mod huffman;
 pub mod inspect;
 pub(crate) mod key;
 mod key_id;

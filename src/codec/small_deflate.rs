@@ -13,61 +13,27 @@
 
 use std::sync::LazyLock;
 
-// `super`, not `crate::codec`: the benches' floor includes this file too,
-// to write the engine's exact bytes.
+// `super`, not `crate::codec`: the benches' floor includes this file too
+// (and the ones it uses), to write the engine's exact bytes.
+use super::bit_writer::BitWriter;
+use super::deflate_codes::{
+    distance_code, length_code, Match, DISTANCE_BASE, DISTANCE_EXTRA, END_OF_BLOCK, LENGTH_BASE,
+    LENGTH_EXTRA, MAX_MATCH, MIN_MATCH,
+};
+use super::dictionary_chains::{DictionaryChains, DICT_LEN, NONE};
 use super::DICTIONARY;
 
-/// The longest input this encoder takes. Above it, dynamic Huffman codes
-/// start to pay for their table, and flate2 does better.
+/// The longest input this encoder takes. Above it, Huffman codes built for
+/// the input start to pay for their table: `block_deflate` takes over.
 pub(crate) const MAX_INPUT: usize = 256;
 
-const DICT_LEN: usize = DICTIONARY.len();
-const MIN_MATCH: usize = 3;
-const MAX_MATCH: usize = 258;
 /// Candidates tried per position, nearest first. The dictionary's most
 /// frequent phrases are last, so the nearest are also the likeliest.
 const MAX_CHAIN: usize = 16;
 const HASH_BITS: u32 = 10;
-/// The end of a hash chain.
-const NONE: u16 = u16::MAX;
 
-// RFC 1951, 3.2.5: the base and extra bits of each length and distance code.
-const LENGTH_BASE: [u16; 29] = [
-    3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131,
-    163, 195, 227, 258,
-];
-const LENGTH_EXTRA: [u8; 29] = [
-    0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0,
-];
-const DISTANCE_BASE: [u16; 30] = [
-    1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537,
-    2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577,
-];
-const DISTANCE_EXTRA: [u8; 30] = [
-    0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13,
-    13,
-];
-const END_OF_BLOCK: u16 = 256;
-
-/// Hash chains over the dictionary, built once: the last position of each
-/// hash, and for each position the one before it with the same hash.
-struct DictionaryChains {
-    head: [u16; 1 << HASH_BITS],
-    prev: [u16; DICT_LEN],
-}
-
-static CHAINS: LazyLock<Box<DictionaryChains>> = LazyLock::new(|| {
-    let mut chains = Box::new(DictionaryChains {
-        head: [NONE; 1 << HASH_BITS],
-        prev: [NONE; DICT_LEN],
-    });
-    for pos in 0..=DICT_LEN - MIN_MATCH {
-        let h = hash(&DICTIONARY[pos..]);
-        chains.prev[pos] = chains.head[h];
-        chains.head[h] = pos as u16;
-    }
-    chains
-});
+static CHAINS: LazyLock<Box<DictionaryChains<{ 1 << HASH_BITS }>>> =
+    LazyLock::new(|| DictionaryChains::build(hash, MIN_MATCH));
 
 fn hash(bytes: &[u8]) -> usize {
     let v = u32::from(bytes[0]) | u32::from(bytes[1]) << 8 | u32::from(bytes[2]) << 16;
@@ -99,7 +65,7 @@ pub(crate) fn deflate(input: &[u8], out: &mut Vec<u8>) -> bool {
     let mut found = m.find_and_insert(at);
     while at < end {
         let Some(current) = found.filter(|&f| m.pays(f, at)) else {
-            bits.literal(m.window[at]);
+            put_literal(&mut bits, m.window[at]);
             at += 1;
             found = m.find_and_insert(at);
             continue;
@@ -107,34 +73,28 @@ pub(crate) fn deflate(input: &[u8], out: &mut Vec<u8>) -> bool {
         // One step of lazy matching: a longer match one byte on wins.
         let next = m.find_and_insert(at + 1);
         if let Some(next) = next.filter(|&n| n.len > current.len && m.pays(n, at + 1)) {
-            bits.literal(m.window[at]);
+            put_literal(&mut bits, m.window[at]);
             at += 1;
             found = Some(next);
             continue;
         }
-        bits.copy(current);
+        put_copy(&mut bits, current);
         for pos in at + 2..at + current.len {
             m.insert(pos);
         }
         at += current.len;
         found = m.find_and_insert(at);
     }
-    bits.symbol(END_OF_BLOCK);
+    put_symbol(&mut bits, END_OF_BLOCK);
     bits.flush();
     true
-}
-
-#[derive(Clone, Copy)]
-struct Match {
-    len: usize,
-    distance: usize,
 }
 
 /// The dictionary and the input as one window, with hash chains that run
 /// from the input's positions on into the dictionary's.
 struct Matcher<'a> {
     window: &'a [u8],
-    chains: &'a DictionaryChains,
+    chains: &'a DictionaryChains<{ 1 << HASH_BITS }>,
     head: [u16; 1 << HASH_BITS],
     /// The chain links of the input's positions.
     prev: [u16; MAX_INPUT],
@@ -232,9 +192,7 @@ fn reversed(code: u32, len: u32) -> u32 {
 
 /// The length and distance codes of a match.
 fn codes(m: Match) -> (usize, usize) {
-    let length = LENGTH_BASE.partition_point(|&b| usize::from(b) <= m.len) - 1;
-    let distance = DISTANCE_BASE.partition_point(|&b| usize::from(b) <= m.distance) - 1;
-    (length, distance)
+    (length_code(m.len), distance_code(m.distance))
 }
 
 fn copy_bits(m: Match) -> u32 {
@@ -243,61 +201,28 @@ fn copy_bits(m: Match) -> u32 {
     symbol_bits + u32::from(LENGTH_EXTRA[length]) + 5 + u32::from(DISTANCE_EXTRA[distance])
 }
 
-/// Deflate's bit order: values first bit first into each byte's low bits.
-struct BitWriter<'a> {
-    out: &'a mut Vec<u8>,
-    acc: u64,
-    len: u32,
+fn put_symbol(bits: &mut BitWriter, symbol: u16) {
+    let (code, len) = literal_bits(symbol);
+    bits.put(code, len);
 }
 
-impl<'a> BitWriter<'a> {
-    fn new(out: &'a mut Vec<u8>) -> Self {
-        BitWriter {
-            out,
-            acc: 0,
-            len: 0,
-        }
-    }
+fn put_literal(bits: &mut BitWriter, byte: u8) {
+    put_symbol(bits, u16::from(byte));
+}
 
-    fn put(&mut self, value: u32, len: u32) {
-        self.acc |= u64::from(value) << self.len;
-        self.len += len;
-        while self.len >= 8 {
-            self.out.push(self.acc as u8);
-            self.acc >>= 8;
-            self.len -= 8;
-        }
-    }
-
-    fn symbol(&mut self, symbol: u16) {
-        let (code, len) = literal_bits(symbol);
-        self.put(code, len);
-    }
-
-    fn literal(&mut self, byte: u8) {
-        self.symbol(u16::from(byte));
-    }
-
-    fn copy(&mut self, m: Match) {
-        let (length, distance) = codes(m);
-        self.symbol(257 + length as u16);
-        self.put(
-            (m.len - usize::from(LENGTH_BASE[length])) as u32,
-            u32::from(LENGTH_EXTRA[length]),
-        );
-        // Distance codes are 5 bits, fixed, sent first bit first too.
-        self.put(reversed(distance as u32, 5), 5);
-        self.put(
-            (m.distance - usize::from(DISTANCE_BASE[distance])) as u32,
-            u32::from(DISTANCE_EXTRA[distance]),
-        );
-    }
-
-    fn flush(self) {
-        if self.len > 0 {
-            self.out.push(self.acc as u8);
-        }
-    }
+fn put_copy(bits: &mut BitWriter, m: Match) {
+    let (length, distance) = codes(m);
+    put_symbol(bits, 257 + length as u16);
+    bits.put(
+        (m.len - usize::from(LENGTH_BASE[length])) as u32,
+        u32::from(LENGTH_EXTRA[length]),
+    );
+    // Distance codes are 5 bits, fixed, sent first bit first too.
+    bits.put(reversed(distance as u32, 5), 5);
+    bits.put(
+        (m.distance - usize::from(DISTANCE_BASE[distance])) as u32,
+        u32::from(DISTANCE_EXTRA[distance]),
+    );
 }
 
 #[cfg(test)]

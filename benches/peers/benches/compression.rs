@@ -19,6 +19,8 @@
 mod corpus;
 #[path = "../../support/interleave.rs"]
 mod interleave;
+#[path = "../../support/own_deflate.rs"]
+mod own_deflate;
 
 use std::cell::RefCell;
 
@@ -92,6 +94,27 @@ impl Codec for Deflate {
         out.reserve(len);
         d.decompress_vec(input, out, FlushDecompress::Finish)
             .unwrap();
+    }
+}
+
+/// Format 2's deflate now: the engine's own encoders up to 16 KB of JSON,
+/// flate2 at level 6 above; the same raw deflate and dictionary as format 1,
+/// so format 1's inflate reads it.
+struct EngineDeflate(Deflate);
+
+impl Codec for EngineDeflate {
+    fn name(&self) -> String {
+        "deflate, engine's own encoders (v2)".into()
+    }
+    fn compress(&self, input: &[u8], out: &mut Vec<u8>) {
+        if !(own_deflate::small_deflate::deflate(input, out)
+            || own_deflate::block_deflate::deflate(input, out))
+        {
+            self.0.compress(input, out);
+        }
+    }
+    fn decompress(&self, input: &[u8], len: usize, out: &mut Vec<u8>) {
+        self.0.decompress(input, len, out);
     }
 }
 
@@ -352,6 +375,7 @@ fn main() {
             dict: trained_content(),
         }),
         Box::new(Raw),
+        Box::new(EngineDeflate(Deflate::new(6, false))),
     ];
     let mut sessions: Vec<(String, Vec<u8>)> = corpus::ordered()
         .into_iter()

@@ -1,0 +1,725 @@
+//! A raw deflate encoder for sessions of 257 bytes to 16 KB of JSON: one
+//! final block with Huffman codes built for the input (or fixed codes, or
+//! stored, whichever is smallest), matches searched in dictionary 1 and the
+//! input before them, with zlib's lazy matching.
+//!
+//! Why not flate2: zlib-rs clears a 128 KB hash table on every reset
+//! (4.3 to 4.5 µs), primes the dictionary again (1 to 1.8 µs), and its
+//! level 6 was 61% of a 2.5 KB OIDC session's save. Here the dictionary's
+//! hash chains are built once and copied per call (18 KB); a match needs
+//! four bytes, which saved bytes on the corpus too; and runs with no match
+//! are stepped through faster. On the corpus it takes 0.35 to 0.8 of
+//! zlib-rs's time for the same bytes or fewer in all (BENCHMARKS.md,
+//! "Deflate of our own"). The output is plain raw deflate, inflated by
+//! flate2 like any other: the wire format does not change. zlib too writes
+//! one block for up to 16 K symbols, so one block per session loses little.
+
+use std::cell::RefCell;
+use std::sync::LazyLock;
+
+// `super`, not `crate::codec`: the benches' floor includes this file too.
+use super::bit_writer::BitWriter;
+use super::deflate_codes::{
+    distance_code, length_code, Match, DISTANCE_BASE, DISTANCE_EXTRA, END_OF_BLOCK, FIRST_LENGTH,
+    LENGTH_BASE, LENGTH_EXTRA, MAX_DISTANCE, MAX_MATCH,
+};
+use super::dictionary_chains::{DictionaryChains, DICT_LEN, NONE};
+use super::huffman::{canonical_codes, code_lengths, MAX_SYMBOLS};
+use super::DICTIONARY;
+
+/// The longest input this encoder takes; flate2 takes longer ones.
+pub(crate) const MAX_INPUT: usize = 16 * 1024;
+
+const HASH_BITS: u32 = 13;
+
+// zlib's level 6 search: candidates per position, a quarter of them once a
+// match is good, no look one byte on past a long match, and no search past
+// a nice one.
+const MAX_CHAIN: usize = 128;
+const GOOD_MATCH: usize = 8;
+const MAX_LAZY: usize = 16;
+const NICE_MATCH: usize = 128;
+/// The shortest match taken. A 3-byte match codes in about the bits of its
+/// three literals under codes built for the input: on the corpus, taking
+/// none saved 27 bytes, where zlib's rule (none farther than 4 KB) lost 93.
+const MIN_LEN: usize = 4;
+/// The positions inside a match longer than this join no chain, as in
+/// zlib's faster levels: a cart of 60 items spent most of its time there.
+const MAX_INSERT: usize = 16;
+/// In a run without matches (a token, an id), the step grows by one every
+/// 2^SKIP_SHIFT positions searched in vain, and a match found after a skip
+/// is extended backwards over the literals it covers, as LZ4 and zstd's
+/// fast levels do.
+const SKIP_SHIFT: u32 = 6;
+
+const LITERAL_LENGTH_CODES: usize = 286;
+const DISTANCE_CODES: usize = 30;
+const CODE_LENGTH_CODES: usize = 19;
+/// The order code length code lengths are sent in (RFC 1951, 3.2.7).
+const CODE_LENGTH_ORDER: [usize; CODE_LENGTH_CODES] = [
+    16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15,
+];
+
+const _: () = assert!(DICT_LEN + MAX_INPUT <= MAX_DISTANCE && DICT_LEN + MAX_INPUT < NONE as usize);
+
+/// Copied into each call's tables.
+static CHAINS: LazyLock<Box<DictionaryChains<{ 1 << HASH_BITS }>>> =
+    LazyLock::new(|| DictionaryChains::build(hash, MIN_LEN));
+
+/// The fixed Huffman codes (RFC 1951, 3.2.6), as code lengths.
+static FIXED: LazyLock<Codes> = LazyLock::new(|| {
+    let mut literal_lengths = [0u8; MAX_SYMBOLS];
+    for (symbol, len) in literal_lengths.iter_mut().enumerate() {
+        *len = match symbol {
+            0..=143 => 8,
+            144..=255 => 9,
+            256..=279 => 7,
+            _ => 8,
+        };
+    }
+    Codes::new(&literal_lengths, &[5; DISTANCE_CODES])
+});
+
+/// A hash of the [`MIN_LEN`] bytes at the start of `bytes`.
+fn hash(bytes: &[u8]) -> usize {
+    hash_of(first_four(bytes, 0))
+}
+
+fn hash_of(v: u32) -> usize {
+    (v.wrapping_mul(0x9E37_79B1) >> (32 - HASH_BITS)) as usize
+}
+
+/// Per-thread buffers, kept between calls: a session's encode allocates
+/// nothing once they have grown.
+struct Scratch {
+    /// The dictionary, then the input.
+    window: Vec<u8>,
+    head: Vec<u16>,
+    /// For each window position, the one before it with the same hash.
+    prev: Vec<u16>,
+    /// A literal byte (distance 0), or a match: distance << 16 | length.
+    symbols: Vec<u32>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = const {
+        RefCell::new(Scratch {
+            window: Vec::new(),
+            head: Vec::new(),
+            prev: Vec::new(),
+            symbols: Vec::new(),
+        })
+    };
+}
+
+/// Appends the raw deflate of `input`, primed with dictionary 1, to `out`.
+/// Returns false, writing nothing, for an input over [`MAX_INPUT`].
+pub(crate) fn deflate(input: &[u8], out: &mut Vec<u8>) -> bool {
+    if input.len() > MAX_INPUT {
+        return false;
+    }
+    SCRATCH.with(|cell| {
+        let mut scratch = cell.borrow_mut();
+        let Scratch {
+            window,
+            head,
+            prev,
+            symbols,
+        } = &mut *scratch;
+        let chains = &**CHAINS;
+        window.clear();
+        window.extend_from_slice(DICTIONARY);
+        window.extend_from_slice(input);
+        head.clear();
+        head.extend_from_slice(&chains.head);
+        prev.clear();
+        prev.extend_from_slice(&chains.prev);
+        prev.resize(window.len(), NONE);
+        symbols.clear();
+        let mut m = Matcher {
+            window,
+            head,
+            prev,
+            searched: DICT_LEN,
+        };
+        let counts = parse(&mut m, symbols);
+        write_block(&counts, symbols, input, out);
+    });
+    true
+}
+
+/// Symbol counts of one block, and the extra bits its lengths and
+/// distances carry.
+struct Counts {
+    literal_length: [u32; LITERAL_LENGTH_CODES],
+    distance: [u32; DISTANCE_CODES],
+    extra_bits: u64,
+}
+
+/// zlib's lazy matching: a match is taken only if the match one byte on is
+/// no longer.
+fn parse(m: &mut Matcher, symbols: &mut Vec<u32>) -> Counts {
+    let mut counts = Counts {
+        literal_length: [0; LITERAL_LENGTH_CODES],
+        distance: [0; DISTANCE_CODES],
+        extra_bits: 0,
+    };
+    let end = m.window.len();
+    let mut at = DICT_LEN;
+    let mut found = m.find_and_insert(at, MAX_CHAIN);
+    // Literals since the last match, and positions searched in a row
+    // without a match.
+    let (mut literals, mut misses) = (0, 0usize);
+    while at < end {
+        let Some(mut current) = found else {
+            let step = (1 + (misses >> SKIP_SHIFT)).min(end - at);
+            for &byte in &m.window[at..at + step] {
+                symbols.push(u32::from(byte));
+                counts.literal_length[usize::from(byte)] += 1;
+            }
+            literals += step;
+            at += step;
+            misses += 1;
+            found = m.probe_and_insert(at);
+            continue;
+        };
+        misses = 0;
+        // A match may start before where it was found: take back the
+        // literals it also covers.
+        while literals > 0
+            && current.len < MAX_MATCH
+            && at > current.distance
+            && m.window[at - 1] == m.window[at - 1 - current.distance]
+        {
+            symbols.pop();
+            counts.literal_length[usize::from(m.window[at - 1])] -= 1;
+            literals -= 1;
+            at -= 1;
+            current.len += 1;
+        }
+        // The byte after may start a longer match (unless a backward
+        // extension has already passed it).
+        if current.len < MAX_LAZY && m.searched == at + 1 {
+            let chain = match current.len >= GOOD_MATCH {
+                true => MAX_CHAIN / 4,
+                false => MAX_CHAIN,
+            };
+            if let Some(next) = m
+                .find_and_insert(at + 1, chain)
+                .filter(|n| n.len > current.len)
+            {
+                symbols.push(u32::from(m.window[at]));
+                counts.literal_length[usize::from(m.window[at])] += 1;
+                literals += 1;
+                at += 1;
+                found = Some(next);
+                continue;
+            }
+        }
+        let (length, distance) = (length_code(current.len), distance_code(current.distance));
+        symbols.push((current.distance as u32) << 16 | current.len as u32);
+        counts.literal_length[usize::from(FIRST_LENGTH) + length] += 1;
+        counts.distance[distance] += 1;
+        counts.extra_bits += u64::from(LENGTH_EXTRA[length] + DISTANCE_EXTRA[distance]);
+        literals = 0;
+        at += current.len;
+        if current.len > MAX_INSERT {
+            // Only the last few, so that what follows can match them.
+            m.searched = m.searched.max(at - MIN_LEN + 1);
+        }
+        for pos in m.searched..at {
+            m.insert(pos);
+        }
+        found = m.find_and_insert(at, MAX_CHAIN);
+    }
+    counts.literal_length[usize::from(END_OF_BLOCK)] += 1;
+    counts
+}
+
+/// The dictionary and the input as one window, with hash chains that run
+/// from the input's positions on into the dictionary's.
+struct Matcher<'a> {
+    window: &'a [u8],
+    head: &'a mut [u16],
+    prev: &'a mut [u16],
+    /// The first position not yet inserted or passed over: each position
+    /// joins a chain once at most, or its chain would loop.
+    searched: usize,
+}
+
+impl Matcher<'_> {
+    /// The longest match for the bytes at `at`, trying up to `chain`
+    /// candidates, nearest first among equals; then `at` joins its chain.
+    fn find_and_insert(&mut self, at: usize, chain: usize) -> Option<Match> {
+        debug_assert!(at >= self.searched);
+        self.searched = at + 1;
+        if at + MIN_LEN > self.window.len() {
+            return None;
+        }
+        let h = hash(&self.window[at..]);
+        let found = self.find(at, self.head[h], chain);
+        self.prev[at] = self.head[h];
+        self.head[h] = at as u16;
+        found
+    }
+
+    /// Like [`Self::find_and_insert`], but searches only if the newest
+    /// candidate starts with the same four bytes: in a run of literals
+    /// (tokens, ids) most positions have no match, and a chain walk each
+    /// would cost more than the rare match it finds.
+    #[inline(always)]
+    fn probe_and_insert(&mut self, at: usize) -> Option<Match> {
+        debug_assert!(at >= self.searched);
+        self.searched = at + 1;
+        if at + MIN_LEN > self.window.len() {
+            return None;
+        }
+        let here = first_four(self.window, at);
+        let h = hash_of(here);
+        let candidate = self.head[h];
+        self.prev[at] = candidate;
+        self.head[h] = at as u16;
+        match candidate != NONE && first_four(self.window, usize::from(candidate)) == here {
+            true => self.find(at, candidate, MAX_CHAIN),
+            false => None,
+        }
+    }
+
+    fn find(&self, at: usize, mut candidate: u16, chain: usize) -> Option<Match> {
+        let w = self.window;
+        let max = (w.len() - at).min(MAX_MATCH);
+        let here = first_four(w, at);
+        let mut best = Match {
+            len: MIN_LEN - 1,
+            distance: 0,
+        };
+        let mut tries = chain;
+        while candidate != NONE && tries > 0 {
+            let from = usize::from(candidate);
+            // The four bytes every match needs (the hash may collide), and
+            // the one byte that makes it longer than the best so far.
+            if first_four(w, from) == here && w[from + best.len] == w[at + best.len] {
+                let len = MIN_LEN
+                    + common_prefix(&w[from + MIN_LEN..], &w[at + MIN_LEN..], max - MIN_LEN);
+                if len > best.len {
+                    best = Match {
+                        len,
+                        distance: at - from,
+                    };
+                    if len >= max.min(NICE_MATCH) {
+                        break;
+                    }
+                }
+            }
+            candidate = self.prev[from];
+            tries -= 1;
+        }
+        (best.len >= MIN_LEN).then_some(best)
+    }
+
+    fn insert(&mut self, pos: usize) {
+        self.searched = pos + 1;
+        if pos + MIN_LEN <= self.window.len() {
+            let h = hash(&self.window[pos..]);
+            self.prev[pos] = self.head[h];
+            self.head[h] = pos as u16;
+        }
+    }
+}
+
+fn first_four(w: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes([w[at], w[at + 1], w[at + 2], w[at + 3]])
+}
+
+/// How many leading bytes of `a` and `b` agree, up to `max` (both are at
+/// least `max` long), eight at a time.
+fn common_prefix(a: &[u8], b: &[u8], max: usize) -> usize {
+    let mut n = 0;
+    while n + 8 <= max {
+        let x = u64::from_le_bytes(a[n..n + 8].try_into().unwrap());
+        let y = u64::from_le_bytes(b[n..n + 8].try_into().unwrap());
+        if x != y {
+            return n + ((x ^ y).trailing_zeros() / 8) as usize;
+        }
+        n += 8;
+    }
+    while n < max && a[n] == b[n] {
+        n += 1;
+    }
+    n
+}
+
+/// A literal/length code and a distance code: each symbol's length in bits
+/// and its code, bit-reversed.
+struct Codes {
+    /// All 288 symbols: the fixed code's canonical codes count the two
+    /// that are never sent.
+    literal_length: [u8; MAX_SYMBOLS],
+    literal_length_code: [u16; MAX_SYMBOLS],
+    distance: [u8; DISTANCE_CODES],
+    distance_code: [u16; DISTANCE_CODES],
+}
+
+impl Codes {
+    fn new(literal_length: &[u8], distance: &[u8]) -> Codes {
+        let mut codes = Codes {
+            literal_length: [0; MAX_SYMBOLS],
+            literal_length_code: [0; MAX_SYMBOLS],
+            distance: [0; DISTANCE_CODES],
+            distance_code: [0; DISTANCE_CODES],
+        };
+        codes.literal_length[..literal_length.len()].copy_from_slice(literal_length);
+        codes.distance.copy_from_slice(distance);
+        canonical_codes(&codes.literal_length, &mut codes.literal_length_code);
+        canonical_codes(&codes.distance, &mut codes.distance_code);
+        codes
+    }
+
+    /// The bits of the block's symbols under this code, extra bits aside.
+    fn cost(&self, counts: &Counts) -> u64 {
+        let literal_length: u64 = (counts.literal_length.iter())
+            .zip(&self.literal_length)
+            .map(|(&c, &l)| u64::from(c) * u64::from(l))
+            .sum();
+        let distance: u64 = (counts.distance.iter())
+            .zip(&self.distance)
+            .map(|(&c, &l)| u64::from(c) * u64::from(l))
+            .sum();
+        literal_length + distance
+    }
+}
+
+/// The code lengths of a dynamic block, run-length coded as RFC 1951,
+/// 3.2.7 says, with the code that codes them.
+struct Header {
+    literal_lengths: usize,
+    distances: usize,
+    /// Code length symbols 0 to 18, each with its repeat count's extra bits.
+    runs: Runs,
+    lengths: [u8; CODE_LENGTH_CODES],
+    codes: [u16; CODE_LENGTH_CODES],
+    sent_lengths: usize,
+    bits: u64,
+}
+
+impl Header {
+    fn new(codes: &Codes) -> Header {
+        let last_used = |lengths: &[u8]| lengths.iter().rposition(|&l| l > 0).map_or(0, |i| i + 1);
+        let literal_lengths = last_used(&codes.literal_length).max(257);
+        let distances = last_used(&codes.distance).max(1);
+        let mut all = [0u8; LITERAL_LENGTH_CODES + DISTANCE_CODES];
+        all[..literal_lengths].copy_from_slice(&codes.literal_length[..literal_lengths]);
+        all[literal_lengths..literal_lengths + distances]
+            .copy_from_slice(&codes.distance[..distances]);
+        let runs = run_lengths(&all[..literal_lengths + distances]);
+
+        let mut counts = [0u32; CODE_LENGTH_CODES];
+        for &(symbol, _) in runs.as_slice() {
+            counts[usize::from(symbol)] += 1;
+        }
+        let mut lengths = [0u8; CODE_LENGTH_CODES];
+        code_lengths(&counts, 7, &mut lengths);
+        let mut codes = [0u16; CODE_LENGTH_CODES];
+        canonical_codes(&lengths, &mut codes);
+        let sent_lengths = CODE_LENGTH_ORDER
+            .iter()
+            .rposition(|&s| lengths[s] > 0)
+            .map_or(0, |i| i + 1)
+            .max(4);
+        let runs_bits: u64 = (runs.as_slice().iter())
+            .map(|&(s, _)| u64::from(lengths[usize::from(s)]) + repeat_bits(s))
+            .sum();
+        Header {
+            literal_lengths,
+            distances,
+            runs,
+            lengths,
+            codes,
+            sent_lengths,
+            bits: 5 + 5 + 4 + 3 * sent_lengths as u64 + runs_bits,
+        }
+    }
+
+    fn write(&self, bits: &mut BitWriter) {
+        bits.put((self.literal_lengths - 257) as u32, 5);
+        bits.put((self.distances - 1) as u32, 5);
+        bits.put((self.sent_lengths - 4) as u32, 4);
+        for &symbol in &CODE_LENGTH_ORDER[..self.sent_lengths] {
+            bits.put(u32::from(self.lengths[symbol]), 3);
+        }
+        for &(symbol, repeat) in self.runs.as_slice() {
+            let s = usize::from(symbol);
+            bits.put(u32::from(self.codes[s]), u32::from(self.lengths[s]));
+            bits.put(u32::from(repeat), repeat_bits(symbol) as u32);
+        }
+    }
+}
+
+/// The extra bits after code length symbols 16, 17 and 18.
+fn repeat_bits(symbol: u8) -> u64 {
+    match symbol {
+        16 => 2,
+        17 => 3,
+        18 => 7,
+        _ => 0,
+    }
+}
+
+/// Code length symbols, at most one per code length.
+struct Runs {
+    symbols: [(u8, u8); LITERAL_LENGTH_CODES + DISTANCE_CODES],
+    len: usize,
+}
+
+impl Runs {
+    fn push(&mut self, symbol: u8, repeat: usize) {
+        self.symbols[self.len] = (symbol, repeat as u8);
+        self.len += 1;
+    }
+
+    fn as_slice(&self) -> &[(u8, u8)] {
+        &self.symbols[..self.len]
+    }
+}
+
+/// Code lengths as code length symbols: 16 repeats the last length 3 to 6
+/// times, 17 and 18 give 3 to 10 and 11 to 138 zeros.
+fn run_lengths(lengths: &[u8]) -> Runs {
+    let mut runs = Runs {
+        symbols: [(0, 0); LITERAL_LENGTH_CODES + DISTANCE_CODES],
+        len: 0,
+    };
+    let mut i = 0;
+    while i < lengths.len() {
+        let len = lengths[i];
+        let run = lengths[i..].iter().take_while(|&&l| l == len).count();
+        let mut left = run;
+        if len == 0 {
+            while left >= 11 {
+                let n = left.min(138);
+                runs.push(18, n - 11);
+                left -= n;
+            }
+            if left >= 3 {
+                runs.push(17, left - 3);
+                left = 0;
+            }
+        } else {
+            runs.push(len, 0);
+            left -= 1;
+            while left >= 3 {
+                let n = left.min(6);
+                runs.push(16, n - 3);
+                left -= n;
+            }
+        }
+        for _ in 0..left {
+            runs.push(len, 0);
+        }
+        i += run;
+    }
+    runs
+}
+
+/// Writes the block the cheapest of three ways: dynamic codes, fixed
+/// codes, or stored.
+fn write_block(counts: &Counts, symbols: &[u32], input: &[u8], out: &mut Vec<u8>) {
+    let mut literal_length = [0u8; LITERAL_LENGTH_CODES];
+    code_lengths(&counts.literal_length, 15, &mut literal_length);
+    let mut distance = [0u8; DISTANCE_CODES];
+    code_lengths(&counts.distance, 15, &mut distance);
+    let dynamic = Codes::new(&literal_length, &distance);
+    let header = Header::new(&dynamic);
+
+    // Each with the block header's 3 bits.
+    let dynamic_bits = 3 + header.bits + dynamic.cost(counts) + counts.extra_bits;
+    let fixed_bits = 3 + FIXED.cost(counts) + counts.extra_bits;
+    // The 3 bits padded to a byte, LEN and NLEN, the bytes.
+    let stored_bits = 8 * (1 + 4 + input.len() as u64);
+
+    let mut bits = BitWriter::new(out);
+    bits.put(1, 1); // the final block
+    if stored_bits < dynamic_bits.min(fixed_bits) {
+        bits.put(0, 2);
+        let out = bits.align();
+        let len = input.len() as u16;
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&(!len).to_le_bytes());
+        out.extend_from_slice(input);
+        return;
+    }
+    let codes = match dynamic_bits <= fixed_bits {
+        true => {
+            bits.put(2, 2);
+            header.write(&mut bits);
+            &dynamic
+        }
+        false => {
+            bits.put(1, 2);
+            &*FIXED
+        }
+    };
+    for &symbol in symbols {
+        let distance = (symbol >> 16) as usize;
+        if distance == 0 {
+            let s = symbol as usize;
+            bits.put(
+                u32::from(codes.literal_length_code[s]),
+                u32::from(codes.literal_length[s]),
+            );
+            continue;
+        }
+        let len = (symbol & 0xffff) as usize;
+        let (l, d) = (length_code(len), distance_code(distance));
+        let s = usize::from(FIRST_LENGTH) + l;
+        bits.put(
+            u32::from(codes.literal_length_code[s]),
+            u32::from(codes.literal_length[s]),
+        );
+        bits.put(
+            (len - usize::from(LENGTH_BASE[l])) as u32,
+            u32::from(LENGTH_EXTRA[l]),
+        );
+        bits.put(
+            u32::from(codes.distance_code[d]),
+            u32::from(codes.distance[d]),
+        );
+        bits.put(
+            (distance - usize::from(DISTANCE_BASE[d])) as u32,
+            u32::from(DISTANCE_EXTRA[d]),
+        );
+    }
+    let eob = usize::from(END_OF_BLOCK);
+    bits.put(
+        u32::from(codes.literal_length_code[eob]),
+        u32::from(codes.literal_length[eob]),
+    );
+    bits.flush();
+}
+
+#[cfg(test)]
+mod tests {
+    use flate2::{Decompress, FlushDecompress, Status};
+
+    use super::*;
+
+    fn packed(input: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        assert!(deflate(input, &mut out));
+        out
+    }
+
+    /// flate2's inflate, primed with the dictionary, of the whole of `packed`.
+    fn inflated(packed: &[u8], len: usize) -> Vec<u8> {
+        let mut z = Decompress::new(false);
+        z.set_dictionary(DICTIONARY).unwrap();
+        let mut out = Vec::with_capacity(len + 1);
+        let status = z
+            .decompress_vec(packed, &mut out, FlushDecompress::Finish)
+            .unwrap();
+        assert_eq!(status, Status::StreamEnd);
+        assert_eq!(z.total_in() as usize, packed.len(), "bytes after the end");
+        out
+    }
+
+    fn roundtrip(input: &[u8]) -> usize {
+        let out = packed(input);
+        assert_eq!(inflated(&out, input.len()), input);
+        out.len()
+    }
+
+    #[test]
+    fn edge_inputs_roundtrip() {
+        roundtrip(b"");
+        roundtrip(b"{}");
+        roundtrip(&[0xff; MAX_INPUT]);
+        roundtrip(&[b'a'; MAX_INPUT]);
+        roundtrip(&DICTIONARY[DICT_LEN - 200..]);
+        let all: Vec<u8> = (0..=255).cycle().take(MAX_INPUT).collect();
+        roundtrip(&all);
+    }
+
+    #[test]
+    fn incompressible_input_is_stored() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let noise: Vec<u8> = (0..4000)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                seed as u8
+            })
+            .collect();
+        // A stored block: 1 byte of header, LEN and NLEN, the bytes.
+        assert_eq!(roundtrip(&noise), 4000 + 5);
+    }
+
+    #[test]
+    fn an_input_over_the_limit_is_left_to_flate2() {
+        let mut out = Vec::new();
+        assert!(!deflate(&[b'x'; MAX_INPUT + 1], &mut out));
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn run_lengths_use_the_repeat_symbols() {
+        let mut lengths = vec![8u8; 10];
+        lengths.extend([0; 150]);
+        lengths.extend([0; 4]);
+        lengths.push(5);
+        let runs = run_lengths(&lengths);
+        // 8, then 9 repeats as 6 + 3; 154 zeros as 138 + 16.
+        assert_eq!(
+            runs.as_slice(),
+            [(8, 0), (16, 3), (16, 0), (18, 127), (18, 5), (5, 0)]
+        );
+    }
+
+    #[test]
+    fn random_inputs_roundtrip_and_never_exceed_deflates_bound() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for round in 0..3_000 {
+            let len = match round % 10 {
+                0 => (next() % (MAX_INPUT as u64 + 1)) as usize,
+                _ => (next() % 3000) as usize,
+            };
+            const BASE64: &[u8] =
+                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+            let mode = next() % 5;
+            let mut input: Vec<u8> = (0..len)
+                .map(|_| match mode {
+                    0 => next() as u8,
+                    1 => DICTIONARY[next() as usize % DICT_LEN],
+                    2 => b"ab"[(next() % 2) as usize],
+                    // Base64 text, as in tokens.
+                    _ => BASE64[(next() % 64) as usize],
+                })
+                .collect();
+            if mode == 4 && len > 0 {
+                // Tokens, then pieces of them again: long runs without a
+                // match (skipped through), then matches that start inside
+                // the skipped stretch and must be extended backwards.
+                for _ in 0..(next() % 8) {
+                    let from = (next() % len as u64) as usize;
+                    let to = (from + 1 + (next() % 300) as usize).min(len);
+                    let piece = input[from..to].to_vec();
+                    input.extend((0..next() % 200).map(|_| BASE64[(next() % 64) as usize]));
+                    input.extend(piece);
+                }
+                input.truncate(MAX_INPUT);
+            }
+            let size = roundtrip(&input);
+            // Within the room `compress::max_deflated` reserves.
+            assert!(
+                size <= input.len() + input.len() / 1000 + 64,
+                "{size} bytes"
+            );
+        }
+    }
+}

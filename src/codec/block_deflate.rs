@@ -40,11 +40,14 @@ const GOOD_MATCH: usize = 8;
 const MAX_LAZY: usize = 16;
 const NICE_MATCH: usize = 128;
 /// The shortest match taken. A 3-byte match codes in about the bits of its
-/// three literals under codes built for the input: on the corpus, taking
-/// none saved 27 bytes, where zlib's rule (none farther than 4 KB) lost 93.
+/// three literals under codes built for the input. With the search
+/// otherwise the same, the corpus deflated to 27 bytes fewer than zlib-rs
+/// level 6 this way, and to 93 more under zlib's rule (3-byte matches up
+/// to 4 KB back).
 const MIN_LEN: usize = 4;
 /// The positions inside a match longer than this join no chain, as in
-/// zlib's faster levels: a cart of 60 items spent most of its time there.
+/// zlib's faster levels: a cart of 60 items, all long matches, took 0.75
+/// of the time for 6 bytes (0.8%) more.
 const MAX_INSERT: usize = 16;
 /// In a run without matches (a token, an id), the step grows by one every
 /// 2^SKIP_SHIFT positions searched in vain, and a match found after a skip
@@ -90,7 +93,7 @@ fn hash_of(v: u32) -> usize {
 }
 
 /// Per-thread buffers, kept between calls: a session's encode allocates
-/// nothing once they have grown.
+/// nothing once they have grown (to about 115 KB at most, for 16 KB).
 struct Scratch {
     /// The dictionary, then the input.
     window: Vec<u8>,

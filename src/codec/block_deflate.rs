@@ -1,4 +1,4 @@
-//! A raw deflate encoder for sessions of 257 bytes to 16 KB of JSON: one
+//! A raw deflate encoder for sessions of 161 bytes to 16 KB of JSON: one
 //! final block with Huffman codes built for the input (or fixed codes, or
 //! stored, whichever is smallest), matches searched in dictionary 1 and the
 //! input before them, with zlib's lazy matching.

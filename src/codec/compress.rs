@@ -4,7 +4,7 @@
 //! hash tables, which costs more than compressing a session, so each thread
 //! keeps one compressor and one decompressor and resets them per call. Even
 //! the reset costs more than a small session's whole save, so sessions of
-//! up to 256 bytes are deflated by [`small_deflate`] instead, and up to
+//! up to 160 bytes are deflated by [`small_deflate`] instead, and up to
 //! 16 KB by [`block_deflate`].
 
 use std::cell::RefCell;

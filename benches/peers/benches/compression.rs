@@ -408,6 +408,7 @@ fn main() {
     println!("{head}");
     println!("|{}", "---|".repeat(sessions.len() + 4));
     let v1 = &candidates[0];
+    let mut over_lines = Vec::new();
     let v1_sizes: Vec<usize> = sessions.iter().map(|(_, j)| wire(&**v1, j)).collect();
     let v1_generated: Vec<usize> = generated.iter().map(|j| wire(&**v1, j)).collect();
     for codec in &candidates {
@@ -444,6 +445,21 @@ fn main() {
             corpus_over
         );
         println!("{row}");
+        // Which generated sessions are over, for the engine's own encoders.
+        if codec.name().contains("engine") {
+            for ((json, a), b) in generated.iter().zip(&gen).zip(&v1_generated) {
+                if *a > *b + (*b * 3 / 100).max(8) {
+                    over_lines.push(format!(
+                        "{}: {} bytes of JSON, {a} against {b}",
+                        codec.name(),
+                        json.len()
+                    ));
+                }
+            }
+        }
+    }
+    for line in &over_lines {
+        println!("- over the limit: {line}");
     }
 
     // Where compression stops paying: the smallest generated sessions,

@@ -1095,6 +1095,30 @@ fn whitespace_around_names_and_values_is_tolerated() {
     }
 }
 
+#[test]
+fn a_name_ending_in_other_white_space_is_another_cookie() {
+    // Browsers trim only spaces and tabs around a name (RFC 6265bis, 5.6),
+    // so `session\x0b` is a cookie beside ours, which no save of ours
+    // replaces: the budget counts it among the others (found by the
+    // `chunk_roundtrip` fuzz target: the budget was 5 bytes short).
+    let engine = builder(1).build().unwrap();
+    let value = signed(0, 1, br#"{"blob":"vt"}"#);
+    for h in [
+        format!("session\u{b}=; session={value}"),
+        format!("session={value}; session\u{c}=x"),
+    ] {
+        let session = load(&engine, &[&h]);
+        assert_eq!(
+            session.get::<String>("blob").unwrap().as_deref(),
+            Some("vt"),
+            "{h:?}"
+        );
+        let budget = engine.budget(&session);
+        assert_eq!(budget.other_cookies, 1, "{h:?}");
+        assert_eq!(budget.other_bytes, 9 + h.ends_with('x') as usize);
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Volume
 

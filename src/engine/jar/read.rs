@@ -185,9 +185,13 @@ impl Jar {
     /// instructions, for a split at one byte.)
     fn ours<'p>(&self, piece: &'p str) -> Option<(u8, &'p str)> {
         let (name, value) = piece.split_once('=')?;
-        // Trimmed as the `cookie` crate trims them (any white space, a
-        // trailing CR LF too), as loads always have.
-        let index = chunk_index(&self.name, name.trim())?;
+        // The name trimmed of spaces and tabs only, as browsers trim it
+        // (RFC 6265bis, 5.6): `session\x0b` is another cookie, which a
+        // browser keeps beside ours and a save of ours never replaces, so
+        // the budget counts it among the others.
+        let index = chunk_index(&self.name, name.trim_matches(OWS))?;
+        // The value trimmed as the `cookie` crate trims it (any white
+        // space, a trailing CR LF too), as loads always have.
         let value = value.trim();
         // RFC 6265 allows a value in double quotes.
         let value = value

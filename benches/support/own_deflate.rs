@@ -18,5 +18,7 @@ mod deflate_codes;
 mod dictionary_chains;
 #[path = "../../src/codec/huffman.rs"]
 mod huffman;
+#[path = "../../src/codec/huffman_block.rs"]
+mod huffman_block;
 #[path = "../../src/codec/small_deflate.rs"]
 pub mod small_deflate;

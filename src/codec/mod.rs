@@ -110,6 +110,7 @@ mod dictionary_chains;
 mod envelope;
 mod header;
 mod huffman;
+mod huffman_block;
 pub mod inspect;
 pub(crate) mod key;
 mod key_id;

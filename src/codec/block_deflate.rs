@@ -63,11 +63,7 @@ static CHAINS: LazyLock<Box<DictionaryChains<{ 1 << HASH_BITS }>>> =
 
 /// A hash of the [`MIN_LEN`] bytes at the start of `bytes`.
 fn hash(bytes: &[u8]) -> usize {
-    hash_of(first_four(bytes, 0))
-}
-
-fn hash_of(v: u32) -> usize {
-    (v.wrapping_mul(0x9E37_79B1) >> (32 - HASH_BITS)) as usize
+    (first_four(bytes, 0).wrapping_mul(0x9E37_79B1) >> (32 - HASH_BITS)) as usize
 }
 
 /// Per-thread buffers, kept between calls: a session's encode allocates
@@ -201,7 +197,7 @@ fn parse(m: &mut Matcher, symbols: &mut Vec<u32>) -> Counts {
             m.searched = m.searched.max(at - MIN_LEN + 1);
         }
         for pos in m.searched..at {
-            m.insert(pos);
+            let _ = m.insert(pos);
         }
         found = m.find_and_insert(at, MAX_CHAIN);
     }
@@ -222,18 +218,10 @@ struct Matcher<'a> {
 
 impl Matcher<'_> {
     /// The longest match for the bytes at `at`, trying up to `chain`
-    /// candidates, nearest first among equals; then `at` joins its chain.
+    /// candidates, nearest first among equals; `at` joins its chain.
     fn find_and_insert(&mut self, at: usize, chain: usize) -> Option<Match> {
-        debug_assert!(at >= self.searched);
-        self.searched = at + 1;
-        if at + MIN_LEN > self.window.len() {
-            return None;
-        }
-        let h = hash(&self.window[at..]);
-        let found = self.find(at, self.head[h], chain);
-        self.prev[at] = self.head[h];
-        self.head[h] = at as u16;
-        found
+        let candidate = self.insert(at)?;
+        self.find(at, candidate, chain)
     }
 
     /// Like [`Self::find_and_insert`], but searches only if the newest
@@ -242,17 +230,9 @@ impl Matcher<'_> {
     /// would cost more than the rare match it finds.
     #[inline(always)]
     fn probe_and_insert(&mut self, at: usize) -> Option<Match> {
-        debug_assert!(at >= self.searched);
-        self.searched = at + 1;
-        if at + MIN_LEN > self.window.len() {
-            return None;
-        }
-        let here = first_four(self.window, at);
-        let h = hash_of(here);
-        let candidate = self.head[h];
-        self.prev[at] = candidate;
-        self.head[h] = at as u16;
-        match candidate != NONE && first_four(self.window, usize::from(candidate)) == here {
+        let candidate = self.insert(at)?;
+        let w = self.window;
+        match candidate != NONE && first_four(w, usize::from(candidate)) == first_four(w, at) {
             true => self.find(at, candidate, MAX_CHAIN),
             false => None,
         }
@@ -290,13 +270,20 @@ impl Matcher<'_> {
         (best.len >= MIN_LEN).then_some(best)
     }
 
-    fn insert(&mut self, pos: usize) {
+    /// Puts `pos` at the head of its hash chain and returns the chain's
+    /// head before it (maybe [`NONE`]); `None` when fewer than [`MIN_LEN`]
+    /// bytes are left, too few to hash or match.
+    fn insert(&mut self, pos: usize) -> Option<u16> {
+        debug_assert!(pos >= self.searched);
         self.searched = pos + 1;
-        if pos + MIN_LEN <= self.window.len() {
-            let h = hash(&self.window[pos..]);
-            self.prev[pos] = self.head[h];
-            self.head[h] = pos as u16;
+        if pos + MIN_LEN > self.window.len() {
+            return None;
         }
+        let h = hash(&self.window[pos..]);
+        let candidate = self.head[h];
+        self.prev[pos] = candidate;
+        self.head[h] = pos as u16;
+        Some(candidate)
     }
 }
 

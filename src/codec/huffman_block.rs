@@ -69,6 +69,14 @@ impl Codes {
         codes
     }
 
+    /// Sends literal/length symbol `s` in its code.
+    fn put_literal_length(&self, bits: &mut BitWriter, s: usize) {
+        bits.put(
+            u32::from(self.literal_length_code[s]),
+            u32::from(self.literal_length[s]),
+        );
+    }
+
     /// The bits of the block's symbols under this code, extra bits aside.
     fn cost(&self, counts: &Counts) -> u64 {
         let literal_length: u64 = (counts.literal_length.iter())
@@ -259,19 +267,13 @@ pub(super) fn write_block(counts: &Counts, symbols: &[u32], input: &[u8], out: &
         let distance = (symbol >> 16) as usize;
         if distance == 0 {
             let s = symbol as usize;
-            bits.put(
-                u32::from(codes.literal_length_code[s]),
-                u32::from(codes.literal_length[s]),
-            );
+            codes.put_literal_length(&mut bits, s);
             continue;
         }
         let len = (symbol & 0xffff) as usize;
         let (l, d) = (length_code(len), distance_code(distance));
         let s = usize::from(FIRST_LENGTH) + l;
-        bits.put(
-            u32::from(codes.literal_length_code[s]),
-            u32::from(codes.literal_length[s]),
-        );
+        codes.put_literal_length(&mut bits, s);
         bits.put(
             (len - usize::from(LENGTH_BASE[l])) as u32,
             u32::from(LENGTH_EXTRA[l]),
@@ -286,10 +288,7 @@ pub(super) fn write_block(counts: &Counts, symbols: &[u32], input: &[u8], out: &
         );
     }
     let eob = usize::from(END_OF_BLOCK);
-    bits.put(
-        u32::from(codes.literal_length_code[eob]),
-        u32::from(codes.literal_length[eob]),
-    );
+    codes.put_literal_length(&mut bits, eob);
     bits.flush();
 }
 

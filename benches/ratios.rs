@@ -39,6 +39,13 @@ fn main() {
         .skip(1)
         .find_map(|a| a.parse().ok())
         .unwrap_or(31);
+    // `-- profile SESSION save|hit|miss SECONDS`: one operation in a loop,
+    // for `perf record`.
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == "profile") {
+        profile(&args[at + 1..]);
+        return;
+    }
     // `-- room`: only the save cost against the room.
     if std::env::args().any(|a| a == "room") {
         room(rounds);
@@ -133,6 +140,40 @@ fn main() {
         &setup::shrink_engine_trim(),
         setup::trim_entries,
     );
+}
+
+/// One corpus session's save, cache-hit load or miss, over and over for
+/// some seconds: what `perf record` needs to see one operation alone.
+fn profile(args: &[String]) {
+    let (name, op) = (args[0].as_str(), args[1].as_str());
+    let seconds: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(5);
+    let entries = corpus::ordered()
+        .into_iter()
+        .find(|(n, _)| *n == name)
+        .expect("a corpus session")
+        .1;
+    let engine = if op == "miss" {
+        setup::uncached_engine()
+    } else {
+        setup::engine()
+    };
+    engine.browsers().resolve(CHROME);
+    let header = setup::request_header(&engine, &entries);
+    let mut save = saver(&engine, setup::modified_session(&engine, &header, &entries));
+    let end = Instant::now() + std::time::Duration::from_secs(seconds);
+    let mut calls = 0u64;
+    while Instant::now() < end {
+        for _ in 0..1000 {
+            match op {
+                "save" => save(),
+                _ => {
+                    black_box(engine.load([black_box(header.as_str())], Some(CHROME)));
+                }
+            }
+        }
+        calls += 1000;
+    }
+    println!("{name} {op}: {calls} calls");
 }
 
 /// Format 2 against format 1 against actix-session's cookie store (serde_json

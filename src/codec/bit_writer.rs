@@ -17,7 +17,7 @@ impl<'a> BitWriter<'a> {
         }
     }
 
-    /// Appends the low `len` bits of `value`; `len` is at most 16.
+    /// Appends the low `len` bits of `value`; `len` is at most 32.
     pub(super) fn put(&mut self, value: u32, len: u32) {
         self.acc |= u64::from(value) << self.len;
         self.len += len;

@@ -74,7 +74,8 @@ struct Scratch {
     head: Vec<u16>,
     /// For each window position, the one before it with the same hash.
     prev: Vec<u16>,
-    /// A literal byte (distance 0), or a match: distance << 16 | length.
+    /// The parse, in order: a run of literals (distance 0: how many), or a
+    /// match (distance << 16 | length).
     symbols: Vec<u32>,
 }
 
@@ -143,9 +144,9 @@ fn parse(m: &mut Matcher, symbols: &mut Vec<u32>) -> Counts {
         let Some(mut current) = found else {
             let step = (1 + (misses >> SKIP_SHIFT)).min(end - at);
             for &byte in &m.window[at..at + step] {
-                symbols.push(u32::from(byte));
                 counts.literal_length[usize::from(byte)] += 1;
             }
+            push_literals(symbols, step);
             literals += step;
             at += step;
             misses += 1;
@@ -160,7 +161,13 @@ fn parse(m: &mut Matcher, symbols: &mut Vec<u32>) -> Counts {
             && at > current.distance
             && m.window[at - 1] == m.window[at - 1 - current.distance]
         {
-            symbols.pop();
+            // The last symbol is the run of those literals.
+            match symbols.last_mut() {
+                Some(run) if *run > 1 => *run -= 1,
+                _ => {
+                    symbols.pop();
+                }
+            }
             counts.literal_length[usize::from(m.window[at - 1])] -= 1;
             literals -= 1;
             at -= 1;
@@ -177,7 +184,7 @@ fn parse(m: &mut Matcher, symbols: &mut Vec<u32>) -> Counts {
                 .find_and_insert(at + 1, chain)
                 .filter(|n| n.len > current.len)
             {
-                symbols.push(u32::from(m.window[at]));
+                push_literals(symbols, 1);
                 counts.literal_length[usize::from(m.window[at])] += 1;
                 literals += 1;
                 at += 1;
@@ -203,6 +210,15 @@ fn parse(m: &mut Matcher, symbols: &mut Vec<u32>) -> Counts {
     }
     counts.literal_length[usize::from(END_OF_BLOCK)] += 1;
     counts
+}
+
+/// Adds `n` literals to the parse: to the run it ends with, or as a new
+/// one. A run is shorter than 2^16, since the input is.
+fn push_literals(symbols: &mut Vec<u32>, n: usize) {
+    match symbols.last_mut() {
+        Some(run) if *run >> 16 == 0 => *run += n as u32,
+        _ => symbols.push(n as u32),
+    }
 }
 
 /// The dictionary and the input as one window, with hash chains that run
@@ -272,7 +288,9 @@ impl Matcher<'_> {
 
     /// Puts `pos` at the head of its hash chain and returns the chain's
     /// head before it (maybe [`NONE`]); `None` when fewer than [`MIN_LEN`]
-    /// bytes are left, too few to hash or match.
+    /// bytes are left, too few to hash or match. Always inlined: it runs
+    /// once a position, and the compiler had left it a call.
+    #[inline(always)]
     fn insert(&mut self, pos: usize) -> Option<u16> {
         debug_assert!(pos >= self.searched);
         self.searched = pos + 1;

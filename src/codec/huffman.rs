@@ -18,13 +18,13 @@ pub(super) fn code_lengths(counts: &[u32], limit: usize, lengths: &mut [u8]) {
     debug_assert!(counts.len() <= MAX_SYMBOLS && lengths.len() == counts.len());
     lengths.fill(0);
     // Count above symbol, so one integer sort puts the rarest first.
-    let mut used = [0u64; MAX_SYMBOLS];
+    // Written whether used or not, and kept only if used: no branch to
+    // mispredict on which symbols occur.
+    let mut used = [0u64; MAX_SYMBOLS + 1];
     let mut n = 0;
     for (symbol, &count) in counts.iter().enumerate() {
-        if count > 0 {
-            used[n] = u64::from(count) << 16 | symbol as u64;
-            n += 1;
-        }
+        used[n] = u64::from(count) << 16 | symbol as u64;
+        n += usize::from(count > 0);
     }
     let symbol = |key: u64| (key & 0xffff) as usize;
     if n < 2 {
@@ -47,10 +47,7 @@ pub(super) fn code_lengths(counts: &[u32], limit: usize, lengths: &mut [u8]) {
     minimum_redundancy(&mut depth[..n]);
 
     // How many codes have each length, the ones over the limit counted at it.
-    let mut per_length = [0u32; 16];
-    for &d in &depth[..n] {
-        per_length[(d as usize).min(limit)] += 1;
-    }
+    let mut per_length = histogram(depth[..n].iter().map(|&d| (d as usize).min(limit)));
     enforce_limit(&mut per_length, limit);
     // The shortest codes to the commonest symbols.
     let mut next = n;
@@ -130,18 +127,34 @@ fn enforce_limit(per_length: &mut [u32; 16], limit: usize) {
     }
 }
 
+/// How many of `values` (each below 16) are each value. Four tallies
+/// taken in turn and summed: runs of one value (the sorted lengths, the
+/// unused symbols) would otherwise wait on the last increment each time.
+fn histogram(values: impl Iterator<Item = usize>) -> [u32; 16] {
+    let mut tallies = [[0u32; 16]; 4];
+    for (i, value) in values.enumerate() {
+        debug_assert!(value < 16);
+        tallies[i % 4][value & 15] += 1;
+    }
+    let mut sum = [0u32; 16];
+    for tally in &tallies {
+        for (s, t) in sum.iter_mut().zip(tally) {
+            *s += t;
+        }
+    }
+    sum
+}
+
 /// The canonical code of each length in `lengths`, bit-reversed, since
 /// deflate sends a Huffman code's first bit first.
 pub(super) fn canonical_codes(lengths: &[u8], codes: &mut [u16]) {
-    let mut per_length = [0u16; 16];
-    for &len in lengths {
-        per_length[usize::from(len)] += 1;
-    }
+    let mut per_length = histogram(lengths.iter().map(|&len| usize::from(len)));
     per_length[0] = 0;
     let mut next = [0u16; 16];
     let mut code = 0u16;
     for len in 1..16 {
-        code = (code + per_length[len - 1]) << 1;
+        // At most 288 codes: the sum fits.
+        code = (code + per_length[len - 1] as u16) << 1;
         next[len] = code;
     }
     for (c, &len) in codes.iter_mut().zip(lengths) {

@@ -77,6 +77,40 @@ impl Codes {
         );
     }
 
+    /// Sends the block's symbols (see [`write_block`]) and the end of
+    /// block. A length's code and extra bits go in one put (20 bits at
+    /// most), and a distance's (28).
+    fn write_symbols(&self, symbols: &[u32], input: &[u8], bits: &mut BitWriter) {
+        let mut at = 0;
+        for &symbol in symbols {
+            let distance = (symbol >> 16) as usize;
+            let len = (symbol & 0xffff) as usize;
+            if distance == 0 {
+                for &byte in &input[at..at + len] {
+                    self.put_literal_length(bits, usize::from(byte));
+                }
+                at += len;
+                continue;
+            }
+            at += len;
+            let (l, d) = (length_code(len), distance_code(distance));
+            let s = usize::from(FIRST_LENGTH) + l;
+            let code_len = u32::from(self.literal_length[s]);
+            bits.put(
+                u32::from(self.literal_length_code[s])
+                    | ((len - usize::from(LENGTH_BASE[l])) as u32) << code_len,
+                code_len + u32::from(LENGTH_EXTRA[l]),
+            );
+            let code_len = u32::from(self.distance[d]);
+            bits.put(
+                u32::from(self.distance_code[d])
+                    | ((distance - usize::from(DISTANCE_BASE[d])) as u32) << code_len,
+                code_len + u32::from(DISTANCE_EXTRA[d]),
+            );
+        }
+        self.put_literal_length(bits, usize::from(END_OF_BLOCK));
+    }
+
     /// The bits of the block's symbols under this code, extra bits aside.
     fn cost(&self, counts: &Counts) -> u64 {
         let literal_length: u64 = (counts.literal_length.iter())
@@ -224,9 +258,9 @@ fn run_lengths(lengths: &[u8]) -> Runs {
 }
 
 /// Writes the block the cheapest of three ways: dynamic codes, fixed
-/// codes, or stored. Each of `symbols` is a literal byte (distance 0) or a
-/// match, distance << 16 | length; `counts` counts them, and `input` is
-/// what they decode to.
+/// codes, or stored. Each of `symbols` is a run of literals (distance 0:
+/// how many, the next bytes of `input`) or a match, distance << 16 |
+/// length; `counts` counts them, and `input` is what they decode to.
 pub(super) fn write_block(counts: &Counts, symbols: &[u32], input: &[u8], out: &mut Vec<u8>) {
     let mut literal_length = [0u8; LITERAL_LENGTH_CODES];
     code_lengths(&counts.literal_length, 15, &mut literal_length);
@@ -263,32 +297,7 @@ pub(super) fn write_block(counts: &Counts, symbols: &[u32], input: &[u8], out: &
             &*FIXED
         }
     };
-    for &symbol in symbols {
-        let distance = (symbol >> 16) as usize;
-        if distance == 0 {
-            let s = symbol as usize;
-            codes.put_literal_length(&mut bits, s);
-            continue;
-        }
-        let len = (symbol & 0xffff) as usize;
-        let (l, d) = (length_code(len), distance_code(distance));
-        let s = usize::from(FIRST_LENGTH) + l;
-        codes.put_literal_length(&mut bits, s);
-        bits.put(
-            (len - usize::from(LENGTH_BASE[l])) as u32,
-            u32::from(LENGTH_EXTRA[l]),
-        );
-        bits.put(
-            u32::from(codes.distance_code[d]),
-            u32::from(codes.distance[d]),
-        );
-        bits.put(
-            (distance - usize::from(DISTANCE_BASE[d])) as u32,
-            u32::from(DISTANCE_EXTRA[d]),
-        );
-    }
-    let eob = usize::from(END_OF_BLOCK);
-    codes.put_literal_length(&mut bits, eob);
+    codes.write_symbols(symbols, input, &mut bits);
     bits.flush();
 }
 

@@ -1,0 +1,60 @@
+//! One server alone under the load generator, for `perf record`: the rps
+//! bench's apps, one at a time.
+//!
+//! `cargo bench --bench serve_one -- APP SESSION SECONDS WRITE_EVERY`, APP one
+//! of `bare`, `cookietin`, `zstd`, `tower-sessions`; SESSION one of the rps
+//! bench's (tiny_login, cart_20, oidc_tokens); WRITE_EVERY 10 for the 9:1
+//! mix, 1 for every request a write.
+
+use std::time::Duration;
+
+use cookietin_peers::*;
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    let app = args.first().map_or("cookietin", String::as_str);
+    let name = args.get(1).map_or("oidc_tokens", String::as_str);
+    let seconds: f64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(5.0);
+    let write_every: u64 = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(10);
+    let corpus = corpus()
+        .into_iter()
+        .find(|c| c.name == name)
+        .expect("a session of the rps bench");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = match app {
+        "bare" => serve_axum("bare", axum_apps::bare()),
+        "cookietin" => serve_axum(
+            "cookietin",
+            axum_apps::cookietin(engine_builder().build().unwrap(), corpus),
+        ),
+        "zstd" => serve_axum(
+            "zstd",
+            axum_apps::cookietin(engine_builder().zstd(true).build().unwrap(), corpus),
+        ),
+        "tower-sessions" => serve_axum(
+            "tower-sessions",
+            axum_apps::tower_sessions(tower_sessions::MemoryStore::default(), corpus),
+        ),
+        other => panic!("unknown app {other}"),
+    };
+    let run = runtime.block_on(load(
+        server.addr,
+        32,
+        Duration::from_secs_f64(seconds),
+        u64::MAX,
+        write_every,
+    ));
+    assert_eq!(run.failed, 0);
+    println!(
+        "{app} {name} 1 write in {write_every}: {} requests, {:.0}/s",
+        run.requests,
+        run.rps()
+    );
+    server.stop();
+}

@@ -86,7 +86,19 @@ impl Codes {
             let distance = (symbol >> 16) as usize;
             let len = (symbol & 0xffff) as usize;
             if distance == 0 {
-                for &byte in &input[at..at + len] {
+                // Two literals a put (30 bits at most): the writer's state
+                // is a chain from put to put, and this halves it.
+                let mut pairs = input[at..at + len].chunks_exact(2);
+                for pair in &mut pairs {
+                    let (a, b) = (usize::from(pair[0]), usize::from(pair[1]));
+                    let a_len = u32::from(self.literal_length[a]);
+                    bits.put(
+                        u32::from(self.literal_length_code[a])
+                            | u32::from(self.literal_length_code[b]) << a_len,
+                        a_len + u32::from(self.literal_length[b]),
+                    );
+                }
+                for &byte in pairs.remainder() {
                     self.put_literal_length(bits, usize::from(byte));
                 }
                 at += len;

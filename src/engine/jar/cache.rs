@@ -175,14 +175,19 @@ impl ReadCache {
             opened,
             size,
         };
-        let Ok(mut inner) = self.inner.lock() else {
+        // What leaves the cache is dropped after the lock is let go: freeing
+        // a session's data is work the other threads need not wait for.
+        // Mostly one entry leaves, so no vector for the first.
+        let mut gone = Gone::default();
+        let Ok(mut guard) = self.inner.lock() else {
             return;
         };
-        let inner = &mut *inner;
+        let inner = &mut *guard;
         if let Some(old) = inner.map.insert(hash, entry) {
             // The same chunks again, or (1 in 2^64) others with this hash:
             // the newer one stays, in the older one's place in the queue.
             inner.bytes -= old.size;
+            gone.push(old);
         } else {
             inner.order.push_back(hash);
         }
@@ -193,14 +198,33 @@ impl ReadCache {
             };
             if let Some(old) = inner.map.remove(&oldest) {
                 inner.bytes -= old.size;
+                gone.push(old);
             }
         }
+        drop(guard);
+        drop(gone);
     }
 
     /// The bytes the cache counts now.
     #[cfg(test)]
     pub(crate) fn bytes(&self) -> usize {
         self.inner.lock().map_or(0, |i| i.bytes)
+    }
+}
+
+/// Entries taken out under the lock, to drop once it is let go.
+#[derive(Default)]
+struct Gone {
+    first: Option<Entry>,
+    more: Vec<Entry>,
+}
+
+impl Gone {
+    fn push(&mut self, entry: Entry) {
+        match self.first {
+            None => self.first = Some(entry),
+            Some(_) => self.more.push(entry),
+        }
     }
 }
 

@@ -8,8 +8,8 @@
 //! level 6 was 61% of a 2.5 KB OIDC session's save. Here the dictionary's
 //! hash chains are built once and copied per call (18 KB); a match needs
 //! four bytes, which saved bytes on the corpus too; and runs with no match
-//! are stepped through faster. On the corpus it takes 0.5 to 0.8 of
-//! zlib-rs's time (0.31 on random data) for fewer bytes in all
+//! are stepped through faster. On the corpus it takes 0.41 to 0.50 of
+//! zlib-rs's time (0.18 on random data) for fewer bytes in all
 //! (BENCHMARKS.md, "Deflate of our own"). The output is plain raw deflate,
 //! inflated by flate2 like any other: the wire format does not change. zlib
 //! too writes one block for up to 16 K symbols, so one block per session

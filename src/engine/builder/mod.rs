@@ -329,9 +329,9 @@ impl<F: Flavour> EngineBuilder<F> {
 
     /// Whether saves compress sessions of 256 bytes of JSON and more with
     /// zstd instead of deflate (default off; feature `zstd`). zstd
-    /// compresses in 0.5 to 0.8 of the default deflate's time and
-    /// decompresses in 0.4 to 0.9, for about the same bytes (BENCHMARKS.md,
-    /// "Deflate of our own up to 16 KB");
+    /// compresses in about the default deflate's time (0.9 to 1.25 of it)
+    /// and decompresses in 0.35 to 0.9, for about the same bytes
+    /// (BENCHMARKS.md, "The deflate encoder, faster");
     /// smaller sessions stay on deflate, where zstd's frame costs bytes.
     /// It writes compression id 2, which only a build with the `zstd`
     /// feature reads: a server without it gives such a cookie

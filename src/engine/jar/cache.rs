@@ -39,7 +39,7 @@
 
 use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, VecDeque};
-use std::hash::{BuildHasher, Hasher};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -77,7 +77,7 @@ struct Entry {
 
 #[derive(Default)]
 struct Inner {
-    map: HashMap<u64, Entry>,
+    map: HashMap<u64, Entry, BuildHasherDefault<AlreadyHashed>>,
     /// Hashes, oldest first.
     order: VecDeque<u64>,
     bytes: usize,
@@ -209,6 +209,29 @@ impl ReadCache {
     #[cfg(test)]
     pub(crate) fn bytes(&self) -> usize {
         self.inner.lock().map_or(0, |i| i.bytes)
+    }
+}
+
+/// The map's hasher: its keys are already hashes, keyed per process
+/// ([`ReadCache::hash`]), so hashing them again (SipHash, by default)
+/// would only cost time on every get and put.
+#[derive(Default)]
+struct AlreadyHashed(u64);
+
+impl Hasher for AlreadyHashed {
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `u64` keys reach this map; should anything else, fold it in.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, hash: u64) {
+        self.0 = hash;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 

@@ -137,9 +137,8 @@ fn parse(m: &mut Matcher, symbols: &mut Vec<u32>) -> Counts {
     let end = m.window.len();
     let mut at = DICT_LEN;
     let mut found = m.find_and_insert(at, MAX_CHAIN);
-    // Literals since the last match, and positions searched in a row
-    // without a match.
-    let (mut literals, mut misses) = (0, 0usize);
+    // Positions searched in a row without a match.
+    let mut misses = 0usize;
     while at < end {
         let Some(mut current) = found else {
             let step = (1 + (misses >> SKIP_SHIFT)).min(end - at);
@@ -147,7 +146,6 @@ fn parse(m: &mut Matcher, symbols: &mut Vec<u32>) -> Counts {
                 counts.literal_length[usize::from(byte)] += 1;
             }
             push_literals(symbols, step);
-            literals += step;
             at += step;
             misses += 1;
             found = m.probe_and_insert(at);
@@ -155,21 +153,14 @@ fn parse(m: &mut Matcher, symbols: &mut Vec<u32>) -> Counts {
         };
         misses = 0;
         // A match may start before where it was found: take back the
-        // literals it also covers.
-        while literals > 0
+        // literals (since the last match) it also covers.
+        while ends_with_literals(symbols)
             && current.len < MAX_MATCH
             && at > current.distance
             && m.window[at - 1] == m.window[at - 1 - current.distance]
         {
-            // The last symbol is the run of those literals.
-            match symbols.last_mut() {
-                Some(run) if *run > 1 => *run -= 1,
-                _ => {
-                    symbols.pop();
-                }
-            }
+            take_back_literal(symbols);
             counts.literal_length[usize::from(m.window[at - 1])] -= 1;
-            literals -= 1;
             at -= 1;
             current.len += 1;
         }
@@ -186,7 +177,6 @@ fn parse(m: &mut Matcher, symbols: &mut Vec<u32>) -> Counts {
             {
                 push_literals(symbols, 1);
                 counts.literal_length[usize::from(m.window[at])] += 1;
-                literals += 1;
                 at += 1;
                 found = Some(next);
                 continue;
@@ -197,7 +187,6 @@ fn parse(m: &mut Matcher, symbols: &mut Vec<u32>) -> Counts {
         counts.literal_length[usize::from(FIRST_LENGTH) + length] += 1;
         counts.distance[distance] += 1;
         counts.extra_bits += u64::from(LENGTH_EXTRA[length] + DISTANCE_EXTRA[distance]);
-        literals = 0;
         at += current.len;
         if current.len > MAX_INSERT {
             // Only the last few, so that what follows can match them.
@@ -218,6 +207,22 @@ fn push_literals(symbols: &mut Vec<u32>, n: usize) {
     match symbols.last_mut() {
         Some(run) if *run >> 16 == 0 => *run += n as u32,
         _ => symbols.push(n as u32),
+    }
+}
+
+/// Whether the parse ends with a run of literals (the ones since the last
+/// match), not a match.
+fn ends_with_literals(symbols: &[u32]) -> bool {
+    symbols.last().is_some_and(|&s| s >> 16 == 0)
+}
+
+/// Takes the last literal of the parse's last run back out of it.
+fn take_back_literal(symbols: &mut Vec<u32>) {
+    if let Some(run) = symbols.last_mut() {
+        *run -= 1;
+        if *run == 0 {
+            symbols.pop();
+        }
     }
 }
 

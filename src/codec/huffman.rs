@@ -20,7 +20,7 @@ pub(super) fn code_lengths(counts: &[u32], limit: usize, lengths: &mut [u8]) {
     // Count above symbol, so one integer sort puts the rarest first.
     // Written whether used or not, and kept only if used: no branch to
     // mispredict on which symbols occur.
-    let mut used = [0u64; MAX_SYMBOLS + 1];
+    let mut used = [0u64; MAX_SYMBOLS];
     let mut n = 0;
     for (symbol, &count) in counts.iter().enumerate() {
         used[n] = u64::from(count) << 16 | symbol as u64;

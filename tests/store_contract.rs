@@ -23,8 +23,8 @@ use cookietin::store::SqliteStore;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 use cookietin::store::StoreFuture;
 use cookietin::store::{
-    contract, system_clock, Changes, Created, Entries, MemoryStore, RecordKey, RedbStore,
-    RedisStore, Regenerated, Store, StoreExt, Updated,
+    contract, record_size, system_clock, Changes, Created, Entries, MemoryStore, RecordKey,
+    RedbStore, RedisStore, Regenerated, Store, StoreError, StoreExt, Updated,
 };
 
 /// A key unique to this process and call.
@@ -351,6 +351,78 @@ async fn redis_store_layout() {
         store.load(record, None).await,
         Err(cookietin::store::StoreError::Corrupt(_))
     ));
+}
+
+/// The scripts keep `m:s` (the size the cap is checked on) and `m:v` (the
+/// version a regenerate retires by) right through creates and updates of
+/// many fields at once, sets and removals, values that grow and shrink:
+/// more fields than one `HSET` of the scripts carries (they go in batches).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn redis_scripts_keep_size_and_version() {
+    let Some(server) = RedisServer::start("redis_scripts_bookkeeping", Options::default()) else {
+        return;
+    };
+    let store = RedisStore::connect(&server.url()).await.unwrap();
+    let record = RecordKey::from_bytes([0xcd; 32]);
+    let name = store.key_name(&record);
+    let far = system_clock() + 600;
+    let meta = |field: &str| server.cli(&["hget", &name, field]).trim().to_owned();
+    let mut expected: Entries = (0..1300)
+        .map(|i| (format!("key{i}"), format!("\"{}\"", "v".repeat(i % 7))))
+        .collect();
+    assert_eq!(
+        store.create(record, &expected, far).await,
+        Ok(Created::Created)
+    );
+    assert_eq!(meta("m:s"), record_size(&expected).to_string());
+    assert_eq!(meta("m:v"), "1");
+    for round in 0..3u64 {
+        let mut changes = Changes::new();
+        // 1100 sets (new keys, longer and shorter values) and 600 removals
+        // (some of keys that were never there).
+        for i in (round as usize * 200)..(round as usize * 200 + 1100) {
+            let value = format!("[{}]", "1,".repeat((i + round as usize) % 5) + "0");
+            changes.set(format!("key{i}"), value.clone());
+            expected.insert(format!("key{i}"), value);
+        }
+        for i in (1400 + round as usize * 100)..(2000 + round as usize * 100) {
+            let key = format!("key{}", i % 1700);
+            if !changes.sets().any(|(k, _)| k == key) {
+                expected.remove(&key);
+                changes.remove(key);
+            }
+        }
+        let expires_at = far + round;
+        assert_eq!(
+            store.update(record, &changes, expires_at).await,
+            Ok(Updated::Updated)
+        );
+        assert_eq!(
+            meta("m:s"),
+            record_size(&expected).to_string(),
+            "round {round}"
+        );
+        assert_eq!(meta("m:v"), (round + 2).to_string());
+        assert_eq!(meta("m:e"), expires_at.to_string());
+        let expire_time: u64 = server.cli(&["expiretime", &name]).trim().parse().unwrap();
+        assert_eq!(expire_time, expires_at);
+        let loaded = store.load(record, None).await.unwrap().unwrap();
+        assert_eq!(loaded.entries, expected, "round {round}");
+    }
+    // The cap is checked on the size the scripts kept: an update that would
+    // pass it is refused whole.
+    let capped = store.clone().max_record_bytes(record_size(&expected) + 10);
+    let mut changes = Changes::new();
+    changes.set("key0", format!("\"{}\"", "x".repeat(40)));
+    changes.remove("key1");
+    assert!(matches!(
+        capped.update(record, &changes, far).await,
+        Err(StoreError::TooLarge { .. })
+    ));
+    assert_eq!(
+        store.load(record, None).await.unwrap().unwrap().entries,
+        expected
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

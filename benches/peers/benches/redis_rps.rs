@@ -16,8 +16,8 @@ use std::time::Duration;
 use cookietin_peers::*;
 use tower_sessions_redis_store::fred::prelude::{Client, ClientLike, Config};
 
-/// redis-server's CPU seconds (`used_cpu_user`, `used_cpu_sys`) and
-/// every command's calls (`cmd:NAME`), from INFO.
+/// redis-server's CPU seconds (`used_cpu_user`, `used_cpu_sys`), and
+/// every command's calls (`cmd:NAME`) and µs (`usec:NAME`), from INFO.
 fn redis_stats(redis: &redis_server::RedisServer) -> std::collections::BTreeMap<String, f64> {
     let mut stats = std::collections::BTreeMap::new();
     for line in redis.cli(&["INFO", "cpu"]).lines() {
@@ -35,11 +35,13 @@ fn redis_stats(redis: &redis_server::RedisServer) -> std::collections::BTreeMap<
         else {
             continue;
         };
-        if let Some(calls) = rest
-            .strip_prefix("calls=")
-            .and_then(|r| r.split(',').next())
-        {
-            stats.insert(format!("cmd:{name}"), calls.parse().unwrap_or(0.0));
+        for field in rest.split(',') {
+            if let Some(calls) = field.strip_prefix("calls=") {
+                stats.insert(format!("cmd:{name}"), calls.parse().unwrap_or(0.0));
+            }
+            if let Some(usec) = field.strip_prefix("usec=") {
+                stats.insert(format!("usec:{name}"), usec.parse().unwrap_or(0.0));
+            }
         }
     }
     stats
@@ -115,7 +117,7 @@ fn main() {
         println!("{total} timed requests, none failed");
         // Redis's side of one request: one more short run of each, with
         // redis-server's CPU time and commands counted around it.
-        println!("\n| server | redis-server CPU µs per request | commands per request (one run of 1 s) |\n|---|---|---|");
+        println!("\n| server | redis-server CPU µs per request | commands per request (µs per call) in one run of 1 s |\n|---|---|---|");
         for server in &servers {
             let before = redis_stats(&redis);
             let run = runtime.block_on(load(
@@ -136,7 +138,9 @@ fn main() {
                 .filter(|k| k.starts_with("cmd:") && *k != "cmd:info")
                 .filter_map(|k| {
                     let n = per(k);
-                    (n > 0.0005).then(|| format!("{} {n:.2}", k[4..].to_uppercase()))
+                    // µs per call, for what the call costs Redis.
+                    let usec = per(&format!("usec:{}", &k[4..])) / n;
+                    (n > 0.0005).then(|| format!("{} {n:.2} ({usec:.2} µs)", k[4..].to_uppercase()))
                 })
                 .collect();
             commands.sort();

@@ -2,13 +2,16 @@
 //! bench's apps, one at a time.
 //!
 //! `cargo bench --bench serve_one -- APP SESSION SECONDS WRITE_EVERY`, APP one
-//! of `bare`, `cookietin`, `zstd`, `tower-sessions`; SESSION one of the rps
+//! of `bare`, `cookietin`, `zstd`, `tower-sessions`, `redis-cookietin`,
+//! `redis-tower-sessions` (the last two on a redis-server the bench starts,
+//! as `redis_rps` does); SESSION one of the rps
 //! bench's (tiny_login, cart_20, oidc_tokens); WRITE_EVERY 10 for the 9:1
 //! mix, 1 for every request a write.
 
 use std::time::Duration;
 
 use cookietin_peers::*;
+use tower_sessions_redis_store::fred::prelude::{Client, ClientLike, Config};
 
 fn main() {
     let args: Vec<String> = std::env::args()
@@ -27,7 +30,23 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
+    let redis = app
+        .starts_with("redis-")
+        .then(|| redis_server::RedisServer::start("serve_one", Default::default()))
+        .map(|r| r.expect("redis-server is needed"));
+    let url = redis.as_ref().map(|r| r.url()).unwrap_or_default();
     let server = match app {
+        "redis-cookietin" => serve_axum_with("redis-cookietin", move || async move {
+            let store = cookietin::store::RedisStore::connect_lazy(&url).unwrap();
+            let engine = engine_builder().server_side(store).build().unwrap();
+            axum_apps::cookietin(engine, corpus)
+        }),
+        "redis-tower-sessions" => serve_axum_with("redis-tower-sessions", move || async move {
+            let client = Client::new(Config::from_url(&url).unwrap(), None, None, None);
+            client.init().await.unwrap();
+            let store = tower_sessions_redis_store::RedisStore::new(client);
+            axum_apps::tower_sessions(store, corpus)
+        }),
         "bare" => serve_axum("bare", axum_apps::bare()),
         "cookietin" => serve_axum(
             "cookietin",
@@ -57,4 +76,5 @@ fn main() {
         run.rps()
     );
     server.stop();
+    drop(redis);
 }

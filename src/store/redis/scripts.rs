@@ -31,17 +31,20 @@ pub(super) static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
 /// Create-if-absent. ARGV: expires_at, size, token ('' for a create), then
 /// field/value pairs. An existing key is replaced only if it carries the
 /// same non-empty token (a regenerate's own earlier copy). 1 if written.
+/// The fields go in few `HSET`s of up to 500 pairs: a call costs more than
+/// a field, and `unpack` has a limit on the values it returns.
 const WRITE_NEW: &str = r"
 local key = KEYS[1]
 if redis.call('EXISTS', key) == 1 then
   if ARGV[3] == '' or redis.call('HGET', key, 'm:t') ~= ARGV[3] then return 0 end
   redis.call('DEL', key)
 end
-for i = 4, #ARGV, 2 do
-  redis.call('HSET', key, ARGV[i], ARGV[i + 1])
+local sets = {'m:v', '1', 'm:e', ARGV[1], 'm:s', ARGV[2]}
+if ARGV[3] ~= '' then sets[7] = 'm:t'; sets[8] = ARGV[3] end
+for i = 4, #ARGV do sets[#sets + 1] = ARGV[i] end
+for i = 1, #sets, 1000 do
+  redis.call('HSET', key, unpack(sets, i, math.min(i + 999, #sets)))
 end
-redis.call('HSET', key, 'm:v', 1, 'm:e', ARGV[1], 'm:s', ARGV[2])
-if ARGV[3] ~= '' then redis.call('HSET', key, 'm:t', ARGV[3]) end
 redis.call('EXPIREAT', key, ARGV[1])
 return 1
 ";
@@ -53,13 +56,15 @@ return 1
 // In a file of its own so that the Redis bench sends the very same script.
 const UPDATE: &str = include_str!("update.lua");
 
-/// Load with touch. ARGV: expires_at. The whole hash, or an empty one.
+/// Load with touch. ARGV: expires_at. The whole hash (with its `m:e` as it
+/// was before the touch), or an empty one.
 const LOAD_TOUCH: &str = r"
 local key = KEYS[1]
-if redis.call('EXISTS', key) == 0 then return {} end
+local hash = redis.call('HGETALL', key)
+if #hash == 0 then return hash end
 redis.call('HSET', key, 'm:e', ARGV[1])
 redis.call('EXPIREAT', key, ARGV[1])
-return redis.call('HGETALL', key)
+return hash
 ";
 
 /// Touch. ARGV: expires_at. 1 if the key exists.

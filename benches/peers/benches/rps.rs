@@ -14,7 +14,10 @@
 //! the servers take turns, the order rotated each round.
 //!
 //! cookietin runs twice: as built by default (deflate), and writing zstd
-//! (`EngineBuilder::zstd`, feature `zstd`).
+//! (`EngineBuilder::zstd`, feature `zstd`). Bare axum runs twice too: as
+//! is, and carrying a cookie of the size of cookietin's session (set at
+//! login and on every write), to part what carrying the cookie costs from
+//! what the session work costs.
 
 use std::time::Duration;
 
@@ -50,7 +53,7 @@ fn main() {
             let engine = || engine_builder().build().unwrap();
             // The same engine writing zstd (feature `zstd`, issue 19).
             let zstd = || engine_builder().zstd(true).build().unwrap();
-            let servers = vec![
+            let mut servers = vec![
                 serve_axum("axum, no session", axum_apps::bare()),
                 serve_axum(
                     "axum + cookietin",
@@ -75,6 +78,14 @@ fn main() {
                 ),
                 actix_apps::cookietin("actix-web + cookietin (zstd)", zstd(), corpus.clone()),
             ];
+            // Bare axum with a cookie of the size of cookietin's session,
+            // set at login and on every write: what carrying the cookie
+            // costs, apart from the session work.
+            let carried = runtime.block_on(probe(servers[1].addr, true));
+            servers.push(serve_axum(
+                "axum, no session, carrying a cookie of cookietin's size",
+                axum_apps::bare_carrying(carried),
+            ));
             let cookie_bytes = session_cookie_bytes(&runtime, &servers);
             let runs = rounds(&runtime, &servers, settings);
             println!(
@@ -97,6 +108,8 @@ fn main() {
                 (6, 0),
                 (6, 1),
                 (7, 4),
+                (8, 0),
+                (1, 8),
             ] {
                 println!(
                     "| {} / {} | {:.3} |",

@@ -2,7 +2,8 @@
 //! bench's apps, one at a time.
 //!
 //! `cargo bench --bench serve_one -- APP SESSION SECONDS WRITE_EVERY`, APP one
-//! of `bare`, `cookietin`, `zstd`, `tower-sessions`, `redis-cookietin`,
+//! of `bare`, `bare-carrying` (bare, with a cookie of the size of cookietin's
+//! session set at login and on writes), `cookietin`, `zstd`, `tower-sessions`, `redis-cookietin`,
 //! `redis-tower-sessions` (the last two on a redis-server the bench starts,
 //! as `redis_rps` does); SESSION one of the rps
 //! bench's (tiny_login, cart_20, oidc_tokens); WRITE_EVERY 10 for the 9:1
@@ -36,6 +37,17 @@ fn main() {
         .map(|r| r.expect("redis-server is needed"));
     let url = redis.as_ref().map(|r| r.url()).unwrap_or_default();
     let server = match app {
+        "bare-carrying" => {
+            // The cookie bytes cookietin's session takes, probed on its app.
+            let probe_server = serve_axum(
+                "cookietin",
+                axum_apps::cookietin(engine_builder().build().unwrap(), corpus),
+            );
+            let len = runtime.block_on(probe(probe_server.addr, true));
+            probe_server.stop();
+            println!("carrying a cookie of {len} bytes");
+            serve_axum("bare-carrying", axum_apps::bare_carrying(len))
+        }
         "redis-cookietin" => serve_axum_with("redis-cookietin", move || async move {
             let store = cookietin::store::RedisStore::connect_lazy(&url).unwrap();
             let engine = engine_builder().server_side(store).build().unwrap();

@@ -206,6 +206,33 @@ pub mod axum_apps {
             )
     }
 
+    /// No session, but a cookie of `len` bytes set at login and again on
+    /// every write, as a session's would be: what carrying the cookie costs
+    /// the framework, the kernel and the client, with no session work.
+    pub fn bare_carrying(len: usize) -> Router {
+        static N: AtomicU64 = AtomicU64::new(0);
+        let line: &'static str = Box::leak(
+            format!(
+                "session={}; Path=/; HttpOnly; Secure; SameSite=Lax",
+                "x".repeat(len.saturating_sub("session=".len()))
+            )
+            .into_boxed_str(),
+        );
+        Router::new()
+            .route(
+                "/login",
+                get(move || async move { ([("set-cookie", line)], "ok") }),
+            )
+            .route("/", get(|| async { "hit" }))
+            .route(
+                "/write",
+                get(move || async move {
+                    let n = N.fetch_add(1, Ordering::Relaxed) + 1;
+                    ([("set-cookie", line)], n.to_string())
+                }),
+            )
+    }
+
     /// cookietin's tower layer and extractor, over a client or a stored
     /// engine.
     pub fn cookietin<F>(engine: cookietin::Engine<F>, corpus: Arc<Corpus>) -> Router

@@ -16,7 +16,7 @@ mod database;
 mod entry;
 mod lookup;
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;
 mod validation;
 mod version;
 

@@ -8,6 +8,7 @@
 
 pub(crate) mod agent;
 pub(crate) mod limits;
+mod thread_cache;
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock, RwLock};
@@ -51,6 +52,8 @@ pub struct Browsers {
     cache: RwLock<HashMap<Box<str>, Arc<Browser>>>,
     capacity: usize,
     unknown: Arc<Browser>,
+    /// Tells this instance's entries in the per-thread caches from others'.
+    id: u64,
 }
 
 impl Browsers {
@@ -62,6 +65,7 @@ impl Browsers {
             cache: RwLock::new(HashMap::new()),
             capacity: DEFAULT_CACHE_ENTRIES,
             unknown,
+            id: thread_cache::next_id(),
         }
     }
 
@@ -91,6 +95,18 @@ impl Browsers {
 
     /// The browser for `user_agent`, from the cache when it is there.
     pub fn resolve(&self, user_agent: &str) -> Arc<Browser> {
+        let cached = self.capacity > 0 && user_agent.len() <= MAX_CACHED_LEN;
+        if !cached {
+            return self.resolve_shared(user_agent);
+        }
+        if let Some(hit) = thread_cache::get(self.id, user_agent) {
+            return hit;
+        }
+        thread_cache::keep(self.id, user_agent, self.resolve_shared(user_agent))
+    }
+
+    /// The browser for `user_agent` from the cache all threads share.
+    fn resolve_shared(&self, user_agent: &str) -> Arc<Browser> {
         if user_agent.is_empty() {
             return self.unknown();
         }
@@ -138,6 +154,21 @@ mod tests {
         let b = browsers.resolve(CHROME);
         assert!(Arc::ptr_eq(&a, &b));
         assert_eq!(browsers.cached(), 1);
+    }
+
+    #[test]
+    fn two_databases_never_share_an_answer() {
+        use crate::browser::limits::test_support::{db_json, entry};
+        // Only a default entry, which answers every User-Agent.
+        let small = LimitsDb::from_json(&db_json(&[entry("only", "default", None, None)])).unwrap();
+        let bundled = Browsers::new(LimitsDb::bundled().clone());
+        let other = Browsers::new(small);
+        for _ in 0..3 {
+            assert_eq!(other.resolve(CHROME).limits.id, "only");
+            assert_ne!(bundled.resolve(CHROME).limits.id, "only");
+        }
+        // The per-thread copy answers as the shared entry does.
+        assert_eq!(*bundled.resolve(CHROME), *bundled.read_cache()[CHROME]);
     }
 
     #[test]

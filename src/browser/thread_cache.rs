@@ -5,8 +5,9 @@
 //! that every thread clones. On a server with more than one worker, each
 //! lookup then writes two cache lines that the other workers write too:
 //! the lock's and the `Arc`'s count. perf on two workers put about 0.2 µs
-//! of each request in those two writes, against 61 ns for the whole
-//! lookup on one thread. So each thread keeps the last few User-Agents it
+//! of each request in the lookup, most of it in those two writes, where
+//! the whole lookup took 61 ns on one thread (20 ns with this cache). So
+//! each thread keeps the last few User-Agents it
 //! resolved, each with a copy of the [`Browser`] of its own, whose count
 //! no other thread touches.
 //!

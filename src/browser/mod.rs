@@ -95,14 +95,18 @@ impl Browsers {
 
     /// The browser for `user_agent`, from the cache when it is there.
     pub fn resolve(&self, user_agent: &str) -> Arc<Browser> {
-        let cached = self.capacity > 0 && user_agent.len() <= MAX_CACHED_LEN;
-        if !cached {
+        if !self.cacheable(user_agent) {
             return self.resolve_shared(user_agent);
         }
         if let Some(hit) = thread_cache::get(self.id, user_agent) {
             return hit;
         }
         thread_cache::keep(self.id, user_agent, self.resolve_shared(user_agent))
+    }
+
+    /// Whether answers for `user_agent` are kept, per thread and shared.
+    fn cacheable(&self, user_agent: &str) -> bool {
+        self.capacity > 0 && user_agent.len() <= MAX_CACHED_LEN
     }
 
     /// The browser for `user_agent` from the cache all threads share.
@@ -114,7 +118,7 @@ impl Browsers {
             return hit.clone();
         }
         let browser = Arc::new(Self::lookup(&self.db, user_agent));
-        if user_agent.len() <= MAX_CACHED_LEN && self.capacity > 0 {
+        if self.cacheable(user_agent) {
             let mut cache = self.cache.write().unwrap_or_else(|e| e.into_inner());
             if cache.len() >= self.capacity {
                 cache.clear();
